@@ -1,0 +1,152 @@
+/**
+ * The Store port on one DynamoDB table. Every read is a GetItem or a Query on a key or an index;
+ * nothing here scans. Projections (a unit's open-task links, milestone due entries) are derived
+ * from the task after each write and are safe to rewrite.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CalendarYear } from '../core/calendar.ts';
+import type { Indicator, Person, RecurringDuty, Task, Unit } from '../core/ledger.ts';
+import type { ChangeEvent, DueItem, LedgerImportRecord, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
+import { TableClient } from './table-client.ts';
+import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './versioned-collection.ts';
+
+const DUE_PARTITION = 'DUE';
+const openTasksOf = (unit: string) => `OPENTASKS#${unit}`;
+const milestoneSk = (index: number) => `MS#${String(index).padStart(3, '0')}`;
+
+function linksOf(task: Task): UnitTaskLink[] {
+  const lead = new Set(task.leadUnits);
+  const units = [...new Set([...task.leadUnits, ...task.responsibleUnits])];
+  return units.map((unit) => ({ unit, code: task.code, role: lead.has(unit) ? 'lead' : 'responsible' }));
+}
+
+const taskKind: EntityKind<Task> = {
+  prefix: 'TASK',
+  label: '整改任务',
+  collection: 'TASKS',
+  id: (task) => task.code,
+  indexAttributes(task) {
+    if (task.status !== 'open' || task.deadline.kind === 'ongoing') return {};
+    return { gsi2pk: DUE_PARTITION, gsi2sk: `${task.deadline.due}#TASK#${task.code}` };
+  },
+  async afterWrite(table, task, previous) {
+    const open = task.status === 'open';
+    for (const link of linksOf(task)) {
+      await table.put({
+        pk: entityKey('UNIT', link.unit),
+        sk: entityKey('TASK', task.code),
+        ...link,
+        ...(open ? { gsi1pk: openTasksOf(link.unit), gsi1sk: task.code } : {}),
+      });
+    }
+    const now = new Set(linksOf(task).map((l) => l.unit));
+    for (const gone of previous ? linksOf(previous).filter((l) => !now.has(l.unit)) : []) {
+      await table.delete(entityKey('UNIT', gone.unit), entityKey('TASK', task.code));
+    }
+    for (const [index, milestone] of task.milestones.entries()) {
+      await table.put({
+        pk: entityKey('TASK', task.code),
+        sk: milestoneSk(index),
+        code: task.code,
+        ...milestone,
+        ...(open ? { gsi2pk: DUE_PARTITION, gsi2sk: `${milestone.due}#MS#${task.code}#${index}` } : {}),
+      });
+    }
+    for (let index = task.milestones.length; index < (previous?.milestones.length ?? 0); index++) {
+      await table.delete(entityKey('TASK', task.code), milestoneSk(index));
+    }
+  },
+};
+
+const unitKind: EntityKind<Unit> = { prefix: 'UNIT', label: '责任单位', collection: 'UNITS', id: (u) => u.name };
+const personKind: EntityKind<Person> = { prefix: 'PERSON', label: '人员', collection: 'PEOPLE', id: (p) => p.name };
+const indicatorKind: EntityKind<Indicator> = {
+  prefix: 'INDICATOR',
+  label: '目标指标',
+  collection: 'INDICATORS',
+  id: (i) => i.name,
+};
+const dutyKind: EntityKind<RecurringDuty> = { prefix: 'DUTY', label: '常态化工作', collection: 'DUTIES', id: (d) => d.name };
+
+export class DynamoStore implements Store {
+  private readonly table: TableClient;
+  readonly tasks: DynamoCollection<Task>;
+  readonly units: DynamoCollection<Unit>;
+  readonly people: DynamoCollection<Person>;
+  readonly indicators: DynamoCollection<Indicator>;
+  readonly duties: DynamoCollection<RecurringDuty>;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.table = new TableClient(client, tableName);
+    this.tasks = new DynamoCollection(this.table, taskKind);
+    this.units = new DynamoCollection(this.table, unitKind);
+    this.people = new DynamoCollection(this.table, personKind);
+    this.indicators = new DynamoCollection(this.table, indicatorKind);
+    this.duties = new DynamoCollection(this.table, dutyKind);
+  }
+
+  async unitOpenTasks(unit: string): Promise<UnitTaskLink[]> {
+    const items = await this.table.query({ index: 'byCollection', partition: openTasksOf(unit) });
+    return items.map((item) => ({ unit: item.unit as string, code: item.code as string, role: item.role as UnitTaskLink['role'] }));
+  }
+
+  async dueOnOrBefore(date: string): Promise<DueItem[]> {
+    // '#' sorts before any later character, so `${date}#~` bounds every key of that day.
+    const items = await this.table.query({ index: 'byDue', partition: DUE_PARTITION, upTo: `${date}#~` });
+    return items.map((item) =>
+      item.sk === 'A'
+        ? { kind: 'task', code: (item.data as Task).code, due: (item.gsi2sk as string).slice(0, 10), content: (item.data as Task).title }
+        : { kind: 'milestone', code: item.code as string, due: item.due as string, content: item.content as string },
+    );
+  }
+
+  auditEvents(entity: string) {
+    return auditEvents(this.table, entity);
+  }
+
+  async recordProgress(report: ProgressReport): Promise<boolean> {
+    const stored = await this.table.putNew({
+      pk: entityKey('TASK', report.code),
+      sk: `REPORT#${report.period}#${report.id}`,
+      ...report,
+    });
+    // The period marker is idempotent, so it is written on a retry too.
+    await this.table.put({
+      pk: `PERIOD#${report.period}`,
+      sk: `UNIT#${report.unit}#TASK#${report.code}`,
+      unit: report.unit,
+      code: report.code,
+      at: report.at,
+    });
+    return stored;
+  }
+
+  async progressInPeriod(code: string, period: string): Promise<ProgressReport[]> {
+    const items = await this.table.query({ partition: entityKey('TASK', code), beginsWith: `REPORT#${period}#` });
+    return items.map(({ pk, sk, ...report }) => report as unknown as ProgressReport);
+  }
+
+  async unitsReportedInPeriod(period: string): Promise<Set<string>> {
+    const items = await this.table.query({ partition: `PERIOD#${period}` });
+    return new Set(items.map((item) => item.unit as string));
+  }
+
+  async calendarYears(): Promise<CalendarYear[]> {
+    const items = await this.table.query({ partition: 'CALENDAR', beginsWith: 'YEAR#' });
+    return items.map((item) => item.data as CalendarYear);
+  }
+
+  async saveCalendarYear(year: CalendarYear, event: ChangeEvent): Promise<void> {
+    await this.table.put({ pk: 'CALENDAR', sk: `YEAR#${year.year}`, data: year, lastEvent: event });
+    await this.table.put({ pk: 'CALENDAR', sk: `EVENT#${event.at}#${year.year}`, ...event });
+  }
+
+  async recordImport(record: LedgerImportRecord): Promise<void> {
+    await this.table.put({ pk: 'LEDGER', sk: `IMPORT#${record.at}`, ...record });
+  }
+
+  async imports(): Promise<LedgerImportRecord[]> {
+    const items = await this.table.query({ partition: 'LEDGER', beginsWith: 'IMPORT#' });
+    return items.map(({ pk, sk, ...record }) => record as unknown as LedgerImportRecord);
+  }
+}

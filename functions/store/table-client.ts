@@ -1,0 +1,114 @@
+/**
+ * A thin typed layer over the DynamoDB client for the single table: get, conditional put,
+ * delete and paginated queries. Items are plain objects; marshalling happens here only.
+ */
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { IndexName } from './table.ts';
+import { tableIndexes, tableKeys } from './table.ts';
+
+export type Item = Record<string, unknown> & { pk: string; sk: string };
+
+export interface QuerySpec {
+  index?: IndexName;
+  partition: string;
+  beginsWith?: string;
+  /** Inclusive upper bound on the sort key. */
+  upTo?: string;
+}
+
+const marshallOptions = { removeUndefinedValues: true, convertClassInstanceToMap: false };
+
+export class TableClient {
+  constructor(
+    readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  async get(pk: string, sk: string): Promise<Item | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }), ConsistentRead: true }),
+    );
+    return out.Item ? (unmarshall(out.Item) as Item) : undefined;
+  }
+
+  /** Puts unconditionally; use only for items that are pure projections of another item. */
+  async put(item: Item): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(item, marshallOptions) }));
+  }
+
+  /** Puts only if no item has this key; returns false if one already does. */
+  async putNew(item: Item): Promise<boolean> {
+    return this.putIf(item, 'attribute_not_exists(pk)', {});
+  }
+
+  /** Puts only if the stored item's version is `expected`; returns false otherwise. */
+  async putIfVersion(item: Item, expected: number): Promise<boolean> {
+    return this.putIf(item, 'version = :expected', { ':expected': expected });
+  }
+
+  async delete(pk: string, sk: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }) }));
+  }
+
+  async query(spec: QuerySpec): Promise<Item[]> {
+    const index = spec.index ? tableIndexes.find((i) => i.name === spec.index)! : undefined;
+    const pkName = index?.partition ?? tableKeys.partition;
+    const skName = index?.sort ?? tableKeys.sort;
+    const values: Record<string, unknown> = { ':pk': spec.partition };
+    let condition = '#pk = :pk';
+    if (spec.beginsWith !== undefined) {
+      condition += ' AND begins_with(#sk, :prefix)';
+      values[':prefix'] = spec.beginsWith;
+    } else if (spec.upTo !== undefined) {
+      condition += ' AND #sk <= :upTo';
+      values[':upTo'] = spec.upTo;
+    }
+    const names: Record<string, string> = { '#pk': pkName };
+    if (condition.includes('#sk')) names['#sk'] = skName;
+
+    const items: Item[] = [];
+    let startKey: Record<string, any> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index?.name,
+          KeyConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const raw of out.Items ?? []) items.push(unmarshall(raw) as Item);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private async putIf(item: Item, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(item, marshallOptions),
+          ConditionExpression: condition,
+          ExpressionAttributeValues: Object.keys(values).length ? marshall(values) : undefined,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+        return false;
+      }
+      throw error;
+    }
+  }
+}
