@@ -18,7 +18,7 @@ export interface AuditEvent extends ChangeEvent {
   version: number;
 }
 
-export type Versioned<T> = T & { version: number; updatedAt: string };
+export type Versioned<T> = T & { version: number; createdAt: string; updatedAt: string };
 
 /** A collection of entities with optimistic locking and an append-only history per entity. */
 export interface VersionedCollection<T> {
@@ -79,8 +79,73 @@ export interface Store {
   recordProgress(report: ProgressReport): Promise<boolean>;
   progressInPeriod(code: string, period: string): Promise<ProgressReport[]>;
   unitsReportedInPeriod(period: string): Promise<Set<string>>;
+  /** Which unit reported on which task in a period (one query on the period's partition). */
+  reportedInPeriod(period: string): Promise<{ unit: string; code: string }[]>;
+  /** Open tasks and milestones due in [from, to]. */
+  dueBetween(from: string, to: string): Promise<DueItem[]>;
+  notices: NoticeLog;
   calendarYears(): Promise<CalendarYear[]>;
   saveCalendarYear(year: CalendarYear, event: ChangeEvent): Promise<void>;
   recordImport(record: LedgerImportRecord): Promise<void>;
   imports(): Promise<LedgerImportRecord[]>;
+}
+
+/** One message to one recipient, rendered before it is recorded so that a retry sends the same bytes. */
+export interface Notice {
+  /** Derived from job, period, recipient and kind: the same notice always has the same id. */
+  id: string;
+  job: string;
+  period: string;
+  kind: string;
+  to: { name: string; email: string; role: string; unit?: string };
+  subject: string;
+  html: string;
+  text: string;
+  status: 'pending' | 'sent' | 'failed' | 'suppressed';
+  attempts: number;
+  createdAt: string;
+  sentAt?: string;
+  messageId?: string;
+  error?: string;
+  /** While a sender holds it: who, and until when (ISO instant). */
+  claimedBy?: string;
+  claimedUntil?: string;
+}
+
+export interface NoticeLog {
+  /** Records a notice unless one with its id exists; returns false then. */
+  record(notice: Notice): Promise<boolean>;
+  get(id: string): Promise<Notice | undefined>;
+  ofRun(job: string, period: string): Promise<Notice[]>;
+  /** Takes a pending notice for sending unless another sender holds a live claim on it. */
+  claim(id: string, by: string, now: Date, until: Date): Promise<Notice | undefined>;
+  /** Writes the outcome of a send by the holder of the claim. */
+  settle(notice: Notice): Promise<void>;
+  /** Failed deliveries not yet listed to the office. */
+  failures(): Promise<Notice[]>;
+  acknowledgeFailure(id: string): Promise<void>;
+  isSuppressed(email: string): Promise<boolean>;
+  suppress(email: string, reason: string, at: string): Promise<void>;
+}
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Sends one message. Throws MailError, whose `retryable` says whether trying again can help. */
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<{ messageId: string }>;
+}
+
+export class MailError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly code: string,
+  ) {
+    super(message);
+  }
 }

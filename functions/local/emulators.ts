@@ -27,7 +27,7 @@ function addressOf(server: Server) {
 
 /** Starts dynalite on `port` (0 picks a free one); `path` persists the data in that folder. */
 export async function startDynalite(options: { port?: number; path?: string } = {}): Promise<RunningServer> {
-  const { default: dynalite } = (await import('dynalite')) as unknown as { default: (o: object) => Server };
+  const { default: dynalite } = await import('dynalite');
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,7 +7,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import type { Indicator, Person, RecurringDuty, Task, Unit } from '../core/ledger.ts';
 import type { ChangeEvent, DueItem, LedgerImportRecord, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
-import { TableClient } from './table-client.ts';
+import { DynamoNoticeLog } from './notice-log.ts';
+import { TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './versioned-collection.ts';
 
 const DUE_PARTITION = 'DUE';
@@ -25,7 +26,7 @@ const taskKind: EntityKind<Task> = {
   label: '整改任务',
   collection: 'TASKS',
   id: (task) => task.code,
-  indexAttributes(task) {
+  indexAttributes(task): Record<string, string> {
     if (task.status !== 'open' || task.deadline.kind === 'ongoing') return {};
     return { gsi2pk: DUE_PARTITION, gsi2sk: `${task.deadline.due}#TASK#${task.code}` };
   },
@@ -75,6 +76,7 @@ export class DynamoStore implements Store {
   readonly people: DynamoCollection<Person>;
   readonly indicators: DynamoCollection<Indicator>;
   readonly duties: DynamoCollection<RecurringDuty>;
+  readonly notices: DynamoNoticeLog;
 
   constructor(client: DynamoDBClient, tableName: string) {
     this.table = new TableClient(client, tableName);
@@ -83,6 +85,7 @@ export class DynamoStore implements Store {
     this.people = new DynamoCollection(this.table, personKind);
     this.indicators = new DynamoCollection(this.table, indicatorKind);
     this.duties = new DynamoCollection(this.table, dutyKind);
+    this.notices = new DynamoNoticeLog(this.table);
   }
 
   async unitOpenTasks(unit: string): Promise<UnitTaskLink[]> {
@@ -92,7 +95,14 @@ export class DynamoStore implements Store {
 
   async dueOnOrBefore(date: string): Promise<DueItem[]> {
     // '#' sorts before any later character, so `${date}#~` bounds every key of that day.
-    const items = await this.table.query({ index: 'byDue', partition: DUE_PARTITION, upTo: `${date}#~` });
+    return this.dueItems(await this.table.query({ index: 'byDue', partition: DUE_PARTITION, upTo: `${date}#~` }));
+  }
+
+  async dueBetween(from: string, to: string): Promise<DueItem[]> {
+    return this.dueItems(await this.table.query({ index: 'byDue', partition: DUE_PARTITION, from, upTo: `${to}#~` }));
+  }
+
+  private dueItems(items: Item[]): DueItem[] {
     return items.map((item) =>
       item.sk === 'A'
         ? { kind: 'task', code: (item.data as Task).code, due: (item.gsi2sk as string).slice(0, 10), content: (item.data as Task).title }
@@ -127,8 +137,12 @@ export class DynamoStore implements Store {
   }
 
   async unitsReportedInPeriod(period: string): Promise<Set<string>> {
+    return new Set((await this.reportedInPeriod(period)).map((r) => r.unit));
+  }
+
+  async reportedInPeriod(period: string): Promise<{ unit: string; code: string }[]> {
     const items = await this.table.query({ partition: `PERIOD#${period}` });
-    return new Set(items.map((item) => item.unit as string));
+    return items.map((item) => ({ unit: item.unit as string, code: item.code as string }));
   }
 
   async calendarYears(): Promise<CalendarYear[]> {

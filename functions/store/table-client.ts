@@ -22,6 +22,8 @@ export interface QuerySpec {
   beginsWith?: string;
   /** Inclusive upper bound on the sort key. */
   upTo?: string;
+  /** Inclusive lower bound, with upTo: a BETWEEN. */
+  from?: string;
 }
 
 const marshallOptions = { removeUndefinedValues: true, convertClassInstanceToMap: false };
@@ -67,6 +69,10 @@ export class TableClient {
     if (spec.beginsWith !== undefined) {
       condition += ' AND begins_with(#sk, :prefix)';
       values[':prefix'] = spec.beginsWith;
+    } else if (spec.from !== undefined && spec.upTo !== undefined) {
+      condition += ' AND #sk BETWEEN :from AND :upTo';
+      values[':from'] = spec.from;
+      values[':upTo'] = spec.upTo;
     } else if (spec.upTo !== undefined) {
       condition += ' AND #sk <= :upTo';
       values[':upTo'] = spec.upTo;
@@ -93,13 +99,20 @@ export class TableClient {
     return items;
   }
 
-  private async putIf(item: Item, condition: string, values: Record<string, unknown>): Promise<boolean> {
+  /** Puts only if `condition` holds on the stored item; returns false otherwise. */
+  async putIf(
+    item: Item,
+    condition: string,
+    values: Record<string, unknown>,
+    names?: Record<string, string>,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: marshall(item, marshallOptions),
           ConditionExpression: condition,
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: Object.keys(values).length ? marshall(values) : undefined,
         }),
       );

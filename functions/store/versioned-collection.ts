@@ -46,7 +46,7 @@ export class DynamoCollection<T extends object> implements VersionedCollection<T
   }
 
   async create(value: T, event: ChangeEvent): Promise<Versioned<T>> {
-    const item = this.toItem(value, 1, event);
+    const item = this.toItem(value, 1, event, event.at);
     if (!(await this.table.putNew(item))) {
       throw new AlreadyExistsError(`${this.kind.label}“${this.kind.id(value)}”`);
     }
@@ -60,14 +60,14 @@ export class DynamoCollection<T extends object> implements VersionedCollection<T
     const current = await this.table.get(entityKey(this.kind.prefix, id), ENTITY_SK);
     if (!current || current.version !== expectedVersion) throw new VersionConflictError(label, expectedVersion);
     await this.copyEvent(current);
-    const item = this.toItem(value, expectedVersion + 1, event);
+    const item = this.toItem(value, expectedVersion + 1, event, (current.createdAt as string) ?? event.at);
     if (!(await this.table.putIfVersion(item, expectedVersion))) throw new VersionConflictError(label, expectedVersion);
     await this.copyEvent(item);
     await this.kind.afterWrite?.(this.table, value, fromItem<T>(current));
     return fromItem<T>(item);
   }
 
-  private toItem(value: T, version: number, event: ChangeEvent): Item {
+  private toItem(value: T, version: number, event: ChangeEvent, createdAt: string): Item {
     const id = this.kind.id(value);
     return {
       pk: entityKey(this.kind.prefix, id),
@@ -77,6 +77,7 @@ export class DynamoCollection<T extends object> implements VersionedCollection<T
       ...this.kind.indexAttributes?.(value),
       data: value,
       version,
+      createdAt,
       updatedAt: event.at,
       lastEvent: event,
     };
@@ -90,7 +91,12 @@ export class DynamoCollection<T extends object> implements VersionedCollection<T
 }
 
 export function fromItem<T>(item: Item): Versioned<T> {
-  return { ...(item.data as T), version: item.version as number, updatedAt: item.updatedAt as string };
+  return {
+    ...(item.data as T),
+    version: item.version as number,
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  };
 }
 
 export async function auditEvents(table: TableClient, entity: string): Promise<AuditEvent[]> {

@@ -1,0 +1,123 @@
+/**
+ * Reads the offices' 台账 as they keep it: an .xlsx workbook, or a folder of CSV files named after
+ * its sheets (UTF-8, with or without BOM, or GB18030 as Excel on Chinese Windows saves them).
+ * Produces raw tables of text; judging the content is validate.ts's job.
+ */
+import ExcelJS from 'exceljs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { sheetSpecs, type RawRow, type RawTable } from './sheets.ts';
+
+export class SourceError extends Error {}
+
+export async function readLedgerSource(path: string): Promise<RawTable[]> {
+  if (!existsSync(path)) throw new SourceError(`找不到台账文件或文件夹：${path}`);
+  if (statSync(path).isDirectory()) return readCsvFolder(path);
+  if (extname(path).toLowerCase() !== '.xlsx') {
+    throw new SourceError(`不支持的台账格式：${basename(path)}。请使用 .xlsx 工作簿，或存放各表 CSV 文件的文件夹`);
+  }
+  return readWorkbook(readFileSync(path));
+}
+
+export async function readWorkbook(content: Buffer | ArrayBuffer): Promise<RawTable[]> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(content as ArrayBuffer);
+  } catch {
+    throw new SourceError('无法读取该工作簿：文件已损坏或不是 .xlsx 格式');
+  }
+  const known = new Set(sheetSpecs.map((s) => s.name));
+  const tables: RawTable[] = [];
+  workbook.eachSheet((sheet) => {
+    const name = sheet.name.trim();
+    if (!known.has(name)) return;
+    const grid: string[][] = [];
+    sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
+      const values: string[] = [];
+      row.eachCell({ includeEmpty: true }, (cell, col) => {
+        values[col - 1] = cellText(cell.value);
+      });
+      grid[rowNumber - 1] = Array.from(values, (v) => v ?? '');
+    });
+    tables.push(toTable(name, Array.from(grid, (r) => r ?? [])));
+  });
+  return tables;
+}
+
+export function readCsvFolder(dir: string): RawTable[] {
+  const known = new Map(sheetSpecs.map((s) => [`${s.name}.csv`, s.name]));
+  return readdirSync(dir)
+    .filter((file) => known.has(file.normalize('NFC')))
+    .map((file) => toTable(known.get(file.normalize('NFC'))!, parseCsv(decodeText(readFileSync(join(dir, file))))));
+}
+
+function cellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (typeof value === 'object') {
+    if ('richText' in value) return value.richText.map((part) => part.text).join('').trim();
+    if ('text' in value && typeof value.text === 'string') return value.text.trim(); // hyperlinks (emails)
+    if ('result' in value) return cellText(value.result as ExcelJS.CellValue); // formulas
+    if ('error' in value) return '';
+  }
+  return String(value).trim();
+}
+
+function toTable(sheet: string, grid: string[][]): RawTable {
+  const headerIndex = grid.findIndex((row) => row.some((cell) => cell.trim() !== ''));
+  if (headerIndex < 0) return { sheet, headers: [], rows: [] };
+  const headers = grid[headerIndex]!.map((h) => h.replace(/\s+/g, '').replace(/[*＊]$/, ''));
+  const rows: RawRow[] = [];
+  for (let i = headerIndex + 1; i < grid.length; i++) {
+    const values = grid[i] ?? [];
+    if (!values.some((cell) => cell.trim() !== '')) continue;
+    const cells: Record<string, string> = {};
+    headers.forEach((header, col) => {
+      if (header) cells[header] = (values[col] ?? '').trim();
+    });
+    rows.push({ row: i + 1, cells });
+  }
+  return { sheet, headers: headers.filter(Boolean), rows };
+}
+
+/** UTF-8 (BOM or not) when it decodes cleanly, else GB18030. */
+export function decodeText(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return new TextDecoder('gb18030').decode(bytes);
+  }
+}
+
+/** RFC 4180: quoted fields may hold commas, quotes ("") and line breaks. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}

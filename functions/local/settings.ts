@@ -1,0 +1,49 @@
+/**
+ * The sandbox's and CLI's settings, from the environment (flags may override), with defaults
+ * chosen not to clash with each other or with the usual local tools (8000, 8080, 3000, 4567).
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const settingsSchema = z.object({
+  DUBAN_DATA_DIR: z.string().min(1).default('.data'),
+  DUBAN_HTTP_PORT: port(7700),
+  DUBAN_DYNAMODB_PORT: port(7701),
+  DUBAN_SES_PORT: port(7702),
+  DUBAN_CLOCK: z.string().datetime({ offset: true }).optional(),
+  DUBAN_LEDGER: z.string().optional(),
+  DUBAN_TABLE: z.string().min(1).default('duban'),
+});
+
+export interface LocalSettings {
+  dataDir: string;
+  httpPort: number;
+  dynamoPort: number;
+  sesPort: number;
+  clockStart?: Date;
+  ledger?: string;
+  table: string;
+}
+
+export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`Invalid setting ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const s = parsed.data;
+  return {
+    dataDir: resolve(s.DUBAN_DATA_DIR),
+    httpPort: s.DUBAN_HTTP_PORT,
+    dynamoPort: s.DUBAN_DYNAMODB_PORT,
+    sesPort: s.DUBAN_SES_PORT,
+    clockStart: s.DUBAN_CLOCK ? new Date(s.DUBAN_CLOCK) : undefined,
+    ledger: s.DUBAN_LEDGER,
+    table: s.DUBAN_TABLE,
+  };
+}
+
+/** The sample ledger shipped with duban (the Mianzhu plan of 2018). */
+export const SAMPLE_LEDGER = resolve(import.meta.dirname, '../../data/sample-ledger');

@@ -1,0 +1,96 @@
+/**
+ * Delivers a job run's notices exactly once each.
+ *
+ * Input: the run's notices (ids derived from job, period, recipient and kind). Output: what was sent,
+ * what had been sent before, what failed for good, what was suppressed, what waits for the next run.
+ * Primary course: record every notice before sending anything (so a crash loses nothing); then for
+ * each pending one: claim it (so a second run at the same time does not send it too), check the
+ * suppression list right before sending, send at the configured rate, retry throttling with backoff,
+ * and write the outcome. A run repeated after a crash sends only what was not sent.
+ */
+import { MailError, type Mailer, type Notice, type NoticeLog } from '../core/ports.ts';
+
+export interface OutboxDeps {
+  notices: NoticeLog;
+  mailer: Mailer;
+  /** The outbox's own clock, for claims and pacing (an adapter, so it may be real time). */
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  /** Messages per second. */
+  ratePerSecond: number;
+  /** Who is sending (a run id): a claim held by someone else is left alone until it lapses. */
+  sender: string;
+  claimMs?: number;
+  maxAttempts?: number;
+  backoffMs?: number;
+  log?: (msg: string, extra?: object) => void;
+}
+
+export interface DeliveryReport {
+  recorded: number;
+  sent: number;
+  alreadySent: number;
+  failed: number;
+  suppressed: number;
+  /** Left pending for a later run (throttled past the retry budget, or claimed by another sender). */
+  deferred: number;
+  recipients: number;
+}
+
+export async function deliver(notices: Notice[], deps: OutboxDeps): Promise<DeliveryReport> {
+  const report: DeliveryReport = { recorded: 0, sent: 0, alreadySent: 0, failed: 0, suppressed: 0, deferred: 0, recipients: 0 };
+  report.recipients = new Set(notices.map((n) => n.to.email.toLowerCase())).size;
+  for (const notice of notices) {
+    if (await deps.notices.record(notice)) report.recorded++;
+  }
+  const interval = 1000 / deps.ratePerSecond;
+  let lastSend = 0;
+  for (const notice of notices) {
+    const now = deps.now();
+    const claimed = await deps.notices.claim(notice.id, deps.sender, now, new Date(now.getTime() + (deps.claimMs ?? 120_000)));
+    if (!claimed) {
+      const stored = await deps.notices.get(notice.id);
+      if (stored?.status === 'pending') report.deferred++;
+      else report.alreadySent++;
+      continue;
+    }
+    if (await deps.notices.isSuppressed(claimed.to.email)) {
+      await deps.notices.settle({ ...claimed, status: 'suppressed', error: '该地址曾退信或投诉，已停止发送' });
+      report.suppressed++;
+      continue;
+    }
+    const outcome = await sendWithRetry(claimed, deps, async () => {
+      const wait = lastSend + interval - deps.now().getTime();
+      if (wait > 0) await deps.sleep(wait);
+      lastSend = deps.now().getTime();
+    });
+    await deps.notices.settle(outcome);
+    if (outcome.status === 'sent') report.sent++;
+    else if (outcome.status === 'failed') report.failed++;
+    else report.deferred++;
+  }
+  return report;
+}
+
+async function sendWithRetry(notice: Notice, deps: OutboxDeps, pace: () => Promise<void>): Promise<Notice> {
+  const maxAttempts = deps.maxAttempts ?? 6;
+  const backoff = deps.backoffMs ?? 200;
+  let attempts = notice.attempts;
+  for (let tries = 0; tries < maxAttempts; tries++) {
+    await pace();
+    attempts++;
+    try {
+      const { messageId } = await deps.mailer.send({ to: notice.to.email, subject: notice.subject, html: notice.html, text: notice.text });
+      return { ...notice, status: 'sent', attempts, messageId, sentAt: deps.now().toISOString(), error: undefined };
+    } catch (error) {
+      const mailError = error instanceof MailError ? error : new MailError((error as Error).message, false, 'UNKNOWN');
+      deps.log?.('send failed', { notice: notice.id, code: mailError.code, retryable: mailError.retryable, attempts });
+      if (!mailError.retryable) {
+        return { ...notice, status: 'failed', attempts, error: `${mailError.code}: ${mailError.message}` };
+      }
+      await deps.sleep(backoff * 2 ** tries + Math.floor(Math.random() * backoff));
+    }
+  }
+  // Still throttled: leave it pending for the next run rather than retrying forever.
+  return { ...notice, status: 'pending', attempts };
+}

@@ -1,0 +1,79 @@
+/**
+ * The outbox's record of notices on the single table. A notice is recorded (put-if-absent, keyed by
+ * its deterministic id) before it is sent; a sender claims it with a conditional write, so two runs
+ * at once never both send it; the outcome is written back by the claim's holder.
+ */
+import type { Notice, NoticeLog } from '../core/ports.ts';
+import type { Item, TableClient } from './table-client.ts';
+
+const key = (id: string) => ({ pk: `NOTICE#${id}`, sk: 'A' });
+const runKey = (job: string, period: string) => `RUN#${job}#${period}`;
+const FAILED = 'NOTICE#FAILED';
+
+function toItem(notice: Notice): Item {
+  return {
+    ...key(notice.id),
+    gsi1pk: runKey(notice.job, notice.period),
+    gsi1sk: notice.id,
+    ...(notice.status === 'failed' ? { gsi3pk: FAILED, gsi3sk: `${notice.createdAt}#${notice.id}` } : {}),
+    ...notice,
+  };
+}
+
+function fromItem({ pk, sk, gsi1pk, gsi1sk, gsi3pk, gsi3sk, ...notice }: Item): Notice {
+  return notice as unknown as Notice;
+}
+
+export class DynamoNoticeLog implements NoticeLog {
+  constructor(private readonly table: TableClient) {}
+
+  record(notice: Notice) {
+    return this.table.putNew(toItem(notice));
+  }
+
+  async get(id: string) {
+    const item = await this.table.get(key(id).pk, 'A');
+    return item ? fromItem(item) : undefined;
+  }
+
+  async ofRun(job: string, period: string) {
+    return (await this.table.query({ index: 'byCollection', partition: runKey(job, period) })).map(fromItem);
+  }
+
+  async claim(id: string, by: string, now: Date, until: Date) {
+    const current = await this.get(id);
+    if (!current || current.status !== 'pending') return undefined;
+    const claimed: Notice = { ...current, claimedBy: by, claimedUntil: until.toISOString() };
+    const ok = await this.table.putIf(
+      toItem(claimed),
+      '#status = :pending AND attempts = :attempts AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now OR claimedBy = :by)',
+      { ':pending': 'pending', ':attempts': current.attempts, ':now': now.toISOString(), ':by': by },
+      { '#status': 'status' },
+    );
+    return ok ? claimed : undefined;
+  }
+
+  async settle(notice: Notice) {
+    const { claimedBy, claimedUntil, ...rest } = notice;
+    await this.table.put(toItem(rest));
+  }
+
+  async failures() {
+    return (await this.table.query({ index: 'byOpen', partition: FAILED })).map(fromItem);
+  }
+
+  async acknowledgeFailure(id: string) {
+    const item = await this.table.get(key(id).pk, 'A');
+    if (!item) return;
+    const { gsi3pk, gsi3sk, ...rest } = item;
+    await this.table.put({ ...rest, pk: item.pk, sk: item.sk, failureListedAt: true });
+  }
+
+  async isSuppressed(email: string) {
+    return (await this.table.get(`SUPPRESS#${email.toLowerCase()}`, 'A')) !== undefined;
+  }
+
+  async suppress(email: string, reason: string, at: string) {
+    await this.table.put({ pk: `SUPPRESS#${email.toLowerCase()}`, sk: 'A', email, reason, at });
+  }
+}

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as a user runs it; resolves once it prints its URLs (it must within 20 s). */
+async function npmStart(env: Record<string, string>): Promise<Started> {
+  const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 20_000;
+  while (!output.includes('Press Ctrl-C to stop')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not serve within 20 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, output: () => output, exited };
+}
+
+/** npm runs the sandbox in a child; signal the whole group, as Ctrl-C in a terminal does. */
+async function stop(started: Started): Promise<number | null> {
+  started.child.kill('SIGINT');
+  return started.exited;
+}
+
+let running: Started | undefined;
+afterEach(async () => {
+  if (running && running.child.exitCode === null) await stop(running);
+});
+
+describe('npm start', () => {
+  it('serves the sample ledger on first start, stops on Ctrl-C, and keeps the data across a restart', async () => {
+    const env = {
+      DUBAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'duban-sandbox-')),
+      DUBAN_HTTP_PORT: String(await freePort()),
+      DUBAN_DYNAMODB_PORT: String(await freePort()),
+      DUBAN_SES_PORT: String(await freePort()),
+      DUBAN_CLOCK: '2018-07-09T09:00:00+08:00',
+    };
+    const app = `http://127.0.0.1:${env.DUBAN_HTTP_PORT}`;
+
+    running = await npmStart(env);
+    expect(running.output()).toContain('first start: importing ledger');
+    expect(running.output()).toContain(`${app}/`);
+    expect(running.output()).toContain(`http://127.0.0.1:${env.DUBAN_SES_PORT}/`);
+    const health = (await (await fetch(`${app}/health`)).json()) as { status: string; at: string };
+    expect(health).toMatchObject({ status: 'ok' });
+    expect(health.at.startsWith('2018-07-09T01:0')).toBe(true); // the virtual clock, in UTC
+    const page = await (await fetch(`${app}/`)).text();
+    expect(page).toContain('共 31 项整改任务');
+    expect(page).toContain('实施饮用水环境安全保障行动');
+    expect(await (await fetch(`http://127.0.0.1:${env.DUBAN_SES_PORT}/store`)).json()).toMatchObject({ emails: [] });
+    expect(await stop(running)).toBe(0);
+
+    running = await npmStart(env);
+    expect(running.output()).not.toContain('first start');
+    const again = await (await fetch(`${app}/`)).text();
+    expect(again).toContain('共 31 项整改任务');
+    const { tasks } = (await (await fetch(`${app}/api/tasks`)).json()) as { tasks: unknown[] };
+    expect(tasks).toHaveLength(31);
+    expect(await stop(running)).toBe(0);
+  });
+});
