@@ -7,7 +7,12 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { z } from 'zod';
 import { defaultCalendar } from './core/calendar-data.ts';
 import type { WorkdayCalendar } from './core/calendar.ts';
-import type { Store } from './core/ports.ts';
+import type { JobDeps, Links } from './core/cadence/job.ts';
+import { cadenceConfig, type CadenceConfig } from './core/cadence/config.ts';
+import type { Mailer, Store } from './core/ports.ts';
+import { EMAIL_TEMPLATE_DIR, TemplateComposer } from './notify/composer.ts';
+import { deliver } from './notify/outbox.ts';
+import { SesMailer } from './notify/ses-mailer.ts';
 import { DynamoStore } from './store/dynamo-store.ts';
 
 const configSchema = z.object({
@@ -16,6 +21,12 @@ const configSchema = z.object({
   /** Set locally (dynalite / the SES emulator); unset on AWS. */
   DUBAN_DYNAMODB_ENDPOINT: z.string().url().optional(),
   DUBAN_SES_ENDPOINT: z.string().url().optional(),
+  /** The verified SES sender. */
+  DUBAN_MAIL_FROM: z.string().email().default('duban@example.org'),
+  /** Where people open the app (links in every email). */
+  DUBAN_APP_URL: z.string().url().default('http://127.0.0.1:7700'),
+  /** Cadence settings as JSON, merged over the defaults (functions/core/cadence/config.ts). */
+  DUBAN_CADENCE: z.string().optional(),
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -46,13 +57,66 @@ export function sesClient(config: Config): SESClient {
 
 export interface Deps {
   config: Config;
+  cadence: CadenceConfig;
   dynamo: DynamoDBClient;
+  ses: SESClient;
   store: Store;
 }
 
 export function buildDeps(config: Config = readConfig()): Deps {
   const dynamo = dynamoClient(config);
-  return { config, dynamo, store: new DynamoStore(dynamo, config.DUBAN_TABLE) };
+  return {
+    config,
+    cadence: cadenceConfig(config.DUBAN_CADENCE),
+    dynamo,
+    ses: sesClient(config),
+    store: new DynamoStore(dynamo, config.DUBAN_TABLE),
+  };
+}
+
+export function appLinks(appUrl: string): Links {
+  const base = appUrl.replace(/\/$/, '');
+  return {
+    reportForm: (unit) => `${base}/report?unit=${encodeURIComponent(unit)}`,
+    task: (code) => `${base}/tasks/${encodeURIComponent(code)}`,
+    home: () => `${base}/`,
+  };
+}
+
+export interface JobRuntime {
+  calendar: WorkdayCalendar;
+  /** Identifies this run's sender in the outbox (claims). */
+  sender: string;
+  /** The outbox's clock and sleep: real time in production, overridable in tests. */
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  mailer?: Mailer;
+  log?: (msg: string, extra?: object) => void;
+}
+
+const composer = new TemplateComposer(EMAIL_TEMPLATE_DIR);
+
+/** Everything a cadence job needs, from the process's dependencies. */
+export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
+  const mailer = runtime.mailer ?? new SesMailer(deps.ses, deps.config.DUBAN_MAIL_FROM);
+  return {
+    store: deps.store,
+    calendar: runtime.calendar,
+    config: deps.cadence,
+    composer,
+    links: appLinks(deps.config.DUBAN_APP_URL),
+    deliver: (notices) =>
+      deliver(notices, {
+        notices: deps.store.notices,
+        mailer,
+        now: runtime.now ?? (() => new Date()),
+        sleep: runtime.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+        ratePerSecond: deps.cadence.sendRatePerSecond,
+        sender: runtime.sender,
+        log: runtime.log,
+      }),
+    warn: (message) => runtime.log?.('warning', { message }),
+  };
 }
 
 /** The built-in calendar plus the years the office loaded into the store. */

@@ -70,6 +70,8 @@ export interface Store {
   people: VersionedCollection<Person>;
   indicators: VersionedCollection<Indicator>;
   duties: VersionedCollection<RecurringDuty>;
+  /** Every open task (closed ones are not read: cost follows what is open, not history). */
+  openTasks(): Promise<Versioned<Task>[]>;
   /** The open tasks a unit leads or is responsible for. */
   unitOpenTasks(unit: string): Promise<UnitTaskLink[]>;
   /** Open tasks and milestones due on or before `date` (a sparse index: cost grows with what is due). */
@@ -80,7 +82,7 @@ export interface Store {
   progressInPeriod(code: string, period: string): Promise<ProgressReport[]>;
   unitsReportedInPeriod(period: string): Promise<Set<string>>;
   /** Which unit reported on which task in a period (one query on the period's partition). */
-  reportedInPeriod(period: string): Promise<{ unit: string; code: string }[]>;
+  reportedInPeriod(period: string): Promise<{ unit: string; code: string; at: string }[]>;
   /** Open tasks and milestones due in [from, to]. */
   dueBetween(from: string, to: string): Promise<DueItem[]>;
   notices: NoticeLog;

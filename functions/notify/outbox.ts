@@ -8,6 +8,7 @@
  * suppression list right before sending, send at the configured rate, retry throttling with backoff,
  * and write the outcome. A run repeated after a crash sends only what was not sent.
  */
+import type { DeliveryReport } from '../core/cadence/job.ts';
 import { MailError, type Mailer, type Notice, type NoticeLog } from '../core/ports.ts';
 
 export interface OutboxDeps {
@@ -26,16 +27,6 @@ export interface OutboxDeps {
   log?: (msg: string, extra?: object) => void;
 }
 
-export interface DeliveryReport {
-  recorded: number;
-  sent: number;
-  alreadySent: number;
-  failed: number;
-  suppressed: number;
-  /** Left pending for a later run (throttled past the retry budget, or claimed by another sender). */
-  deferred: number;
-  recipients: number;
-}
 
 export async function deliver(notices: Notice[], deps: OutboxDeps): Promise<DeliveryReport> {
   const report: DeliveryReport = { recorded: 0, sent: 0, alreadySent: 0, failed: 0, suppressed: 0, deferred: 0, recipients: 0 };
@@ -83,7 +74,10 @@ async function sendWithRetry(notice: Notice, deps: OutboxDeps, pace: () => Promi
       const { messageId } = await deps.mailer.send({ to: notice.to.email, subject: notice.subject, html: notice.html, text: notice.text });
       return { ...notice, status: 'sent', attempts, messageId, sentAt: deps.now().toISOString(), error: undefined };
     } catch (error) {
-      const mailError = error instanceof MailError ? error : new MailError((error as Error).message, false, 'UNKNOWN');
+      // Anything but a classified mail error is a fault of this process: stop the run. The claim
+      // lapses and the next run sends this notice; nothing is marked failed that did not fail.
+      if (!(error instanceof MailError)) throw error;
+      const mailError = error;
       deps.log?.('send failed', { notice: notice.id, code: mailError.code, retryable: mailError.retryable, attempts });
       if (!mailError.retryable) {
         return { ...notice, status: 'failed', attempts, error: `${mailError.code}: ${mailError.message}` };

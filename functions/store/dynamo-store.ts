@@ -5,7 +5,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
-import type { Indicator, Person, RecurringDuty, Task, Unit } from '../core/ledger.ts';
+import { taskStatuses, type Indicator, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
 import type { ChangeEvent, DueItem, LedgerImportRecord, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { TableClient, type Item } from './table-client.ts';
@@ -25,6 +25,9 @@ const taskKind: EntityKind<Task> = {
   prefix: 'TASK',
   label: '整改任务',
   collection: 'TASKS',
+  // Open and closed tasks live in separate partitions: scheduled jobs read only the open ones.
+  partitionOf: (task) => `TASKS#${task.status}`,
+  partitions: taskStatuses.map((status) => `TASKS#${status}`),
   id: (task) => task.code,
   indexAttributes(task): Record<string, string> {
     if (task.status !== 'open' || task.deadline.kind === 'ongoing') return {};
@@ -88,6 +91,10 @@ export class DynamoStore implements Store {
     this.notices = new DynamoNoticeLog(this.table);
   }
 
+  openTasks() {
+    return this.tasks.listPartition('TASKS#open');
+  }
+
   async unitOpenTasks(unit: string): Promise<UnitTaskLink[]> {
     const items = await this.table.query({ index: 'byCollection', partition: openTasksOf(unit) });
     return items.map((item) => ({ unit: item.unit as string, code: item.code as string, role: item.role as UnitTaskLink['role'] }));
@@ -120,8 +127,8 @@ export class DynamoStore implements Store {
       sk: `REPORT#${report.period}#${report.id}`,
       ...report,
     });
-    // The period marker is idempotent, so it is written on a retry too.
-    await this.table.put({
+    // The period marker is written on a retry too; the first report's time stays.
+    await this.table.putNew({
       pk: `PERIOD#${report.period}`,
       sk: `UNIT#${report.unit}#TASK#${report.code}`,
       unit: report.unit,
@@ -140,9 +147,9 @@ export class DynamoStore implements Store {
     return new Set((await this.reportedInPeriod(period)).map((r) => r.unit));
   }
 
-  async reportedInPeriod(period: string): Promise<{ unit: string; code: string }[]> {
+  async reportedInPeriod(period: string): Promise<{ unit: string; code: string; at: string }[]> {
     const items = await this.table.query({ partition: `PERIOD#${period}` });
-    return items.map((item) => ({ unit: item.unit as string, code: item.code as string }));
+    return items.map((item) => ({ unit: item.unit as string, code: item.code as string, at: item.at as string }));
   }
 
   async calendarYears(): Promise<CalendarYear[]> {

@@ -17,8 +17,10 @@ export interface EntityKind<T> {
   /** Key prefix and the name used in messages, e.g. TASK and 整改任务. */
   prefix: string;
   label: string;
-  /** The collection every entity of this kind belongs to (gsi1pk). */
+  /** The collection every entity of this kind belongs to (gsi1pk); `partitions` lists every value it takes. */
   collection: string;
+  partitionOf?(value: T): string;
+  partitions?: string[];
   id(value: T): string;
   /** Extra index attributes derived from the value (e.g. the due-date index of a task). */
   indexAttributes?(value: T): Record<string, string>;
@@ -41,7 +43,14 @@ export class DynamoCollection<T extends object> implements VersionedCollection<T
   }
 
   async list(): Promise<Versioned<T>[]> {
-    const items = await this.table.query({ index: 'byCollection', partition: this.kind.collection });
+    const partitions = this.kind.partitions ?? [this.kind.collection];
+    const items = (await Promise.all(partitions.map((partition) => this.listPartition(partition)))).flat();
+    return items.sort((a, b) => (this.kind.id(a) < this.kind.id(b) ? -1 : 1));
+  }
+
+  /** One partition of the collection, e.g. only the open tasks. */
+  async listPartition(partition: string): Promise<Versioned<T>[]> {
+    const items = await this.table.query({ index: 'byCollection', partition });
     return items.map((item) => fromItem<T>(item));
   }
 
@@ -72,7 +81,7 @@ export class DynamoCollection<T extends object> implements VersionedCollection<T
     return {
       pk: entityKey(this.kind.prefix, id),
       sk: ENTITY_SK,
-      gsi1pk: this.kind.collection,
+      gsi1pk: this.kind.partitionOf?.(value) ?? this.kind.collection,
       gsi1sk: id,
       ...this.kind.indexAttributes?.(value),
       data: value,

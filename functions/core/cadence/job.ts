@@ -1,0 +1,94 @@
+/**
+ * What every cadence job shares: its dependencies (passed in, never imported), the draft of a
+ * notice before it is rendered, the deterministic notice id, and the result a run reports.
+ */
+import { createHash } from 'node:crypto';
+import type { WorkdayCalendar } from '../calendar.ts';
+import type { Notice, Store } from '../ports.ts';
+import type { CadenceConfig } from './config.ts';
+import type { JobName } from './schedule.ts';
+
+export interface Recipient {
+  name: string;
+  email: string;
+  /** Why they get it: 联络员, 主要负责人, 督办领导, 领导小组, 整改办, 纪委监委. */
+  role: string;
+  unit?: string;
+}
+
+/** A notice before rendering: which template, for whom, with what data. */
+export interface NoticeDraft {
+  kind: string;
+  to: Recipient;
+  data: Record<string, unknown>;
+}
+
+export interface Composer {
+  compose(draft: NoticeDraft): { subject: string; html: string; text: string };
+}
+
+export interface DeliveryReport {
+  recorded: number;
+  sent: number;
+  alreadySent: number;
+  failed: number;
+  suppressed: number;
+  deferred: number;
+  recipients: number;
+}
+
+export interface Links {
+  /** Where a unit reports for the period that contains `at` (a signed link once the HTTP app signs them). */
+  reportForm(unit: string, at: Date): string;
+  task(code: string): string;
+  home(): string;
+}
+
+export interface JobDeps {
+  store: Store;
+  calendar: WorkdayCalendar;
+  config: CadenceConfig;
+  composer: Composer;
+  deliver(notices: Notice[]): Promise<DeliveryReport>;
+  links: Links;
+  /** Warnings for the office (e.g. the calendar does not know next year); logged and put in its digest. */
+  warn?(message: string): void;
+}
+
+export interface JobResult {
+  job: JobName;
+  at: string;
+  period: string;
+  /** Why nothing ran, e.g. 'not the first workday of the week'. */
+  skipped?: string;
+  delivery?: DeliveryReport;
+}
+
+export function noticeId(job: string, period: string, email: string, kind: string): string {
+  return createHash('sha256').update([job, period, email.toLowerCase(), kind].join('\n')).digest('hex').slice(0, 32);
+}
+
+/** Renders drafts into notices with their deterministic ids. */
+export function toNotices(job: JobName, period: string, at: Date, drafts: NoticeDraft[], composer: Composer): Notice[] {
+  return drafts.map((draft) => ({
+    id: noticeId(job, period, draft.to.email, draft.kind),
+    job,
+    period,
+    kind: draft.kind,
+    to: draft.to,
+    ...composer.compose(draft),
+    status: 'pending',
+    attempts: 0,
+    createdAt: at.toISOString(),
+  }));
+}
+
+/** Renders and delivers a run's drafts through the outbox. */
+export async function send(job: JobName, period: string, at: Date, drafts: NoticeDraft[], deps: JobDeps): Promise<JobResult> {
+  const delivery = await deps.deliver(toNotices(job, period, at, drafts, deps.composer));
+  return { job, at: at.toISOString(), period, delivery };
+}
+
+export function skipped(job: JobName, at: Date, period: string, why: string): JobResult {
+  return { job, at: at.toISOString(), period, skipped: why };
+}

@@ -1,0 +1,92 @@
+/**
+ * 月交账. Input: the instant it fires. Output, depending on the day:
+ * - 3 workdays before the last workday of the month, and on that day: a reminder to every unit with
+ *   open tasks that has not yet given its account for the month;
+ * - on the first workday of the next month: a 催办 to the units still missing, and the compiled
+ *   monthly account to the leaders and the office.
+ * Workdays follow the calendar, make-up days included.
+ */
+import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../time.ts';
+import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
+import { liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
+import { countLights } from './weekly-dispatch.ts';
+import { chineseDay } from './week.ts';
+
+const monthLabel = (month: string) => `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`;
+
+export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult> {
+  const { calendar, config } = deps;
+  const today = localDateOf(at);
+  const month = monthOf(today);
+  const lastWorkday = calendar.lastWorkdayOfMonth(today)!;
+  const reminderOffset = config.monthlyReminderOffsets.find((n) => calendar.addWorkdays(lastWorkday, -n) === today);
+  const closing = calendar.firstWorkdayOfMonth(today) === today;
+  if (reminderOffset === undefined && !closing) return skipped('monthly-account', at, month, 'no monthly account step today');
+
+  const snapshot = await loadSnapshot(at, deps);
+  const notices = [];
+  if (reminderOffset !== undefined) {
+    const drafts = await missing(month, snapshot, deps, (unit) => ({
+      kind: `monthly-reminder-${reminderOffset}`,
+      data: { month: monthLabel(month), dueDay: chineseDay(lastWorkday), today: reminderOffset === 0, reportUrl: deps.links.reportForm(unit, at) },
+    }));
+    notices.push(...toNotices('monthly-account', month, at, drafts, deps.composer));
+  }
+  if (closing) {
+    const previous = monthOf(addDays(monthStart(today), -1));
+    const drafts = await missing(previous, snapshot, deps, (unit) => ({
+      kind: 'monthly-chase',
+      data: { month: monthLabel(previous), reportUrl: deps.links.reportForm(unit, at) },
+    }));
+    const account = await compileMonthlyAccount(previous, snapshot, deps);
+    for (const to of peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办')) {
+      drafts.push({ kind: 'monthly-account', to, data: account });
+    }
+    notices.push(...toNotices('monthly-account', previous, at, dedupe(drafts), deps.composer));
+  }
+  const delivery = await deps.deliver(notices);
+  return { job: 'monthly-account', at: at.toISOString(), period: month, delivery };
+}
+
+async function missing(month: string, snapshot: Snapshot, deps: JobDeps, make: (unit: string) => Omit<NoticeDraft, 'to'>): Promise<NoticeDraft[]> {
+  const accounted = await deps.store.unitsReportedInPeriod(month);
+  return snapshot.units
+    .filter((u) => u.tasks.length > 0 && !accounted.has(u.unit.name))
+    .map((u) => ({ ...make(u.unit.name), to: liaisonOf(u.unit), data: { unit: u.unit.name, ...make(u.unit.name).data } }));
+}
+
+function dedupe(drafts: NoticeDraft[]): NoticeDraft[] {
+  const seen = new Set<string>();
+  return drafts.filter((d) => {
+    const key = `${d.kind}\n${d.to.email.toLowerCase()}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export async function compileMonthlyAccount(month: string, snapshot: Snapshot, deps: JobDeps) {
+  const accounted = await deps.store.reportedInPeriod(month);
+  const byUnit = new Map<string, number>();
+  for (const r of accounted) byUnit.set(r.unit, (byUnit.get(r.unit) ?? 0) + 1);
+  const indicators = await deps.store.indicators.list();
+  const active = snapshot.units.filter((u) => u.tasks.length > 0);
+  const { start, end } = parseMonthPeriod(month);
+  return {
+    month: monthLabel(month),
+    range: `${chineseDay(start)}至${chineseDay(end)}`,
+    counts: countLights(snapshot.tasks),
+    units: active
+      .map((u) => ({
+        unit: u.unit.name,
+        tasks: u.tasks.length,
+        accounted: byUnit.get(u.unit.name) ?? 0,
+        status: byUnit.has(u.unit.name) ? '已交账' : '未交账',
+        red: u.tasks.filter((t) => t.view.light.light === 'red').length,
+      }))
+      .sort((a, b) => Number(b.accounted > 0) - Number(a.accounted > 0) || a.unit.localeCompare(b.unit, 'zh')),
+    missing: active.filter((u) => !byUnit.has(u.unit.name)).map((u) => u.unit.name),
+    indicators: indicators.map((i) => ({ ...i, targetText: `${i.direction} ${i.target}${i.measureUnit}（${i.year}年）` })),
+    home: deps.links.home(),
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * 周通报. Input: the instant it fires. Output: one circular, sent to the leaders, the office and
+ * every unit's liaison: an overview by light and by section, the red and yellow lists with their
+ * reasons, the units that did not report, a ranking by on-time reporting, and, for the office,
+ * the notices that could not be delivered. Runs on the last workday of the week.
+ */
+import { instantAt, isoWeekOf, localDateOf, localTimeOf, parseWeekPeriod } from '../time.ts';
+import { send, skipped, type JobDeps, type JobResult, type NoticeDraft, type Recipient } from './job.ts';
+import { byLight, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
+import { countLights, taskRow } from './weekly-dispatch.ts';
+import { chineseWeek, reportDueDay } from './week.ts';
+
+export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult> {
+  const today = localDateOf(at);
+  const week = isoWeekOf(today);
+  if (deps.calendar.lastWorkdayOfWeek(today) !== today) {
+    return skipped('weekly-circular', at, week, 'not the last workday of the week');
+  }
+  const snapshot = await loadSnapshot(at, deps);
+  const failures = await deps.store.notices.failures();
+  const circular = compileCircular(snapshot, deps);
+  const office = new Set(peopleWithRole(snapshot.people, '整改办').map((p) => p.email));
+  const recipients = new Map<string, Recipient>();
+  for (const r of [
+    ...peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办'),
+    ...snapshot.units.map((u) => liaisonOf(u.unit)),
+  ]) {
+    if (!recipients.has(r.email.toLowerCase())) recipients.set(r.email.toLowerCase(), r);
+  }
+  const failureRows = failures.map((n) => ({ to: `${n.to.name}（${n.to.unit ?? n.to.role}）${n.to.email}`, kind: n.kind, error: n.error ?? '' }));
+  const drafts: NoticeDraft[] = [...recipients.values()].map((to) => ({
+    kind: 'weekly-circular',
+    to,
+    data: { ...circular, forOffice: office.has(to.email), failures: office.has(to.email) ? failureRows : [] },
+  }));
+  const result = await send('weekly-circular', week, at, drafts, deps);
+  // The failures are now before the office; list them once.
+  if (result.delivery && result.delivery.sent + result.delivery.alreadySent > 0) {
+    for (const n of failures) await deps.store.notices.acknowledgeFailure(n.id);
+  }
+  return result;
+}
+
+export function compileCircular(snapshot: Snapshot, deps: Pick<JobDeps, 'calendar' | 'config' | 'links'>) {
+  const { start, end } = parseWeekPeriod(snapshot.week);
+  const due = reportDueDay(snapshot.today, deps.calendar, deps.config);
+  const dueAt = due ? instantAt(due, deps.config.reportDueTime) : undefined;
+  const reports = snapshot.reported.get(snapshot.week) ?? [];
+  const firstReport = new Map<string, string>();
+  for (const r of reports) if (!firstReport.has(r.unit) || r.at < firstReport.get(r.unit)!) firstReport.set(r.unit, r.at);
+
+  const active = snapshot.units.filter((u) => u.tasks.length > 0);
+  const ranking = active
+    .map((u) => {
+      const first = firstReport.get(u.unit.name);
+      const onTime = first !== undefined && (!dueAt || new Date(first) <= dueAt);
+      return {
+        unit: u.unit.name,
+        status: first === undefined ? '未报送' : onTime ? '按时报送' : '逾期报送',
+        order: first === undefined ? 2 : onTime ? 0 : 1,
+        first: first ?? '',
+        reportedAt: first ? `${localDateOf(new Date(first)).slice(5)} ${localTimeOf(new Date(first))}` : '—',
+        tasks: u.tasks.length,
+        red: u.tasks.filter((t) => t.view.light.light === 'red').length,
+      };
+    })
+    .sort((a, b) => a.order - b.order || a.first.localeCompare(b.first) || a.red - b.red || a.unit.localeCompare(b.unit, 'zh'))
+    .map((row, i) => ({ ...row, rank: i + 1 }));
+
+  const sections = [...new Set(snapshot.tasks.map((t) => t.task.category))].map((category) => ({
+    category: category || '未分类',
+    ...countLights(snapshot.tasks.filter((t) => t.task.category === category)),
+  }));
+  const rows = byLight(snapshot.tasks).map((v) => taskRow(v, undefined, deps));
+  return {
+    week: chineseWeek(snapshot.week, start, end),
+    counts: countLights(snapshot.tasks),
+    sections,
+    red: rows.filter((r) => r.light === 'red'),
+    yellow: rows.filter((r) => r.light === 'yellow'),
+    notReported: ranking.filter((r) => r.order === 2).map((r) => r.unit),
+    ranking,
+    unitsActive: active.length,
+    unitsReported: ranking.filter((r) => r.order < 2).length,
+    home: deps.links.home(),
+  };
+}

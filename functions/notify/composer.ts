@@ -1,0 +1,83 @@
+/**
+ * Renders notice drafts into email: a Chinese subject, HTML from templates/email (CSS inlined by
+ * juice for mail clients) and a plain-text part. Every message says why its recipient gets it.
+ */
+import Handlebars from 'handlebars';
+import juice from 'juice';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Composer, NoticeDraft } from '../core/cadence/job.ts';
+
+type Data = Record<string, any>;
+
+const subjects: Record<string, (d: Data) => string> = {
+  'weekly-dispatch': (d) => `【周调度】${d.week}：请于${d.reportBy}前报送整改进展`,
+  chase: (d) => `【催办】${d.unit}本周整改进展尚未报送`,
+  'deadline-reminder': (d) => `【到期提醒】${d.unit}有${d.items.length}项整改事项即将到期`,
+  'monthly-reminder': (d) => `【月交账提醒】请于${d.dueDay}前提交${d.month}整改交账`,
+  'monthly-chase': (d) => `【催办】${d.unit}未按期提交${d.month}整改交账`,
+  'monthly-account': (d) => `【月交账】${d.month}中央环保督察整改交账情况汇总`,
+  'weekly-circular': (d) => `【周通报】${d.week}中央环保督察整改推进情况`,
+};
+
+function why(draft: NoticeDraft): string {
+  const { to } = draft;
+  switch (to.role) {
+    case '联络员':
+      return draft.kind === 'weekly-circular'
+        ? `您收到此邮件，是因为您是${to.unit}的督察整改联络员；周通报发送至各责任单位。`
+        : `您收到此邮件，是因为您是${to.unit}的督察整改联络员，本单位承担未销号的整改任务。`;
+    case '主要负责人':
+      return `您收到此邮件，是因为您是${to.unit}的主要负责人。`;
+    case '领导小组':
+      return '您收到此邮件，是因为您是整改工作领导小组成员。';
+    case '督办领导':
+      return '您收到此邮件，是因为您是重点整改任务的督办领导。';
+    case '整改办':
+      return '您收到此邮件，是因为您是领导小组办公室（整改办）工作人员。';
+    default:
+      return `您收到此邮件，是因为您是${to.role}。`;
+  }
+}
+
+const templateOf = (kind: string) => kind.replace(/-\d+$/, '');
+/** Subjects go into a mail header: no line breaks, ever. */
+const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
+
+export class TemplateComposer implements Composer {
+  private readonly hb = Handlebars.create();
+  private readonly cache = new Map<string, Handlebars.TemplateDelegate>();
+
+  constructor(private readonly dir: string) {
+    this.hb.registerHelper('join', (list: unknown) => (Array.isArray(list) ? list.join('、') : ''));
+    this.hb.registerPartial('taskTable', this.source('_taskTable.hbs'));
+  }
+
+  private source(file: string): string {
+    return readFileSync(join(this.dir, file), 'utf8');
+  }
+
+  private template(file: string, noEscape = false): Handlebars.TemplateDelegate {
+    const key = `${file}:${noEscape}`;
+    let t = this.cache.get(key);
+    if (!t) {
+      t = this.hb.compile(this.source(file), { noEscape, strict: false });
+      this.cache.set(key, t);
+    }
+    return t;
+  }
+
+  compose(draft: NoticeDraft) {
+    const name = templateOf(draft.kind);
+    const subjectOf = subjects[name];
+    if (!subjectOf) throw new Error(`No template for notice kind ${draft.kind}`);
+    const subject = oneLine(subjectOf(draft.data));
+    const context = { ...draft, subject, why: why(draft) };
+    const body = this.template(`${name}.hbs`)(context);
+    const html = juice(this.template('layout.hbs')({ ...context, body }), { removeStyleTags: true });
+    const text = `${this.template(`${name}.txt.hbs`, true)(context).replace(/\n{3,}/g, '\n\n').trim()}\n\n—\n${context.why}\n本邮件由督察整改督办系统自动发送，请勿直接回复。\n`;
+    return { subject, html, text };
+  }
+}
+
+export const EMAIL_TEMPLATE_DIR = join(import.meta.dirname, '../../templates/email');
