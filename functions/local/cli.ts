@@ -11,7 +11,11 @@ import { importLedger, type ImportSummary } from '../ledger-import/import-ledger
 import { readLedgerSource, SourceError } from '../ledger-import/read-source.ts';
 import { templateWorkbook } from '../ledger-import/template.ts';
 import { describeIssue } from '../ledger-import/validate.ts';
-import { loadCalendar } from '../wiring.ts';
+import { runJob } from '../core/cadence/jobs.ts';
+import type { JobResult } from '../core/cadence/job.ts';
+import { cronTable, jobNames, runsBetween, type JobName } from '../core/cadence/schedule.ts';
+import { instantAt, isLocalDate, localDateOf, localTimeOf } from '../core/time.ts';
+import { jobDeps, loadCalendar } from '../wiring.ts';
 import { connectLocal } from './local-env.ts';
 import { readLocalSettings } from './settings.ts';
 
@@ -19,17 +23,24 @@ export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   now(): Date;
+  /** A line that replaces itself (a progress bar); '' clears it. */
+  progress?(line: string): void;
 }
 
 const consoleIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   now: () => new Date(),
+  progress: (line) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
+  },
 };
 
 const usage = `用法：npx duban <命令>
   import <台账.xlsx | 文件夹> [--dry-run]   导入台账（--dry-run 只检查，不写入）
   template <输出.xlsx>                      生成空白台账模板
+  run <任务> --at <ISO时刻>                   在指定时刻运行一项定时任务：weekly-dispatch | chase | weekly-circular | monthly-account | deadline-reminders | escalation
+  replay --from <日期> --to <日期>            按定时表在虚拟时钟上依次运行期间的全部定时任务
   calendar                                  列出工作日历已载入的年份
   calendar load <年度安排.json>              载入某一年的法定节假日与调休安排`;
 
@@ -43,6 +54,10 @@ export async function runCli(argv: string[], io: CliIo = consoleIo, env = proces
         return await templateVerb(rest, io);
       case 'calendar':
         return await calendarVerb(rest, io, env);
+      case 'run':
+        return await runVerb(rest, io, env);
+      case 'replay':
+        return await replayVerb(rest, io, env);
       default:
         io.err(verb ? `未知命令“${verb}”\n${usage}` : usage);
         return 2;
@@ -146,4 +161,83 @@ async function calendarVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): 
   } finally {
     await local.close();
   }
+}
+
+function parseInstant(text: string | undefined): Date | undefined {
+  if (!text || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.test(text)) return undefined;
+  // An instant without a zone is Shanghai time, as the office means it.
+  const date = new Date(/(Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}+08:00`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+const describeResult = (r: JobResult) =>
+  r.skipped
+    ? `未运行（${r.skipped}）`
+    : `发送 ${r.delivery!.sent} 封，此前已发 ${r.delivery!.alreadySent} 封，失败 ${r.delivery!.failed} 封，暂缓 ${r.delivery!.deferred} 封，收件人 ${r.delivery!.recipients} 个`;
+
+async function runVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { at: { type: 'string' } } });
+  const job = positionals[0] as JobName | undefined;
+  if (!job || !jobNames.includes(job)) {
+    io.err(`请指定定时任务：${jobNames.join(' | ')}`);
+    return 2;
+  }
+  const at = values.at ? parseInstant(values.at) : io.now();
+  if (!at) {
+    io.err(`--at 应为 ISO 时刻，如 2018-07-09T09:00+08:00（收到“${values.at}”）`);
+    return 2;
+  }
+  const local = await connectLocal(readLocalSettings(env));
+  try {
+    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), sender: `cli-${process.pid}` });
+    const result = await runJob(job, at, deps);
+    io.out(`${job} @ ${localDateOf(at)} ${localTimeOf(at)}（${result.period}）：${describeResult(result)}`);
+    return 0;
+  } finally {
+    await local.close();
+  }
+}
+
+async function replayVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' } } });
+  const from = values.from;
+  const to = values.to;
+  if (!from || !to || !isLocalDate(from) || !isLocalDate(to) || to < from) {
+    io.err('请给出日期范围：npx duban replay --from 2018-07-01 --to 2018-09-30（--to 不早于 --from）');
+    return 2;
+  }
+  const local = await connectLocal(readLocalSettings(env));
+  try {
+    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), sender: `replay-${process.pid}` });
+    const runs = runsBetween(cronTable(deps.config), new Date(instantAt(from).getTime() - 1), instantAt(to, '23:59'));
+    const totals = new Map<JobName, { runs: number; ran: number; sent: number; failed: number; recipients: Set<string> }>();
+    for (const [i, run] of runs.entries()) {
+      const result = await runJob(run.job, run.at, deps);
+      const t = totals.get(run.job) ?? { runs: 0, ran: 0, sent: 0, failed: 0, recipients: new Set<string>() };
+      t.runs++;
+      if (!result.skipped) t.ran++;
+      t.sent += result.delivery?.sent ?? 0;
+      t.failed += result.delivery?.failed ?? 0;
+      for (const a of result.delivery?.addresses ?? []) t.recipients.add(a);
+      totals.set(run.job, t);
+      io.progress?.(progressBar(i + 1, runs.length, `${localDateOf(run.at)} ${localTimeOf(run.at)} ${run.job}`));
+    }
+    io.progress?.('');
+    io.out(`回放 ${from} 至 ${to}：共 ${runs.length} 次定时运行`);
+    io.out('任务                  运行  执行  发送邮件  收件人  失败');
+    for (const job of jobNames) {
+      const t = totals.get(job);
+      if (!t) continue;
+      io.out(`${job.padEnd(20)}  ${String(t.runs).padStart(4)}  ${String(t.ran).padStart(4)}  ${String(t.sent).padStart(8)}  ${String(t.recipients.size).padStart(6)}  ${String(t.failed).padStart(4)}`);
+    }
+    return 0;
+  } finally {
+    await local.close();
+  }
+}
+
+function progressBar(done: number, total: number, label: string): string {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} ${label}`;
 }

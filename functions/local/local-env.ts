@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDeps, readConfig, type Deps } from '../wiring.ts';
-import { ensureTable, startDynalite, type RunningServer } from './emulators.ts';
+import { ensureTable, startDynalite, startSesEmulator, type RunningServer } from './emulators.ts';
 import type { LocalSettings } from './settings.ts';
 
 export const dynamoFolder = (settings: LocalSettings) => join(settings.dataDir, 'dynamodb');
@@ -31,17 +31,30 @@ export interface LocalConnection {
 
 export async function connectLocal(settings: LocalSettings): Promise<LocalConnection> {
   const sandboxUrl = `http://127.0.0.1:${settings.dynamoPort}`;
-  const sesEndpoint = `http://127.0.0.1:${settings.sesPort}`;
+  const sandboxSes = `http://127.0.0.1:${settings.sesPort}`;
   let embedded: RunningServer | undefined;
+  let embeddedSes: RunningServer | undefined;
   let dynamoEndpoint = sandboxUrl;
+  let sesEndpoint = sandboxSes;
   const sandboxRunning = await answers(sandboxUrl);
   if (!sandboxRunning) {
     mkdirSync(dynamoFolder(settings), { recursive: true });
     embedded = await startDynalite({ path: dynamoFolder(settings) });
     dynamoEndpoint = embedded.url;
   }
+  if (!(await answers(`${sandboxSes}/health-check`))) {
+    // No sandbox: mail goes to an emulator that lives as long as the command (notices stay recorded).
+    embeddedSes = await startSesEmulator();
+    sesEndpoint = embeddedSes.url;
+  }
   const deps = buildDeps(
-    readConfig({ DUBAN_TABLE: settings.table, DUBAN_DYNAMODB_ENDPOINT: dynamoEndpoint, DUBAN_SES_ENDPOINT: sesEndpoint }),
+    readConfig({
+      ...process.env,
+      DUBAN_TABLE: settings.table,
+      DUBAN_DYNAMODB_ENDPOINT: dynamoEndpoint,
+      DUBAN_SES_ENDPOINT: sesEndpoint,
+      DUBAN_APP_URL: process.env.DUBAN_APP_URL ?? `http://127.0.0.1:${settings.httpPort}`,
+    }),
   );
   await ensureTable(deps.dynamo, settings.table);
   return {
@@ -51,6 +64,8 @@ export async function connectLocal(settings: LocalSettings): Promise<LocalConnec
     sandboxRunning,
     async close() {
       deps.dynamo.destroy();
+      deps.ses.destroy();
+      await embeddedSes?.close();
       await embedded?.close();
     },
   };

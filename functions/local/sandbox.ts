@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../http/app.ts';
 import { importLedger } from '../ledger-import/import-ledger.ts';
 import { readLedgerSource } from '../ledger-import/read-source.ts';
-import { buildDeps, loadCalendar, readConfig } from '../wiring.ts';
+import { runJob } from '../core/cadence/jobs.ts';
+import { cronTable, runsBetween } from '../core/cadence/schedule.ts';
+import { buildDeps, jobDeps, loadCalendar, readConfig } from '../wiring.ts';
 import { printImport } from './cli.ts';
 import { sandboxClock } from './clock.ts';
 import { ensureTable, startDynalite, startSesEmulator } from './emulators.ts';
@@ -30,7 +32,13 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
   const dynalite = await startDynalite({ port: settings.dynamoPort, path: dynamoFolder(settings) });
   const ses = await startSesEmulator({ port: settings.sesPort });
   const deps = buildDeps(
-    readConfig({ ...process.env, DUBAN_TABLE: settings.table, DUBAN_DYNAMODB_ENDPOINT: dynalite.url, DUBAN_SES_ENDPOINT: ses.url }),
+    readConfig({
+      ...process.env,
+      DUBAN_TABLE: settings.table,
+      DUBAN_DYNAMODB_ENDPOINT: dynalite.url,
+      DUBAN_SES_ENDPOINT: ses.url,
+      DUBAN_APP_URL: process.env.DUBAN_APP_URL ?? `http://127.0.0.1:${settings.httpPort}`,
+    }),
   );
   await ensureTable(deps.dynamo, settings.table);
   const clock = sandboxClock(settings.clockStart);
@@ -52,7 +60,16 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
     const server = serve({ fetch: app.fetch, port: settings.httpPort, hostname: '127.0.0.1' }, () => resolve(server));
   });
   const appUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const scheduler = startLocalScheduler({ clock, log });
+  const table = cronTable(deps.cadence);
+  const scheduler = startLocalScheduler({
+    clock,
+    log,
+    dueBetween: (from, to) => runsBetween(table, from, to),
+    run: async ({ job, at }) => {
+      const result = await runJob(job, at, jobDeps(deps, { calendar: await loadCalendar(deps.store), sender: `sandbox-${process.pid}`, log }));
+      log('job finished', { job, at: at.toISOString(), period: result.period, skipped: result.skipped, sent: result.delivery?.sent });
+    },
+  });
 
   return {
     urls: { app: appUrl, mail: ses.url, dynamodb: dynalite.url },
@@ -63,6 +80,7 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
         http.close(() => resolve());
       });
       deps.dynamo.destroy();
+      deps.ses.destroy();
       await ses.close();
       await dynalite.close();
     },

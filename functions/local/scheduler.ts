@@ -2,10 +2,11 @@
  * The local scheduler: every tick it asks the cron table which jobs fell due between the last tick
  * and now (on the sandbox clock) and runs them, the way EventBridge Scheduler does on AWS.
  */
+import type { JobName } from '../core/cadence/schedule.ts';
 import type { Clock } from './clock.ts';
 
 export interface ScheduledRun {
-  job: string;
+  job: JobName;
   at: Date;
 }
 

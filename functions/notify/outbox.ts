@@ -29,8 +29,8 @@ export interface OutboxDeps {
 
 
 export async function deliver(notices: Notice[], deps: OutboxDeps): Promise<DeliveryReport> {
-  const report: DeliveryReport = { recorded: 0, sent: 0, alreadySent: 0, failed: 0, suppressed: 0, deferred: 0, recipients: 0 };
-  report.recipients = new Set(notices.map((n) => n.to.email.toLowerCase())).size;
+  const addresses = [...new Set(notices.map((n) => n.to.email.toLowerCase()))];
+  const report: DeliveryReport = { recorded: 0, sent: 0, alreadySent: 0, failed: 0, suppressed: 0, deferred: 0, recipients: addresses.length, addresses };
   for (const notice of notices) {
     if (await deps.notices.record(notice)) report.recorded++;
   }

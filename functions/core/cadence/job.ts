@@ -35,6 +35,8 @@ export interface DeliveryReport {
   suppressed: number;
   deferred: number;
   recipients: number;
+  /** The distinct addresses of the run's notices. */
+  addresses: string[];
 }
 
 export interface Links {
