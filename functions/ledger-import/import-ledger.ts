@@ -113,7 +113,7 @@ async function sync<T extends object>(
       continue;
     }
     const next = keep(value, current);
-    const { version, updatedAt, ...data } = current;
+    const { version, createdAt, updatedAt, ...data } = current;
     const changed = changedFields(data as T, next);
     if (changed.length === 0) {
       tally.unchanged++;

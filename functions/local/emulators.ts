@@ -38,8 +38,11 @@ export async function startDynalite(options: { port?: number; path?: string } = 
 
 /** Starts the SES emulator; its mail viewer is at `/`, the received mail at `/store`. */
 export async function startSesEmulator(options: { port?: number } = {}): Promise<RunningServer> {
-  const module = (await import('aws-ses-v2-local')) as unknown as { default: { default: (c: object) => Promise<Server> } };
-  const server = await module.default.default({ host: '127.0.0.1', port: options.port ?? 0 });
+  type Start = (c: object) => Promise<Server>;
+  // CommonJS interop differs between Node's loader ({default: {default}}) and vite's ({default}).
+  const module = (await import('aws-ses-v2-local')) as unknown as { default: Start | { default: Start } };
+  const start = typeof module.default === 'function' ? module.default : module.default.default;
+  const server = await start({ host: '127.0.0.1', port: options.port ?? 0 });
   return { ...addressOf(server), close: () => closeServer(server) };
 }
 
