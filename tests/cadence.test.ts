@@ -38,7 +38,7 @@ describe('周调度 on the sample ledger', () => {
       expect(codesIn(mail.body.text), to).toEqual(expected.get(to));
       expect(mail.subject).toBe('【周调度】2018年第28周（7月9日—7月15日）：请于7月12日（周四）17:00前报送整改进展');
       expect(mail.body.html).toContain('style="'); // CSS inlined for mail clients
-      expect(mail.body.html).toContain('http://duban.example.org/report?unit=');
+      expect(mail.body.html).toContain('href="http://duban.example.org/report?unit');
       expect(mail.body.text).toMatch(/您收到此邮件，是因为您是.+的督察整改联络员/);
     }
     expect(result.delivery).toMatchObject({ sent: mails.length, recipients: mails.length, failed: 0 });
@@ -103,8 +103,11 @@ describe('a holiday week', () => {
     }
     const mails = await bench.mail();
     const reminders = mails.filter((m) => m.subject.startsWith('【到期提醒】') && m.body.text?.includes(code));
-    expect(reminders.length).toBeGreaterThan(0);
-    for (const r of reminders) expect(r.body.text).toContain(`10月8日（周一）（剩1个工作日）${code}`);
+    const left = new Set(reminders.map((r) => r.body.text!.match(new RegExp(`（剩(\\d)个工作日）${code}`))![1]));
+    expect(left).toEqual(new Set(['3', '1'])); // 7 workdays before was 09-21, before this window
+    const onSunday = await store.notices.ofRun('deadline-reminders', '2018-09-30');
+    expect(onSunday.length).toBeGreaterThan(0);
+    for (const n of onSunday) expect(n.text).toContain(`10月8日（周一）（剩1个工作日）${code}`);
     expect(sentOn.get('2018-09-30')).toBeGreaterThan(0); // the make-up Sunday is the last workday of its week: the circular
     expect(mails.some((m) => m.subject.startsWith('【周通报】2018年第39周'))).toBe(true);
     expect(mails.some((m) => m.subject.startsWith('【周调度】2018年第41周（10月8日'))).toBe(true);
