@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,8 +6,9 @@ import { defaultCalendar } from '../functions/core/calendar-data.ts';
 import { importLedger } from '../functions/ledger-import/import-ledger.ts';
 import { readLedgerSource, readWorkbook } from '../functions/ledger-import/read-source.ts';
 import { describeIssue } from '../functions/ledger-import/validate.ts';
+import { sheetSpecs } from '../functions/ledger-import/sheets.ts';
 import { runCli } from '../functions/local/cli.ts';
-import { cloneTables, rowOf, sampleTables, workbookFromTemplate } from './support/ledger.ts';
+import { TEMPLATE_PATH, cloneTables, rowOf, sampleTables, workbookFromTemplate } from './support/ledger.ts';
 import { useDynalite } from './support/store.ts';
 
 const dynalite = useDynalite();
@@ -103,6 +104,40 @@ describe('importing the ledger', () => {
     const tables = await readLedgerSource(dir);
     expect(tables[0]!.rows[0]!.cells['单位名称']).toBe('市环保局');
     expect(tables[0]!.rows[0]!.cells['所属分组']).toBe('市级有关部门');
+  });
+});
+
+describe('the blank template', () => {
+  it('ships with every sheet and header of the ledger, required ones marked, as `npx duban template` writes it', async () => {
+    const shipped = await readWorkbook(readFileSync(TEMPLATE_PATH));
+    expect(shipped.map((t) => t.sheet)).toEqual(sheetSpecs.map((s) => s.name));
+    for (const spec of sheetSpecs) {
+      expect(shipped.find((t) => t.sheet === spec.name)!.headers).toEqual(spec.columns.map((c) => c.header));
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'duban-template-'));
+    const io = { out: () => {}, err: () => {}, now: () => at };
+    expect(await runCli(['template', join(dir, 'new.xlsx')], io)).toBe(0);
+    expect(await readWorkbook(readFileSync(join(dir, 'new.xlsx')))).toEqual(shipped);
+  });
+});
+
+describe('npx duban calendar', () => {
+  it('loads a year from a file and refuses a file with a bad date, naming the field', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'duban-cal-'));
+    const env = { DUBAN_DATA_DIR: dataDir, DUBAN_DYNAMODB_PORT: '1', DUBAN_SES_PORT: '2' };
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), now: () => at };
+    const bad = join(dataDir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ year: 2027, holidays: ['2027-02-30'], makeupWorkdays: [] }));
+    expect(await runCli(['calendar', 'load', bad], io, env)).toBe(1);
+    expect(err.join('\n')).toContain('holidays.0：日期应写作 YYYY-MM-DD，且须为真实日期');
+
+    const good = join(dataDir, '2027.json');
+    writeFileSync(good, JSON.stringify({ year: 2027, holidays: ['2027-01-01'], makeupWorkdays: [], source: '示例' }));
+    expect(await runCli(['calendar', 'load', good], io, env)).toBe(0);
+    expect(await runCli(['calendar'], io, env)).toBe(0);
+    expect(out).toContain('工作日历已载入：2004–2027 年（共 24 年）');
   });
 });
 

@@ -19,16 +19,17 @@ async function freePort(): Promise<number> {
 interface Started {
   child: ChildProcess;
   output: () => string;
-  exited: Promise<number | null>;
+  exited: Promise<void>;
 }
 
 /** `npm start` as a user runs it; resolves once it prints its URLs (it must within 20 s). */
 async function npmStart(env: Record<string, string>): Promise<Started> {
-  const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a Ctrl-C reaches npm and the sandbox alike, as in a terminal.
+  const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const deadline = Date.now() + 20_000;
   while (!output.includes('Press Ctrl-C to stop')) {
     if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
@@ -38,15 +39,16 @@ async function npmStart(env: Record<string, string>): Promise<Started> {
   return { child, output: () => output, exited };
 }
 
-/** npm runs the sandbox in a child; signal the whole group, as Ctrl-C in a terminal does. */
-async function stop(started: Started): Promise<number | null> {
-  started.child.kill('SIGINT');
-  return started.exited;
+/** Ctrl-C: signal the whole group; the sandbox must report a clean stop. */
+async function stop(started: Started): Promise<string> {
+  process.kill(-started.child.pid!, 'SIGINT');
+  await started.exited;
+  return started.output();
 }
 
 let running: Started | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null) await stop(running);
+  if (running && running.child.exitCode === null && running.child.signalCode === null) await stop(running);
 });
 
 describe('npm start', () => {
@@ -71,7 +73,7 @@ describe('npm start', () => {
     expect(page).toContain('共 31 项整改任务');
     expect(page).toContain('实施饮用水环境安全保障行动');
     expect(await (await fetch(`http://127.0.0.1:${env.DUBAN_SES_PORT}/store`)).json()).toMatchObject({ emails: [] });
-    expect(await stop(running)).toBe(0);
+    expect(await stop(running)).toContain('"msg":"stopped"');
 
     running = await npmStart(env);
     expect(running.output()).not.toContain('first start');
@@ -79,6 +81,6 @@ describe('npm start', () => {
     expect(again).toContain('共 31 项整改任务');
     const { tasks } = (await (await fetch(`${app}/api/tasks`)).json()) as { tasks: unknown[] };
     expect(tasks).toHaveLength(31);
-    expect(await stop(running)).toBe(0);
-  });
+    expect(await stop(running)).toContain('"msg":"stopped"');
+  }, 120_000);
 });

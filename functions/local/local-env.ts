@@ -3,6 +3,7 @@
  * else an embedded dynalite opened on the same data folder for the length of the command. Either
  * way the CLI reads and writes exactly what the sandbox shows.
  */
+import { LOCAL_CADENCE_DEFAULTS } from './quiet-sdk.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDeps, readConfig, type Deps } from '../wiring.ts';
@@ -53,6 +54,7 @@ export async function connectLocal(settings: LocalSettings): Promise<LocalConnec
       DUBAN_TABLE: settings.table,
       DUBAN_DYNAMODB_ENDPOINT: dynamoEndpoint,
       DUBAN_SES_ENDPOINT: sesEndpoint,
+      DUBAN_CADENCE: process.env.DUBAN_CADENCE ?? LOCAL_CADENCE_DEFAULTS,
       DUBAN_APP_URL: process.env.DUBAN_APP_URL ?? `http://127.0.0.1:${settings.httpPort}`,
     }),
   );

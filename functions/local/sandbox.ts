@@ -3,6 +3,7 @@
  * the SES emulator with its mail viewer, the HTTP app and the local scheduler; imports the sample
  * ledger (or DUBAN_LEDGER) on first start; prints every URL; stops cleanly on Ctrl-C.
  */
+import { LOCAL_CADENCE_DEFAULTS } from './quiet-sdk.ts';
 import { serve } from '@hono/node-server';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -37,6 +38,7 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
       DUBAN_TABLE: settings.table,
       DUBAN_DYNAMODB_ENDPOINT: dynalite.url,
       DUBAN_SES_ENDPOINT: ses.url,
+      DUBAN_CADENCE: process.env.DUBAN_CADENCE ?? LOCAL_CADENCE_DEFAULTS,
       DUBAN_APP_URL: process.env.DUBAN_APP_URL ?? `http://127.0.0.1:${settings.httpPort}`,
     }),
   );

@@ -70,9 +70,17 @@ export function noticeId(job: string, period: string, email: string, kind: strin
   return createHash('sha256').update([job, period, email.toLowerCase(), kind].join('\n')).digest('hex').slice(0, 32);
 }
 
-/** Renders drafts into notices with their deterministic ids. */
-export function toNotices(job: JobName, period: string, at: Date, drafts: NoticeDraft[], composer: Composer): Notice[] {
-  return drafts.map((draft) => ({
+/**
+ * Renders drafts into notices with their deterministic ids. A notice the outbox already holds is
+ * taken as recorded (a rerun neither re-renders nor changes what was sent).
+ */
+export async function toNotices(job: JobName, period: string, at: Date, drafts: NoticeDraft[], deps: Pick<JobDeps, 'composer' | 'store'>): Promise<Notice[]> {
+  const recorded = new Map((await deps.store.notices.ofRun(job, period)).map((n) => [n.id, n]));
+  return drafts.map((draft) => recorded.get(noticeId(job, period, draft.to.email, draft.kind)) ?? render(job, period, at, draft, deps.composer));
+}
+
+function render(job: JobName, period: string, at: Date, draft: NoticeDraft, composer: Composer): Notice {
+  return {
     id: noticeId(job, period, draft.to.email, draft.kind),
     job,
     period,
@@ -82,12 +90,12 @@ export function toNotices(job: JobName, period: string, at: Date, drafts: Notice
     status: 'pending',
     attempts: 0,
     createdAt: at.toISOString(),
-  }));
+  };
 }
 
 /** Renders and delivers a run's drafts through the outbox. */
 export async function send(job: JobName, period: string, at: Date, drafts: NoticeDraft[], deps: JobDeps): Promise<JobResult> {
-  const delivery = await deps.deliver(toNotices(job, period, at, drafts, deps.composer));
+  const delivery = await deps.deliver(await toNotices(job, period, at, drafts, deps));
   return { job, at: at.toISOString(), period, delivery };
 }
 

@@ -30,7 +30,7 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
       kind: `monthly-reminder-${reminderOffset}`,
       data: { month: monthLabel(month), dueDay: chineseDay(lastWorkday), today: reminderOffset === 0, reportUrl: deps.links.reportForm(unit, at) },
     }));
-    notices.push(...toNotices('monthly-account', month, at, drafts, deps.composer));
+    notices.push(...(await toNotices('monthly-account', month, at, drafts, deps)));
   }
   if (closing) {
     const previous = monthOf(addDays(monthStart(today), -1));
@@ -42,7 +42,7 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
     for (const to of peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办')) {
       drafts.push({ kind: 'monthly-account', to, data: account });
     }
-    notices.push(...toNotices('monthly-account', previous, at, dedupe(drafts), deps.composer));
+    notices.push(...(await toNotices('monthly-account', previous, at, dedupe(drafts), deps)));
   }
   const delivery = await deps.deliver(notices);
   return { job: 'monthly-account', at: at.toISOString(), period: month, delivery };
