@@ -166,6 +166,21 @@ describe('delivery through SES', () => {
   });
 });
 
+describe('the suppression list', () => {
+  it('does not send to an address that bounced, checked right before the send', async () => {
+    const { store, deps } = await bench.setup();
+    const unit = (await store.units.get('市林业局'))!;
+    await store.notices.suppress(unit.liaison.email, 'Permanent bounce', '2018-07-06T02:00:00Z');
+    const result = await runJob('weekly-dispatch', monday, deps);
+    expect(result.delivery?.suppressed).toBe(1);
+    const mails = await bench.mail();
+    expect(mails.some((m) => m.destination.to[0] === unit.liaison.email)).toBe(false);
+    expect(mails).toHaveLength(result.delivery!.recipients - 1);
+    const notice = (await store.notices.ofRun('weekly-dispatch', '2018-W28')).find((n) => n.to.email === unit.liaison.email)!;
+    expect(notice.status).toBe('suppressed');
+  });
+});
+
 describe('周通报 and 催办', () => {
   it('chases on Thursday only the units that have not reported, and names them in Friday’s circular', async () => {
     const { store, deps } = await bench.setup();
@@ -229,5 +244,23 @@ describe('月交账', () => {
     expect(account[0]!.body.text).toContain(`- ${unit.name}：任务`);
     expect(account[0]!.body.text).toMatch(/未按期交账单位（\d+个）/);
     expect(after.filter((m) => m.subject.startsWith('【催办】')).length).toBe(early.length - 1);
+  });
+});
+
+describe('the calendar warning', () => {
+  it('warns the office in the circular from October when next year is not loaded, and stops once it is', async () => {
+    const { deps, store } = await bench.setup({ importAt: new Date('2026-09-01T02:00:00Z') });
+    await runJob('weekly-circular', instantAt('2026-10-16', '16:00'), deps);
+    const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    const leader = (await store.people.list()).find((p) => p.roles.includes('领导小组') && !p.roles.includes('整改办'))!;
+    let mails = await bench.mail();
+    expect(mails.find((m) => m.destination.to[0] === office.email)!.body.text).toContain('【提醒】工作日历尚未载入2027年的法定节假日安排');
+    expect(mails.find((m) => m.destination.to[0] === leader.email)!.body.text).not.toContain('工作日历尚未载入');
+
+    await bench.clearMail();
+    const withNextYear = { ...deps, calendar: deps.calendar.withYear({ year: 2027, holidays: ['2027-01-01'], makeupWorkdays: [], source: 'test' }) };
+    await runJob('weekly-circular', instantAt('2026-10-23', '16:00'), withNextYear);
+    mails = await bench.mail();
+    expect(mails.find((m) => m.destination.to[0] === office.email)!.body.text).not.toContain('工作日历尚未载入');
   });
 });

@@ -83,4 +83,26 @@ describe('npm start', () => {
     expect(tasks).toHaveLength(31);
     expect(await stop(running)).toContain('"msg":"stopped"');
   }, 120_000);
+
+  it('fires the weekly dispatch from its scheduler when the sandbox clock reaches Monday 09:00', async () => {
+    const env = {
+      DUBAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'duban-sandbox-')),
+      DUBAN_HTTP_PORT: String(await freePort()),
+      DUBAN_DYNAMODB_PORT: String(await freePort()),
+      DUBAN_SES_PORT: String(await freePort()),
+      DUBAN_CLOCK: '2018-07-09T08:59:45+08:00',
+      DUBAN_SCHEDULER_TICK_MS: '500',
+    };
+    running = await npmStart(env);
+    const deadline = Date.now() + 60_000;
+    let emails: { subject: string }[] = [];
+    while (Date.now() < deadline) {
+      emails = ((await (await fetch(`http://127.0.0.1:${env.DUBAN_SES_PORT}/store`)).json()) as { emails: { subject: string }[] }).emails;
+      if (emails.length >= 60) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(emails).toHaveLength(60);
+    expect(new Set(emails.map((e) => e.subject))).toEqual(new Set(['【周调度】2018年第28周（7月9日—7月15日）：请于7月12日（周四）17:00前报送整改进展']));
+    expect(running.output()).toContain('"msg":"job finished","job":"weekly-dispatch","at":"2018-07-09T01:00:00.000Z"');
+  }, 120_000);
 });

@@ -66,6 +66,7 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
   const scheduler = startLocalScheduler({
     clock,
     log,
+    tickMs: settings.schedulerTickMs,
     dueBetween: (from, to) => runsBetween(table, from, to),
     run: async ({ job, at }) => {
       const result = await runJob(job, at, jobDeps(deps, { calendar: await loadCalendar(deps.store), sender: `sandbox-${process.pid}`, log }));

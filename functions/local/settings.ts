@@ -15,6 +15,7 @@ const settingsSchema = z.object({
   DUBAN_CLOCK: z.string().datetime({ offset: true }).optional(),
   DUBAN_LEDGER: z.string().optional(),
   DUBAN_TABLE: z.string().min(1).default('duban'),
+  DUBAN_SCHEDULER_TICK_MS: z.coerce.number().int().min(100).default(15_000),
 });
 
 export interface LocalSettings {
@@ -25,6 +26,7 @@ export interface LocalSettings {
   clockStart?: Date;
   ledger?: string;
   table: string;
+  schedulerTickMs: number;
 }
 
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
@@ -42,6 +44,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     clockStart: s.DUBAN_CLOCK ? new Date(s.DUBAN_CLOCK) : undefined,
     ledger: s.DUBAN_LEDGER,
     table: s.DUBAN_TABLE,
+    schedulerTickMs: s.DUBAN_SCHEDULER_TICK_MS,
   };
 }
 

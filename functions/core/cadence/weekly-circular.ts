@@ -19,6 +19,7 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   const snapshot = await loadSnapshot(at, deps);
   const failures = await deps.store.notices.failures();
   const circular = compileCircular(snapshot, deps);
+  const calendarWarning = upcomingYearWarning(today, deps);
   const office = new Set(peopleWithRole(snapshot.people, '整改办').map((p) => p.email));
   const recipients = new Map<string, Recipient>();
   for (const r of [
@@ -31,7 +32,7 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   const drafts: NoticeDraft[] = [...recipients.values()].map((to) => ({
     kind: 'weekly-circular',
     to,
-    data: { ...circular, forOffice: office.has(to.email), failures: office.has(to.email) ? failureRows : [] },
+    data: { ...circular, forOffice: office.has(to.email), failures: office.has(to.email) ? failureRows : [], calendarWarning },
   }));
   const result = await send('weekly-circular', week, at, drafts, deps);
   // The failures are now before the office; list them once.
@@ -84,4 +85,16 @@ export function compileCircular(snapshot: Snapshot, deps: Pick<JobDeps, 'calenda
     unitsReported: ranking.filter((r) => r.order < 2).length,
     home: deps.links.home(),
   };
+}
+
+/**
+ * From October on, the office is told loudly, every week, if next year's holidays are not loaded:
+ * after 31 December every workday question about the new year is refused, not guessed.
+ */
+export function upcomingYearWarning(today: string, deps: Pick<JobDeps, 'calendar' | 'warn'>): string | undefined {
+  const next = Number(today.slice(0, 4)) + 1;
+  if (today.slice(5) < '10-01' || deps.calendar.knows(next)) return undefined;
+  const message = `工作日历尚未载入${next}年的法定节假日安排。国务院办公厅发布通知后，请运行 npx duban calendar load ${next}.json 载入；未载入前，${next}年的到期提醒、周调度等将无法计算工作日而停止运行。`;
+  deps.warn?.(message);
+  return message;
 }
