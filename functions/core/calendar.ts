@@ -2,60 +2,82 @@
  * The Chinese statutory workday calendar: weekends off, statutory holidays off, 调休 make-up
  * workdays on. It knows the years it was given and refuses to guess about any other: the State
  * Council publishes a year's arrangement late in the year before, and the office loads it.
+ * Every walk (next workday, N workdays later, workdays between) refuses as soon as it steps into
+ * a year it does not know.
  */
 import { z } from 'zod';
-import { DubanError } from './errors.ts';
+import { DubanError, ValidationError } from './errors.ts';
 import { addDays, isLocalDate, isoWeekday, monthEnd, monthStart, weekEnd, weekStart, type LocalDate } from './time.ts';
 
 export interface CalendarYear {
   year: number;
+  /** Statutory days off, including weekend days inside a holiday block where the source lists them. */
   holidays: LocalDate[];
+  /** 调休: Saturdays and Sundays that are worked. */
   makeupWorkdays: LocalDate[];
+  /** Where the arrangement comes from (a State Council notice, a package version). */
   source: string;
 }
 
-const dateList = z.array(z.string().refine(isLocalDate, { message: '日期应写作 YYYY-MM-DD，且须为真实日期' }));
+const FIELD_NAMES = { holidays: '节假日（holidays）', makeupWorkdays: '调休上班日（makeupWorkdays）' } as const;
+
+const dateList = (field: keyof typeof FIELD_NAMES) =>
+  z.array(z.string({ error: `${FIELD_NAMES[field]}的每一项应为日期文字，如 2027-01-01` }), {
+    error: `${FIELD_NAMES[field]}应为日期列表，如 ["2027-01-01"]`,
+  });
 
 export const calendarYearSchema = z
   .object({
-    year: z.number({ message: 'year 应为年份数字，如 2027' }).int().min(2000).max(2100),
-    holidays: dateList,
-    makeupWorkdays: dateList.default([]),
-    source: z.string().default('整改办载入'),
-  })
+    year: z
+      .number({ error: '年份（year）应为数字，如 2027' })
+      .int({ error: '年份（year）应为整数，如 2027' })
+      .min(2000, { error: '年份（year）应在 2000–2100 之间' })
+      .max(2100, { error: '年份（year）应在 2000–2100 之间' }),
+    holidays: dateList('holidays'),
+    makeupWorkdays: dateList('makeupWorkdays').default([]),
+    source: z.string({ error: '来源（source）应为文字，如“国办发明电〔2026〕×号”' }).min(1, { error: '来源（source）不能为空' }).default('整改办载入'),
+  }, { error: '年度安排应为一个 JSON 对象，含 year、holidays、makeupWorkdays、source' })
   .superRefine((value, ctx) => {
     for (const field of ['holidays', 'makeupWorkdays'] as const) {
+      const seen = new Set<string>();
       value[field].forEach((date, i) => {
-        if (!date.startsWith(`${value.year}-`)) {
-          ctx.addIssue({ code: 'custom', path: [field, i], message: `${date} 不在 ${value.year} 年内` });
-        }
+        const at = `${FIELD_NAMES[field]}第${i + 1}项“${date}”`;
+        const issue = (message: string) => ctx.addIssue({ code: 'custom', path: [field, i], message });
+        if (!isLocalDate(date)) issue(`${at}不是有效日期，应写作 YYYY-MM-DD`);
+        else if (!date.startsWith(`${value.year}-`)) issue(`${at}不在${value.year}年内`);
+        else if (seen.has(date)) issue(`${at}重复`);
+        else if (field === 'makeupWorkdays' && value.holidays.includes(date)) issue(`${at}同时列在节假日中，一天不能既放假又调休上班`);
+        else if (field === 'makeupWorkdays' && isoWeekday(date) < 6) issue(`${at}不是周六或周日，平日本就上班，不是调休上班日`);
+        seen.add(date);
       });
     }
-    const holidays = new Set(value.holidays);
-    value.makeupWorkdays.forEach((date, i) => {
-      if (holidays.has(date)) ctx.addIssue({ code: 'custom', path: ['makeupWorkdays', i], message: `${date} 不能既是节假日又是调休上班日` });
-      if (isLocalDate(date) && isoWeekday(date) < 6) {
-        ctx.addIssue({ code: 'custom', path: ['makeupWorkdays', i], message: `${date} 不是周六或周日，不需要调休上班` });
-      }
-    });
   });
 
 export class UnknownCalendarYearError extends DubanError {
   constructor(readonly year: number) {
     super(
       'CALENDAR_YEAR_UNKNOWN',
-      `工作日历尚未载入${year}年的法定节假日安排，无法判断工作日；请先载入该年度安排（国务院办公厅节假日通知），如：npx duban calendar load ${year}.json`,
+      `工作日历尚未载入${year}年的法定节假日安排，无法判断工作日；请先载入该年度安排（国务院办公厅节假日通知）`,
     );
   }
 }
 
-export class WorkdayCalendar {
-  private readonly years: Map<number, { holidays: Set<LocalDate>; makeup: Set<LocalDate>; source: string }>;
+interface KnownYear {
+  holidays: Set<LocalDate>;
+  makeup: Set<LocalDate>;
+  source: string;
+}
 
-  constructor(private readonly given: CalendarYear[]) {
-    this.years = new Map(
-      given.map((y) => [y.year, { holidays: new Set(y.holidays), makeup: new Set(y.makeupWorkdays), source: y.source }]),
-    );
+export class WorkdayCalendar {
+  private readonly years: Map<number, KnownYear>;
+
+  constructor(private readonly given: readonly CalendarYear[]) {
+    this.years = new Map();
+    for (const y of given) {
+      const stray = [...y.holidays, ...y.makeupWorkdays].find((d) => !isLocalDate(d) || !d.startsWith(`${y.year}-`));
+      if (stray) throw new ValidationError(`${y.year}年工作日历中的“${stray}”不是该年内的有效日期`);
+      this.years.set(y.year, { holidays: new Set(y.holidays), makeup: new Set(y.makeupWorkdays), source: y.source });
+    }
   }
 
   knownYears(): number[] {
@@ -66,18 +88,25 @@ export class WorkdayCalendar {
     return this.years.has(year);
   }
 
-  /** A calendar that also knows `year` (replacing what it knew of that year). */
+  /** Where a known year's arrangement came from; undefined for an unknown year. */
+  sourceOf(year: number): string | undefined {
+    return this.years.get(year)?.source;
+  }
+
+  /** A new calendar that also knows `year`, replacing what this one knew of that year. */
   withYear(year: CalendarYear): WorkdayCalendar {
     return new WorkdayCalendar([...this.given.filter((y) => y.year !== year.year), year]);
   }
 
-  private yearOf(d: LocalDate) {
+  private yearOf(d: LocalDate): KnownYear {
+    if (!isLocalDate(d)) throw new ValidationError(`日期“${d}”无效，应写作 YYYY-MM-DD`);
     const year = Number(d.slice(0, 4));
     const known = this.years.get(year);
     if (!known) throw new UnknownCalendarYearError(year);
     return known;
   }
 
+  /** A make-up day is worked; a holiday is not; otherwise Monday to Friday. */
   isWorkday(d: LocalDate): boolean {
     const year = this.yearOf(d);
     if (year.makeup.has(d)) return true;
@@ -102,8 +131,10 @@ export class WorkdayCalendar {
     return day;
   }
 
-  /** The workday n workdays after d (n < 0: before); d itself is not counted. */
+  /** The day n workdays after d (n < 0: before), counting workdays only; d itself is not counted. */
   addWorkdays(d: LocalDate, n: number): LocalDate {
+    if (!Number.isInteger(n)) throw new ValidationError(`工作日天数应为整数，收到 ${n}`);
+    this.yearOf(d);
     const step = n >= 0 ? 1 : -1;
     let day = d;
     for (let left = Math.abs(n); left > 0; ) {
@@ -116,11 +147,34 @@ export class WorkdayCalendar {
   /** Workdays in (a, b]; negative when b is before a. */
   workdaysBetween(a: LocalDate, b: LocalDate): number {
     if (b < a) return -this.workdaysBetween(b, a);
+    this.yearOf(a);
     let count = 0;
     for (let day = addDays(a, 1); day <= b; day = addDays(day, 1)) if (this.isWorkday(day)) count++;
     return count;
   }
 
+  /** Undefined for a week with no workday at all. */
+  firstWorkdayOfWeek(d: LocalDate): LocalDate | undefined {
+    this.yearOf(d);
+    return this.firstWorkdayIn(weekStart(d), weekEnd(d));
+  }
+
+  lastWorkdayOfWeek(d: LocalDate): LocalDate | undefined {
+    this.yearOf(d);
+    return this.lastWorkdayIn(weekStart(d), weekEnd(d));
+  }
+
+  firstWorkdayOfMonth(d: LocalDate): LocalDate | undefined {
+    this.yearOf(d);
+    return this.firstWorkdayIn(monthStart(d), monthEnd(d));
+  }
+
+  lastWorkdayOfMonth(d: LocalDate): LocalDate | undefined {
+    this.yearOf(d);
+    return this.lastWorkdayIn(monthStart(d), monthEnd(d));
+  }
+
+  /** Walks day by day, so it refuses only when the walk itself steps into an unknown year. */
   private firstWorkdayIn(from: LocalDate, to: LocalDate): LocalDate | undefined {
     for (let day = from; day <= to; day = addDays(day, 1)) if (this.isWorkday(day)) return day;
     return undefined;
@@ -129,22 +183,5 @@ export class WorkdayCalendar {
   private lastWorkdayIn(from: LocalDate, to: LocalDate): LocalDate | undefined {
     for (let day = to; day >= from; day = addDays(day, -1)) if (this.isWorkday(day)) return day;
     return undefined;
-  }
-
-  /** Undefined for a week with no workday at all. */
-  firstWorkdayOfWeek(d: LocalDate): LocalDate | undefined {
-    return this.firstWorkdayIn(weekStart(d), weekEnd(d));
-  }
-
-  lastWorkdayOfWeek(d: LocalDate): LocalDate | undefined {
-    return this.lastWorkdayIn(weekStart(d), weekEnd(d));
-  }
-
-  firstWorkdayOfMonth(d: LocalDate): LocalDate | undefined {
-    return this.firstWorkdayIn(monthStart(d), monthEnd(d));
-  }
-
-  lastWorkdayOfMonth(d: LocalDate): LocalDate | undefined {
-    return this.lastWorkdayIn(monthStart(d), monthEnd(d));
   }
 }
