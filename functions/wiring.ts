@@ -3,6 +3,8 @@
  * difference between AWS and a laptop is the endpoint each SDK client is given.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { signLink } from './core/signed-link.ts';
 import { SESClient } from '@aws-sdk/client-ses';
 import { z } from 'zod';
 import { defaultCalendar } from './core/calendar-data.ts';
@@ -27,6 +29,8 @@ const configSchema = z.object({
   DUBAN_APP_URL: z.string().url().default('http://127.0.0.1:7700'),
   /** Cadence settings as JSON, merged over the defaults (functions/core/cadence/config.ts). */
   DUBAN_CADENCE: z.string().optional(),
+  /** Signs email links; if unset, a key kept in the table is used. */
+  DUBAN_LINK_SECRET: z.string().min(32).optional(),
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -74,10 +78,10 @@ export function buildDeps(config: Config = readConfig()): Deps {
   };
 }
 
-export function appLinks(appUrl: string): Links {
+export function appLinks(appUrl: string, secret: string): Links {
   const base = appUrl.replace(/\/$/, '');
   return {
-    reportForm: (unit) => `${base}/report?unit=${encodeURIComponent(unit)}`,
+    reportForm: (unit, at) => `${base}/report?${signLink(secret, unit, 'report', at)}`,
     task: (code) => `${base}/tasks/${encodeURIComponent(code)}`,
     home: () => `${base}/`,
   };
@@ -85,6 +89,7 @@ export function appLinks(appUrl: string): Links {
 
 export interface JobRuntime {
   calendar: WorkdayCalendar;
+  linkSecret: string;
   /** Identifies this run's sender in the outbox (claims). */
   sender: string;
   /** The outbox's clock and sleep: real time in production, overridable in tests. */
@@ -104,7 +109,7 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
     calendar: runtime.calendar,
     config: deps.cadence,
     composer,
-    links: appLinks(deps.config.DUBAN_APP_URL),
+    links: appLinks(deps.config.DUBAN_APP_URL, runtime.linkSecret),
     deliver: (notices) =>
       deliver(notices, {
         notices: deps.store.notices,
@@ -117,6 +122,13 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
       }),
     warn: (message) => runtime.log?.('warning', { message }),
   };
+}
+
+/** The key that signs email links: DUBAN_LINK_SECRET, or one kept in the table (made on first use). */
+export function linkSecret(deps: Deps): Promise<string> {
+  return deps.config.DUBAN_LINK_SECRET
+    ? Promise.resolve(deps.config.DUBAN_LINK_SECRET)
+    : deps.store.linkSecret(() => randomBytes(32).toString('base64url'));
 }
 
 /** The built-in calendar plus the years the office loaded into the store. */

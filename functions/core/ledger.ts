@@ -44,6 +44,20 @@ export const milestoneSchema = z.object({ nominal: localDate, due: localDate, co
 export type Milestone = z.infer<typeof milestoneSchema>;
 
 export const taskStatuses = ['open', 'closed'] as const;
+
+/** A unit's request to close a task out (销号), and where the office's review stands. */
+export const closeOutSchema = z.object({
+  state: z.enum(['requested', 'returned']),
+  unit: z.string(),
+  by: z.string(),
+  at: z.string(),
+  summary: z.string(),
+  evidence: z.array(z.string()),
+  reviewedBy: z.string().optional(),
+  reviewedAt: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type CloseOut = z.infer<typeof closeOutSchema>;
 export type TaskStatus = (typeof taskStatuses)[number];
 
 export const taskSchema = z.object({
@@ -64,6 +78,7 @@ export const taskSchema = z.object({
   milestones: z.array(milestoneSchema),
   notes: z.string(),
   status: z.enum(taskStatuses),
+  closeOut: closeOutSchema.optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 

@@ -80,6 +80,8 @@ export interface Store {
   /** Stores a report once per id; returns false when that id was already stored. */
   recordProgress(report: ProgressReport): Promise<boolean>;
   progressInPeriod(code: string, period: string): Promise<ProgressReport[]>;
+  /** Every report on a task, oldest period first. */
+  progressOf(code: string): Promise<ProgressReport[]>;
   unitsReportedInPeriod(period: string): Promise<Set<string>>;
   /** Which unit reported on which task in a period (one query on the period's partition). */
   reportedInPeriod(period: string): Promise<{ unit: string; code: string; at: string }[]>;
@@ -89,6 +91,11 @@ export interface Store {
   calendarYears(): Promise<CalendarYear[]>;
   saveCalendarYear(year: CalendarYear, event: ChangeEvent): Promise<void>;
   recordImport(record: LedgerImportRecord): Promise<void>;
+  /** API tokens are kept only as hashes. */
+  saveToken(hash: string, principal: Principal, at: string): Promise<void>;
+  principalOfToken(hash: string): Promise<Principal | undefined>;
+  /** The key that signs email links; created once, on first use. */
+  linkSecret(create: () => string): Promise<string>;
   imports(): Promise<LedgerImportRecord[]>;
 }
 
@@ -151,3 +158,6 @@ export class MailError extends Error {
     super(message);
   }
 }
+
+/** Who is calling: a unit (its liaison, by token or signed link) or the rectification office. */
+export type Principal = { kind: 'unit'; unit: string } | { kind: 'office'; name: string };

@@ -1,22 +1,42 @@
 /**
  * The HTTP app: the same in the sandbox (@hono/node-server) and behind API Gateway
- * (hono/aws-lambda). JSON under /api, human pages elsewhere. Handlers are thin: read, call, map.
+ * (hono/aws-lambda). JSON under /api, human pages elsewhere. Handlers are thin: authenticate,
+ * parse with zod, call one use case, map the result; errors are mapped in errors.ts.
  */
-import { Hono } from 'hono';
-import { NotFoundError } from '../core/errors.ts';
-import type { Store } from '../core/ports.ts';
-import { localDateOf, localTimeOf } from '../core/time.ts';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { randomUUID } from 'node:crypto';
+import type { CadenceConfig } from '../core/cadence/config.ts';
+import { lightNames } from '../core/cadence/lights.ts';
+import { loadSnapshot } from '../core/cadence/snapshot.ts';
+import type { WorkdayCalendar } from '../core/calendar.ts';
+import { DubanError, ValidationError } from '../core/errors.ts';
+import type { Principal, Store } from '../core/ports.ts';
+import { ForbiddenError, requestCloseOut, reviewCloseOut, submitProgress, taskFor } from '../core/reporting.ts';
+import { verifyLink } from '../core/signed-link.ts';
+import { isoWeekOf, localDateOf, localTimeOf } from '../core/time.ts';
+import { principalOf } from './auth.ts';
 import { errorResponse } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
 import { renderPage } from './pages.ts';
+import { closeOutBody, parse, progressBody, reviewBody, taskCode } from './schemas.ts';
 
 export interface AppDeps {
   store: Store;
   clock: () => Date;
+  calendar: () => Promise<WorkdayCalendar>;
+  cadence: CadenceConfig;
+  linkSecret: () => Promise<string>;
 }
+
+type Env = { Variables: { principal: Principal } };
 
 const eventLabels: Record<string, string> = {
   'ledger.imported': '台账导入',
   'task.edited': '整改办修改',
+  'closeout.requested': '申请销号',
+  'closeout.approved': '同意销号',
+  'closeout.returned': '退回销号申请',
 };
 
 const shanghai = (iso: string) => {
@@ -24,51 +44,202 @@ const shanghai = (iso: string) => {
   return `${localDateOf(at)} ${localTimeOf(at)}`;
 };
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
-  app.onError((error, c) => errorResponse(error, c));
+const MAX_BODY = 64 * 1024;
+
+export function createApp(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  app.onError((error, c) => (c.req.path.startsWith('/api/') ? errorResponse(error, c) : errorPage(error, c)));
   app.notFound((c) =>
     c.req.path.startsWith('/api/')
       ? c.json({ error: { code: 'NOT_FOUND', message: '请求的地址不存在' } }, 404)
       : c.html(renderPage('message', '页面不存在', { heading: '页面不存在', text: '请检查链接是否完整。' }), 404),
   );
+  const limit = bodyLimit({
+    maxSize: MAX_BODY,
+    onError: (c) => c.json({ error: { code: 'VALIDATION', message: `请求体不能超过 ${MAX_BODY / 1024} KB`, field: 'body' } }, 413),
+  });
 
   app.get('/health', (c) => c.json({ status: 'ok', at: deps.clock().toISOString() }));
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
 
-  app.get('/api/tasks', async (c) => c.json({ tasks: await deps.store.tasks.list() }));
-  app.get('/api/tasks/:code', async (c) => {
-    const task = await deps.store.tasks.get(c.req.param('code'));
-    if (!task) throw new NotFoundError(`没有编号为“${c.req.param('code')}”的整改任务`);
+  // Everything else under /api needs a token.
+  app.use('/api/*', async (c, next) => {
+    c.set('principal', await principalOf(c.req.header('Authorization'), deps.store));
+    await next();
+  });
+
+  app.get('/api/tasks', async (c) => {
+    const principal = c.get('principal');
+    if (principal.kind === 'office') return c.json({ tasks: await deps.store.tasks.list() });
+    const links = await deps.store.unitOpenTasks(principal.unit);
+    const tasks = await Promise.all(links.map((l) => deps.store.tasks.get(l.code)));
+    return c.json({ tasks: tasks.filter(Boolean) });
+  });
+
+  app.get('/api/tasks/:code', async (c) => c.json({ task: await taskFor(deps.store, parse(taskCode, c.req.param('code')), c.get('principal')) }));
+
+  app.get('/api/tasks/:code/history', async (c) => {
+    const task = await taskFor(deps.store, parse(taskCode, c.req.param('code')), c.get('principal'));
+    const [events, reports] = await Promise.all([deps.store.auditEvents(`TASK#${task.code}`), deps.store.progressOf(task.code)]);
+    return c.json({ code: task.code, events, reports });
+  });
+
+  app.post('/api/tasks/:code/progress', limit, async (c) => {
+    const code = parse(taskCode, c.req.param('code'));
+    const body = parse(progressBody, await jsonBody(c));
+    const key = c.req.header('Idempotency-Key')?.slice(0, 200) || randomUUID();
+    const { report, created } = await submitProgress(code, body, c.get('principal'), deps.clock(), key, deps.store);
+    return c.json({ report }, created ? 201 : 200);
+  });
+
+  app.post('/api/tasks/:code/closeout', limit, async (c) => {
+    const code = parse(taskCode, c.req.param('code'));
+    const task = await requestCloseOut(code, parse(closeOutBody, await jsonBody(c)), c.get('principal'), deps.clock(), deps.store);
+    return c.json({ task }, 202);
+  });
+
+  app.post('/api/tasks/:code/closeout/review', limit, async (c) => {
+    const code = parse(taskCode, c.req.param('code'));
+    const body = parse(reviewBody, await jsonBody(c));
+    const task = await reviewCloseOut(code, { approve: body.decision === 'approve', reason: body.reason }, c.get('principal'), deps.clock(), deps.store);
     return c.json({ task });
   });
-  app.get('/api/units', async (c) => c.json({ units: await deps.store.units.list() }));
 
+  app.get('/api/late', async (c) => {
+    if (c.get('principal').kind !== 'office') throw new ForbiddenError('只有整改办可以查看全部逾期与未报情况');
+    const snapshot = await loadSnapshot(deps.clock(), { store: deps.store, calendar: await deps.calendar(), config: deps.cadence });
+    const reported = new Set(snapshot.reported.get(snapshot.week)!.map((r) => r.unit));
+    return c.json({
+      week: snapshot.week,
+      red: snapshot.tasks.filter((t) => t.light.light === 'red').map((t) => ({ code: t.task.code, title: t.task.title, reasons: t.light.reasons })),
+      yellow: snapshot.tasks.filter((t) => t.light.light === 'yellow').map((t) => ({ code: t.task.code, title: t.task.title, reasons: t.light.reasons })),
+      notReported: snapshot.units.filter((u) => u.tasks.length && !reported.has(u.unit.name)).map((u) => u.unit.name),
+      closeOutsPending: snapshot.tasks.filter((t) => t.task.closeOut?.state === 'requested').map((t) => t.task.code),
+    });
+  });
+
+  // Pages: the ledger for the office's screens, and the report form a unit opens from its email.
   app.get('/', async (c) => {
     const [tasks, units, imports] = await Promise.all([deps.store.tasks.list(), deps.store.units.list(), deps.store.imports()]);
     tasks.sort((a, b) => a.code.localeCompare(b.code, 'en', { numeric: true }));
-    const sections = [...new Set(tasks.map((t) => t.category))].map((name) => ({
-      name: name || '未分类',
-      tasks: tasks.filter((t) => t.category === name),
-    }));
+    const sections = [...new Set(tasks.map((t) => t.category))].map((name) => ({ name: name || '未分类', tasks: tasks.filter((t) => t.category === name) }));
     const last = imports.at(-1);
-    return c.html(
-      renderPage('ledger', '整改任务台账', { tasks, sections, unitCount: units.length, importedAt: last ? shanghai(last.at) : '' }),
-    );
+    return c.html(renderPage('ledger', '整改任务台账', { tasks, sections, unitCount: units.length, importedAt: last ? shanghai(last.at) : '' }));
   });
 
   app.get('/tasks/:code', async (c) => {
     const code = c.req.param('code');
     const task = await deps.store.tasks.get(code);
-    if (!task) {
-      return c.html(renderPage('message', '未找到任务', { heading: '未找到该整改任务', text: `没有编号为“${code}”的任务。` }), 404);
-    }
-    const history = (await deps.store.auditEvents(`TASK#${code}`)).map((e) => ({
-      at: shanghai(e.at),
-      label: eventLabels[e.type] ?? e.type,
-      by: e.by,
-    }));
-    return c.html(renderPage('task', `${task.code} ${task.title}`, { task, history }));
+    if (!task) return c.html(renderPage('message', '未找到任务', { heading: '未找到该整改任务', text: `没有编号为“${code}”的任务。` }), 404);
+    const history = (await deps.store.auditEvents(`TASK#${code}`)).map((e) => ({ at: shanghai(e.at), label: eventLabels[e.type] ?? e.type, by: e.by }));
+    const reports = (await deps.store.progressOf(code)).map((r) => ({ ...r, at: shanghai(r.at) })).reverse();
+    return c.html(renderPage('task', `${task.code} ${task.title}`, { task, history, reports }));
   });
 
+  app.get('/report', async (c) => {
+    const params = new URL(c.req.url).searchParams;
+    const claims = verifyLink(await deps.linkSecret(), params, deps.clock());
+    return c.html(await reportForm(claims.unit, params, { monthly: params.get('k') === 'month', key: randomUUID() }));
+  });
+
+  app.post('/report', limit, async (c) => {
+    const form = await c.req.parseBody();
+    const text = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
+    const params = new URLSearchParams({ u: text('u'), p: text('p'), exp: text('exp'), sig: text('sig') });
+    const { unit } = verifyLink(await deps.linkSecret(), params, deps.clock());
+    const principal: Principal = { kind: 'unit', unit };
+    const monthly = text('kind') === 'month';
+    const key = text('key') || randomUUID();
+    const links = await deps.store.unitOpenTasks(unit);
+    // Validate every filled task first: a form with one bad entry stores nothing.
+    const entries: { code: string; body: ReturnType<typeof progressBody.parse> }[] = [];
+    const errors: Record<string, string> = {};
+    for (const { code } of links) {
+      const summary = text(`summary:${code}`).trim();
+      const percentText = text(`percent:${code}`).trim();
+      const evidenceText = text(`evidence:${code}`).trim();
+      if (!summary && !percentText && !evidenceText) continue;
+      try {
+        const body = parse(progressBody, {
+          summary,
+          ...(percentText ? { percent: Number(percentText) } : {}),
+          evidence: evidenceText ? evidenceText.split(/\s+/) : [],
+          monthly,
+        });
+        entries.push({ code, body });
+      } catch (error) {
+        errors[code] = (error as Error).message;
+      }
+    }
+    if (Object.keys(errors).length || entries.length === 0) {
+      const message = entries.length === 0 && !Object.keys(errors).length ? '请至少填写一项任务的进展情况' : '有填写不符合要求的地方，请按提示修改后再提交；本次未保存任何内容';
+      return c.html(await reportForm(unit, params, { monthly, key, errors, values: form as Record<string, string>, message }), 400);
+    }
+    const saved = [];
+    for (const entry of entries) {
+      const { report } = await submitProgress(entry.code, entry.body, principal, deps.clock(), `${key}:${entry.code}`, deps.store);
+      const task = await deps.store.tasks.get(entry.code);
+      saved.push({ ...report, title: task?.title ?? '' });
+    }
+    const period = monthly ? `${saved[0]!.period.replace('-', '年')}月交账` : `${saved[0]!.period.replace('-W', '年第')}周`;
+    return c.html(renderPage('report-done', '报送成功', { unit, saved, period, at: shanghai(saved[0]!.at), back: `/report?${params}` }), 201);
+  });
+
+  async function reportForm(
+    unit: string,
+    params: URLSearchParams,
+    state: { monthly: boolean; key: string; errors?: Record<string, string>; values?: Record<string, string>; message?: string },
+  ) {
+    const at = deps.clock();
+    const links = await deps.store.unitOpenTasks(unit);
+    const snapshot = await loadSnapshot(at, { store: deps.store, calendar: await deps.calendar(), config: deps.cadence });
+    const week = isoWeekOf(localDateOf(at));
+    const reportedThisWeek = new Set(snapshot.reported.get(week)!.filter((r) => r.unit === unit).map((r) => r.code));
+    const value = (name: string) => (typeof state.values?.[name] === 'string' ? state.values[name] : '');
+    const tasks = links
+      .map((l) => snapshot.byCode.get(l.code))
+      .filter((v) => v !== undefined)
+      .map((v) => ({
+        code: v.task.code,
+        title: v.task.title,
+        role: v.task.leadUnits.includes(unit) ? '牵头' : '责任',
+        deadline: v.task.deadline.text,
+        light: v.light.light,
+        lightName: lightNames[v.light.light],
+        reasons: v.light.reasons.join('；'),
+        reported: reportedThisWeek.has(v.task.code),
+        error: state.errors?.[v.task.code],
+        summary: value(`summary:${v.task.code}`),
+        percent: value(`percent:${v.task.code}`),
+        evidence: value(`evidence:${v.task.code}`),
+      }));
+    return renderPage('report-form', `${unit} 报送整改进展`, {
+      unit,
+      tasks,
+      week: `${week.replace('-W', '年第')}周`,
+      monthly: state.monthly,
+      key: state.key,
+      message: state.message,
+      link: { u: params.get('u'), p: params.get('p'), exp: params.get('exp'), sig: params.get('sig') },
+    });
+  }
+
   return app;
+}
+
+async function jsonBody(c: Context): Promise<unknown> {
+  try {
+    return JSON.parse(await c.req.text());
+  } catch {
+    throw new ValidationError('请求体不是有效的 JSON', 'body');
+  }
+}
+
+function errorPage(error: unknown, c: Context): Response {
+  if (error instanceof DubanError) {
+    const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : error.code === 'NOT_FOUND' ? 404 : 400;
+    const heading = status === 401 ? '无法打开此链接' : status === 403 ? '没有权限' : '请求有误';
+    return c.html(renderPage('message', heading, { heading, text: error.message }), status);
+  }
+  return errorResponse(error, c);
 }

@@ -78,7 +78,7 @@ export async function importLedger(tables: RawTable[], options: ImportOptions, d
   summary.units = await sync(store.units, ledger.units, (u) => u.name, event, write);
   summary.people = await sync(store.people, ledger.people, (p) => p.name, event, write);
   // A re-import changes what the office wrote, never where a task stands (open, closed…).
-  summary.tasks = await sync(store.tasks, ledger.tasks, (t) => t.code, event, write, (next, stored) => ({ ...next, status: stored.status }));
+  summary.tasks = await sync(store.tasks, ledger.tasks, (t) => t.code, event, write, (next, stored) => ({ ...next, status: stored.status, closeOut: stored.closeOut }));
   summary.indicators = await sync(store.indicators, ledger.indicators, (i) => i.name, event, write);
   summary.duties = await sync(store.duties, ledger.duties, (d) => d.name, event, write);
   if (write) {

@@ -15,8 +15,9 @@ import { runJob } from '../core/cadence/jobs.ts';
 import type { JobResult } from '../core/cadence/job.ts';
 import { cronTable, jobNames, runsBetween, type JobName } from '../core/cadence/schedule.ts';
 import { instantAt, isLocalDate, localDateOf, localTimeOf } from '../core/time.ts';
-import { jobDeps, loadCalendar } from '../wiring.ts';
+import { jobDeps, linkSecret, loadCalendar } from '../wiring.ts';
 import { connectLocal } from './local-env.ts';
+import { issueToken } from '../http/auth.ts';
 import { readLocalSettings } from './settings.ts';
 
 export interface CliIo {
@@ -41,6 +42,7 @@ const usage = `用法：npx duban <命令>
   template <输出.xlsx>                      生成空白台账模板
   run <任务> --at <ISO时刻>                   在指定时刻运行一项定时任务：weekly-dispatch | chase | weekly-circular | monthly-account | deadline-reminders | escalation
   replay --from <日期> --to <日期>            按定时表在虚拟时钟上依次运行期间的全部定时任务
+  token <单位名称> | token --office <姓名>      发放访问令牌（只显示这一次，系统只保存其摘要）
   calendar                                  列出工作日历已载入的年份
   calendar load <年度安排.json>              载入某一年的法定节假日与调休安排`;
 
@@ -54,6 +56,8 @@ export async function runCli(argv: string[], io: CliIo = consoleIo, env = proces
         return await templateVerb(rest, io);
       case 'calendar':
         return await calendarVerb(rest, io, env);
+      case 'token':
+        return await tokenVerb(rest, io, env);
       case 'run':
         return await runVerb(rest, io, env);
       case 'replay':
@@ -189,7 +193,7 @@ async function runVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promi
   }
   const local = await connectLocal(readLocalSettings(env));
   try {
-    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), sender: `cli-${process.pid}` });
+    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), linkSecret: await linkSecret(local.deps), sender: `cli-${process.pid}` });
     const result = await runJob(job, at, deps);
     io.out(`${job} @ ${localDateOf(at)} ${localTimeOf(at)}（${result.period}）：${describeResult(result)}`);
     return 0;
@@ -208,7 +212,7 @@ async function replayVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Pr
   }
   const local = await connectLocal(readLocalSettings(env));
   try {
-    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), sender: `replay-${process.pid}` });
+    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), linkSecret: await linkSecret(local.deps), sender: `replay-${process.pid}` });
     const runs = runsBetween(cronTable(deps.config), new Date(instantAt(from).getTime() - 1), instantAt(to, '23:59'));
     const totals = new Map<JobName, { runs: number; ran: number; sent: number; failed: number; recipients: Set<string> }>();
     for (const [i, run] of runs.entries()) {
@@ -240,4 +244,35 @@ function progressBar(done: number, total: number, label: string): string {
   const width = 30;
   const filled = Math.round((done / total) * width);
   return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} ${label}`;
+}
+
+async function tokenVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { office: { type: 'string' } } });
+  const unit = positionals[0];
+  if (!unit && !values.office) {
+    io.err('请指定单位：npx duban token 市环保局，或整改办人员：npx duban token --office 刘芳');
+    return 2;
+  }
+  const local = await connectLocal(readLocalSettings(env));
+  try {
+    const { store } = local.deps;
+    if (values.office) {
+      const person = await store.people.get(values.office);
+      if (!person?.roles.includes('整改办')) {
+        io.err(`错误：“${values.office}”不是“领导与联系人”表中角色为整改办的人员`);
+        return 1;
+      }
+      io.out(await issueToken(store, { kind: 'office', name: person.name }, io.now()));
+    } else {
+      if (!(await store.units.get(unit!))) {
+        io.err(`错误：台账中没有名为“${unit}”的责任单位`);
+        return 1;
+      }
+      io.out(await issueToken(store, { kind: 'unit', unit: unit! }, io.now()));
+    }
+    io.err('请妥善保管此令牌：它只显示这一次。');
+    return 0;
+  } finally {
+    await local.close();
+  }
 }

@@ -13,7 +13,7 @@ import { importLedger } from '../ledger-import/import-ledger.ts';
 import { readLedgerSource } from '../ledger-import/read-source.ts';
 import { runJob } from '../core/cadence/jobs.ts';
 import { cronTable, runsBetween } from '../core/cadence/schedule.ts';
-import { buildDeps, jobDeps, loadCalendar, readConfig } from '../wiring.ts';
+import { buildDeps, jobDeps, linkSecret, loadCalendar, readConfig } from '../wiring.ts';
 import { printImport } from './cli.ts';
 import { sandboxClock } from './clock.ts';
 import { ensureTable, startDynalite, startSesEmulator } from './emulators.ts';
@@ -57,7 +57,14 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
     if (!summary.ok) throw new Error(`The ledger ${ledger} did not import; fix it or start with DUBAN_LEDGER=none`);
   }
 
-  const app = createApp({ store: deps.store, clock });
+  const secret = await linkSecret(deps);
+  const app = createApp({
+    store: deps.store,
+    clock,
+    calendar: () => loadCalendar(deps.store),
+    cadence: deps.cadence,
+    linkSecret: async () => secret,
+  });
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const server = serve({ fetch: app.fetch, port: settings.httpPort, hostname: '127.0.0.1' }, () => resolve(server));
   });
@@ -69,7 +76,7 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
     tickMs: settings.schedulerTickMs,
     dueBetween: (from, to) => runsBetween(table, from, to),
     run: async ({ job, at }) => {
-      const result = await runJob(job, at, jobDeps(deps, { calendar: await loadCalendar(deps.store), sender: `sandbox-${process.pid}`, log }));
+      const result = await runJob(job, at, jobDeps(deps, { calendar: await loadCalendar(deps.store), linkSecret: await linkSecret(deps), sender: `sandbox-${process.pid}`, log }));
       log('job finished', { job, at: at.toISOString(), period: result.period, skipped: result.skipped, sent: result.delivery?.sent });
     },
   });

@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { taskStatuses, type Indicator, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, DueItem, LedgerImportRecord, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
+import type { ChangeEvent, DueItem, LedgerImportRecord, Principal, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './versioned-collection.ts';
@@ -143,6 +143,11 @@ export class DynamoStore implements Store {
     return items.map(({ pk, sk, ...report }) => report as unknown as ProgressReport);
   }
 
+  async progressOf(code: string): Promise<ProgressReport[]> {
+    const items = await this.table.query({ partition: entityKey('TASK', code), beginsWith: 'REPORT#' });
+    return items.map(({ pk, sk, ...report }) => report as unknown as ProgressReport);
+  }
+
   async unitsReportedInPeriod(period: string): Promise<Set<string>> {
     return new Set((await this.reportedInPeriod(period)).map((r) => r.unit));
   }
@@ -164,6 +169,19 @@ export class DynamoStore implements Store {
 
   async recordImport(record: LedgerImportRecord): Promise<void> {
     await this.table.put({ pk: 'LEDGER', sk: `IMPORT#${record.at}`, ...record });
+  }
+
+  async saveToken(hash: string, principal: Principal, at: string): Promise<void> {
+    await this.table.put({ pk: `TOKEN#${hash}`, sk: 'A', principal, at });
+  }
+
+  async principalOfToken(hash: string): Promise<Principal | undefined> {
+    return (await this.table.get(`TOKEN#${hash}`, 'A'))?.principal as Principal | undefined;
+  }
+
+  async linkSecret(create: () => string): Promise<string> {
+    await this.table.putNew({ pk: 'CONFIG', sk: 'LINK_SECRET', secret: create() });
+    return (await this.table.get('CONFIG', 'LINK_SECRET'))!.secret as string;
   }
 
   async imports(): Promise<LedgerImportRecord[]> {

@@ -61,7 +61,7 @@ export function useCadenceBench() {
       calendar,
       config: { ...defaultCadence, sendRatePerSecond: 10_000, ...options.config },
       composer,
-      links: appLinks('http://duban.example.org'),
+      links: appLinks('http://duban.example.org', 'a-test-secret-of-at-least-32-characters'),
       deliver: (notices) =>
         deliver(notices, {
           notices: store.notices,

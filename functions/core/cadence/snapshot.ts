@@ -36,7 +36,7 @@ export interface Snapshot {
 
 const LOOK_BACK_WEEKS = 2;
 
-export async function loadSnapshot(at: Date, deps: JobDeps): Promise<Snapshot> {
+export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'calendar' | 'config'>): Promise<Snapshot> {
   const { store, calendar, config } = deps;
   const today = localDateOf(at);
   const week = isoWeekOf(today);
@@ -58,7 +58,7 @@ export async function loadSnapshot(at: Date, deps: JobDeps): Promise<Snapshot> {
       if (reported.get(w)!.some((r) => r.code === task.code)) break;
       missedWeeks++;
     }
-    return { task, missedWeeks, light: taskLight({ task, today, missedWeeks }, calendar, config) };
+    return { task, missedWeeks, light: taskLight({ task, today, missedWeeks, closeOutPending: task.closeOut?.state === 'requested' }, calendar, config) };
   });
   const byCode = new Map(tasks.map((t) => [t.task.code, t]));
 

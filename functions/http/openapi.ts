@@ -1,0 +1,62 @@
+/** The OpenAPI document, generated from the same zod schemas that validate the requests. */
+import { z } from 'zod';
+import { closeOutBody, progressBody, reviewBody } from './schemas.ts';
+
+const error = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string', description: '中文说明' }, field: { type: 'string' } },
+    },
+  },
+};
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [code, { description: '错误', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
+
+const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const code = { name: 'code', in: 'path', required: true, schema: { type: 'string' }, description: '任务编号' };
+const idempotency = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 }, description: '同一键重复提交只保存一次' };
+
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: { title: '督办 duban API', version: '1', description: '中央环保督察整改：责任单位报送进展、申请销号；整改办审核与查询' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: '由 npx duban token 发放的令牌' } },
+      schemas: {
+        Error: error,
+        Progress: z.toJSONSchema(progressBody, { io: 'input' }),
+        CloseOut: z.toJSONSchema(closeOutBody, { io: 'input' }),
+        Review: z.toJSONSchema(reviewBody, { io: 'input' }),
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/health': { get: { security: [], summary: '健康检查', responses: { 200: { description: '正常' } } } },
+      '/api/tasks': { get: { summary: '本单位（整改办：全部）整改任务', responses: { 200: { description: '任务列表' }, ...errors(401) } } },
+      '/api/tasks/{code}': { get: { summary: '一项任务', parameters: [code], responses: { 200: { description: '任务' }, ...errors(401, 403, 404) } } },
+      '/api/tasks/{code}/history': {
+        get: { summary: '任务的变更记录与进展报送', parameters: [code], responses: { 200: { description: '历史' }, ...errors(401, 403, 404) } },
+      },
+      '/api/tasks/{code}/progress': {
+        post: {
+          summary: '报送进展（计入服务器时钟所在的周，monthly 为 true 时计入当月交账）',
+          parameters: [code, idempotency],
+          requestBody: { required: true, ...json('Progress') },
+          responses: { 201: { description: '已保存' }, 200: { description: '同一 Idempotency-Key 已保存过' }, ...errors(400, 401, 403, 404, 413) },
+        },
+      },
+      '/api/tasks/{code}/closeout': {
+        post: { summary: '申请销号', parameters: [code], requestBody: { required: true, ...json('CloseOut') }, responses: { 202: { description: '待整改办审核' }, ...errors(400, 401, 403, 404) } },
+      },
+      '/api/tasks/{code}/closeout/review': {
+        post: { summary: '整改办审核销号申请', parameters: [code], requestBody: { required: true, ...json('Review') }, responses: { 200: { description: '已审核' }, ...errors(400, 401, 403, 404) } },
+      },
+      '/api/late': { get: { summary: '整改办：逾期与未报情况', responses: { 200: { description: '红灯任务与本周未报送单位' }, ...errors(401, 403) } } },
+    },
+  };
+}

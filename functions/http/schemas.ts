@@ -1,0 +1,70 @@
+/**
+ * Every input the app accepts, as zod schemas whose messages are Chinese and name their field.
+ * The OpenAPI document is generated from the same schemas.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.ts';
+
+// Control characters other than tab and line breaks have no place in a report (and no place in a
+// mail header, where a name or summary may end up).
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u2028\u2029]/;
+
+const text = (label: string, max: number) =>
+  z
+    .string({ error: `“${label}”应为文字` })
+    .trim()
+    .min(1, `“${label}”不能为空`)
+    .max(max, `“${label}”不能超过${max}个字`)
+    .refine((s) => !CONTROL.test(s), `“${label}”含有不可见的控制字符`);
+
+const evidenceLink = z
+  .string({ error: '“佐证材料”应为链接文字' })
+  .trim()
+  .max(500, '“佐证材料”每个链接不能超过500个字符')
+  .refine((s) => /^https?:\/\/[^\s<>"'`]+$/i.test(s), '“佐证材料”应为以 http:// 或 https:// 开头的链接，且不含空格');
+
+const evidence = z.array(evidenceLink, { error: '“佐证材料”应为链接列表' }).max(10, '“佐证材料”最多10个链接');
+
+export const progressBody = z
+  .strictObject(
+    {
+      summary: text('进展情况', 2000).describe('本周（或本月）做了什么、完成到哪一步'),
+      percent: z
+        .number({ error: '“完成进度”应为0到100的整数' })
+        .int('“完成进度”应为0到100的整数')
+        .min(0, '“完成进度”应为0到100的整数')
+        .max(100, '“完成进度”应为0到100的整数')
+        .optional(),
+      evidence: evidence.optional(),
+      monthly: z.boolean({ error: '“月度交账”应为 true 或 false' }).optional().describe('true 表示本条为月度交账'),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+  );
+
+export const closeOutBody = z.strictObject(
+  { summary: text('完成情况', 2000), evidence: evidence.min(1, '销号申请须附至少1个佐证材料链接') },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);
+
+export const reviewBody = z.strictObject(
+  {
+    decision: z.enum(['approve', 'return'], { error: '“审核结论”应为 approve（同意销号）或 return（退回）' }),
+    reason: text('退回理由', 500).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);
+
+export const taskCode = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[\w.-]+$/, '任务编号只能含字母、数字和 - _ .');
+
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field =
+    issue.code === 'unrecognized_keys' ? String(issue.keys[0]) : issue.path.length ? issue.path.map(String).join('.') : 'body';
+  throw new ValidationError(issue.message, field);
+}
