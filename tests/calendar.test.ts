@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCalendar } from '../functions/core/calendar-data.ts';
-import { calendarYearSchema, UnknownCalendarYearError, type CalendarYear } from '../functions/core/calendar.ts';
-import { deadlineReminderDates, parseDeadlineText, parseMilestonesText, resolveDeadline } from '../functions/core/deadline.ts';
-import { instantAt, isoWeekOf, localDateOf, parseWeekPeriod } from '../functions/core/time.ts';
+import { builtinCalendarYears, defaultCalendar } from '../functions/core/calendar-data.ts';
+import { calendarYearSchema, UnknownCalendarYearError, WorkdayCalendar, type CalendarYear } from '../functions/core/calendar.ts';
+import { ValidationError } from '../functions/core/errors.ts';
 
 const calendar = defaultCalendar();
 
@@ -14,114 +13,174 @@ const year2027: CalendarYear = {
   source: '国办发明电〔2026〕示例',
 };
 
-describe('the workday calendar', () => {
-  it('counts the make-up Saturday 2018-09-29 as a workday and the National Day holiday 2018-10-03 as not', () => {
-    expect(calendar.isWorkday('2018-09-29')).toBe(true);
-    expect(calendar.isWorkday('2018-10-03')).toBe(false);
-    expect(calendar.isHoliday('2018-10-03')).toBe(true);
-    expect(calendar.isWorkday('2018-07-07')).toBe(false); // an ordinary Saturday
+const errorOf = (run: () => unknown): unknown => {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};
+
+const issuesOf = (input: unknown) => {
+  const result = calendarYearSchema.safeParse(input);
+  return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+describe('the built-in workday calendar', () => {
+  it('knows 2004 to 2026 and nothing else', () => {
+    const years = calendar.knownYears();
+    expect(years[0]).toBe(2004);
+    expect(years.at(-1)).toBe(2026);
+    expect(years).toHaveLength(23);
+    expect(calendar.knows(2027)).toBe(false);
+    expect(calendar.knows(2003)).toBe(false);
   });
 
-  it('counts workdays across the 2018 National Day holiday, make-up days included', () => {
+  it('counts the make-up Saturday 2018-09-29 as a workday and the National Day holiday 2018-10-03 as not', () => {
+    expect(calendar.isWorkday('2018-09-29')).toBe(true);
+    expect(calendar.isWorkday('2018-09-30')).toBe(true); // a make-up Sunday
+    expect(calendar.isWorkday('2018-10-03')).toBe(false);
+    expect(calendar.isHoliday('2018-10-03')).toBe(true);
+    expect(calendar.isHoliday('2018-09-29')).toBe(false);
+  });
+
+  it('treats an ordinary weekend as a day off that is not a holiday, and an ordinary weekday as a workday', () => {
+    expect(calendar.isWorkday('2018-07-07')).toBe(false);
+    expect(calendar.isHoliday('2018-07-07')).toBe(false);
+    expect(calendar.isWorkday('2018-07-09')).toBe(true);
+  });
+
+  it('has 2018-12-31 and 2019-01-01 off for New Year, with Saturday 2018-12-29 worked in exchange', () => {
+    expect(calendar.isWorkday('2018-12-29')).toBe(true);
+    expect(calendar.isWorkday('2018-12-31')).toBe(false);
+    expect(calendar.isWorkday('2019-01-01')).toBe(false);
+    expect(calendar.nextWorkdayOnOrAfter('2018-12-30')).toBe('2019-01-02');
+    expect(calendar.previousWorkdayOnOrBefore('2019-01-01')).toBe('2018-12-29');
+  });
+
+  it('leaves a workday where it is when asked for the next or previous workday', () => {
+    expect(calendar.nextWorkdayOnOrAfter('2018-09-30')).toBe('2018-09-30');
+    expect(calendar.previousWorkdayOnOrBefore('2018-10-08')).toBe('2018-10-08');
+    expect(calendar.previousWorkdayOnOrBefore('2018-10-07')).toBe('2018-09-30');
+  });
+
+  it('gives every built-in year in a form the year-file schema accepts', () => {
+    for (const year of builtinCalendarYears()) expect(issuesOf(year), String(year.year)).toEqual([]);
+  });
+});
+
+describe('counting workdays', () => {
+  it('counts across the 2018 National Day holiday, make-up days included', () => {
     expect(calendar.addWorkdays('2018-09-28', 1)).toBe('2018-09-29');
     expect(calendar.addWorkdays('2018-09-30', 1)).toBe('2018-10-08');
     expect(calendar.addWorkdays('2018-10-08', -1)).toBe('2018-09-30');
-    expect(calendar.workdaysBetween('2018-09-28', '2018-10-08')).toBe(3);
+    expect(calendar.addWorkdays('2018-10-03', 1)).toBe('2018-10-08'); // from a holiday
+    expect(calendar.addWorkdays('2018-10-08', 0)).toBe('2018-10-08');
   });
 
-  it('finds no workday in the golden week and the make-up days in the week before', () => {
+  it('counts the workdays in (a, b], negative when b comes first', () => {
+    expect(calendar.workdaysBetween('2018-09-28', '2018-10-08')).toBe(3);
+    expect(calendar.workdaysBetween('2018-10-08', '2018-09-28')).toBe(-3);
+    expect(calendar.workdaysBetween('2018-10-01', '2018-10-07')).toBe(0);
+    expect(calendar.workdaysBetween('2018-07-09', '2018-07-09')).toBe(0);
+  });
+
+  it('refuses a fractional number of workdays', () => {
+    expect(() => calendar.addWorkdays('2018-07-09', 1.5)).toThrow(ValidationError);
+  });
+});
+
+describe('first and last workdays of weeks and months', () => {
+  it('finds no workday in the 2018 golden week, and the make-up Sunday as the last workday of the week before', () => {
     expect(calendar.firstWorkdayOfWeek('2018-10-03')).toBeUndefined();
+    expect(calendar.lastWorkdayOfWeek('2018-10-03')).toBeUndefined();
+    expect(calendar.firstWorkdayOfWeek('2018-09-26')).toBe('2018-09-25'); // Monday 09-24 is 中秋
     expect(calendar.lastWorkdayOfWeek('2018-09-26')).toBe('2018-09-30');
+  });
+
+  it('ends September 2018 on the make-up Sunday and starts October on the 8th', () => {
     expect(calendar.lastWorkdayOfMonth('2018-09-10')).toBe('2018-09-30');
     expect(calendar.firstWorkdayOfMonth('2018-10-10')).toBe('2018-10-08');
+    expect(calendar.lastWorkdayOfMonth('2018-12-05')).toBe('2018-12-29');
+  });
+});
+
+describe('a year the calendar does not know', () => {
+  it('refuses a 2027 question with a message saying what to load', () => {
+    expect(() => calendar.isWorkday('2027-03-01')).toThrow(UnknownCalendarYearError);
+    expect(() => calendar.isWorkday('2027-03-01')).toThrow(
+      '工作日历尚未载入2027年的法定节假日安排，无法判断工作日；请先载入该年度安排（国务院办公厅节假日通知）',
+    );
+    expect(errorOf(() => calendar.isHoliday('2027-01-01'))).toMatchObject({ code: 'CALENDAR_YEAR_UNKNOWN', year: 2027 });
   });
 
-  it('refuses a 2027 question with a clear message until 2027 is loaded, then honours the loaded holidays', () => {
-    expect(calendar.knownYears()).toContain(2026);
-    expect(() => calendar.isWorkday('2027-03-01')).toThrow(UnknownCalendarYearError);
-    expect(() => calendar.isWorkday('2027-03-01')).toThrow(/尚未载入2027年的法定节假日安排/);
-    // walking out of a known year into an unknown one is refused too
+  it('refuses a walk that steps out of a known year into an unknown one', () => {
     expect(() => calendar.addWorkdays('2026-12-30', 5)).toThrow(/2027年/);
+    expect(() => calendar.nextWorkdayOnOrAfter('2026-12-31')).not.toThrow(); // a Thursday, a workday
+    expect(() => calendar.workdaysBetween('2026-12-01', '2027-01-05')).toThrow(UnknownCalendarYearError);
+    expect(() => calendar.lastWorkdayOfWeek('2026-12-28')).toThrow(UnknownCalendarYearError);
+    expect(() => calendar.addWorkdays('2004-01-05', -10)).toThrow(/2003年/);
+  });
 
+  it('refuses any question about a 2027 date, even one a known week could answer', () => {
+    expect(() => calendar.firstWorkdayOfWeek('2027-01-01')).toThrow(UnknownCalendarYearError);
+    expect(() => calendar.addWorkdays('2027-01-04', 0)).toThrow(UnknownCalendarYearError);
+  });
+
+  it('answers once 2027 is loaded, honouring its holidays and make-up days, while the old calendar still refuses', () => {
     const loaded = calendar.withYear(calendarYearSchema.parse(year2027));
-    expect(loaded.isWorkday('2027-01-01')).toBe(false);
+    expect(loaded.knows(2027)).toBe(true);
+    expect(loaded.sourceOf(2027)).toBe('国办发明电〔2026〕示例');
+    expect(loaded.isWorkday('2027-01-01')).toBe(false); // a Friday, but a holiday
+    expect(loaded.isHoliday('2027-02-08')).toBe(true);
     expect(loaded.isWorkday('2027-02-13')).toBe(true); // a make-up Saturday
     expect(loaded.isWorkday('2027-03-01')).toBe(true);
     expect(loaded.addWorkdays('2026-12-31', 1)).toBe('2027-01-04');
+    expect(loaded.lastWorkdayOfWeek('2026-12-28')).toBe('2026-12-31');
+    expect(() => calendar.isWorkday('2027-03-01')).toThrow(UnknownCalendarYearError);
   });
 
-  it('rejects a year file whose dates are outside the year or whose make-up day is a weekday', () => {
-    const result = calendarYearSchema.safeParse({ ...year2027, holidays: ['2026-12-31'], makeupWorkdays: ['2027-02-15'] });
-    expect(result.success).toBe(false);
-    const messages = result.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    expect(messages).toContain('holidays.0: 2026-12-31 不在 2027 年内');
-    expect(messages).toContain('makeupWorkdays.0: 2027-02-15 不是周六或周日，不需要调休上班');
+  it('lets a loaded year replace what it knew of that year', () => {
+    const revised = calendar.withYear({ year: 2018, holidays: [], makeupWorkdays: [], source: '测试' });
+    expect(revised.isWorkday('2018-10-03')).toBe(true);
+    expect(revised.knownYears()).toHaveLength(23);
+    expect(defaultCalendar([year2027]).isWorkday('2027-02-13')).toBe(true);
+  });
+
+  it('refuses a calendar built from a year that lists a date of another year', () => {
+    expect(() => new WorkdayCalendar([{ ...year2027, holidays: ['2026-12-31'] }])).toThrow(/2026-12-31/);
   });
 });
 
-describe('reading 整改时限', () => {
-  const due = (text: string, enteredOn = '2018-07-04') => {
-    const parsed = parseDeadlineText(text);
-    if (!parsed.ok) throw new Error(parsed.message);
-    return resolveDeadline(text, parsed.value, calendar, enteredOn);
-  };
-
-  it.each([
-    ['2018年12月31日', '2018-12-31', '2019-01-02'],
-    ['2018年12月31日前', '2018-12-31', '2019-01-02'],
-    ['2018年11月30日前', '2018-11-30', '2018-11-30'],
-    ['2018年9月底前', '2018-09-30', '2018-09-30'], // a make-up Sunday: a workday, no move
-    ['2018年9月底', '2018-09-30', '2018-09-30'],
-    ['2018年6月底前', '2018-06-30', '2018-07-02'], // a Saturday moves to Monday
-    ['2018年底前', '2018-12-31', '2019-01-02'], // 2018-12-31 and 2019-01-01 are holidays
-    ['2018年底', '2018-12-31', '2019-01-02'],
-    ['2020年', '2020-12-31', '2020-12-31'],
-    ['２０２０年底前', '2020-12-31', '2020-12-31'],
-  ])('reads %s as nominally %s, due %s', (text, nominal, expected) => {
-    expect(due(text)).toMatchObject({ kind: 'date', nominal, due: expected, ongoingAfter: false });
-  });
-
-  it('reads 立行立改 as due within 10 workdays of the day the task entered the ledger', () => {
-    expect(due('立行立改', '2018-09-25')).toEqual({ kind: 'immediate', text: '立行立改', enteredOn: '2018-09-25', due: '2018-10-12', ongoingAfter: false });
-  });
-
-  it('reads 长期坚持 as ongoing, with no due date', () => {
-    expect(due('长期坚持')).toEqual({ kind: 'ongoing', text: '长期坚持' });
-  });
-
-  it.each(['2018年9月底前，长期坚持', '2018年9月底前、长期坚持', '2018年9月底前完成，长期坚持'])('reads the pair %s as due then and ongoing after', (text) => {
-    expect(due(text)).toMatchObject({ kind: 'date', due: '2018-09-30', ongoingAfter: true });
-  });
-
-  it.each(['尽快完成', '2018年13月底前', '2018年2月30日前', '下半年'])('refuses %s with a message saying what it can read', (text) => {
-    const parsed = parseDeadlineText(text);
-    expect(parsed.ok).toBe(false);
-    expect(!parsed.ok && parsed.message).toContain(`无法识别的整改时限“${text}”`);
-  });
-
-  it('reads 阶段节点 as dated milestones', () => {
-    expect(parseMilestonesText('2018年9月底前 完成排查；2018年12月31日前 完成整治')).toEqual({
-      ok: true,
-      value: [
-        { nominal: '2018-09-30', content: '完成排查' },
-        { nominal: '2018-12-31', content: '完成整治' },
-      ],
+describe('loading a year file', () => {
+  it('accepts a well-formed year, filling in no make-up days and a default source', () => {
+    expect(calendarYearSchema.parse({ year: 2027, holidays: ['2027-01-01'] })).toEqual({
+      year: 2027,
+      holidays: ['2027-01-01'],
+      makeupWorkdays: [],
+      source: '整改办载入',
     });
-    expect(parseMilestonesText('完成排查').ok).toBe(false);
   });
 
-  it('reminds a task due 2018-10-08 seven, three and one workdays before: across 中秋 (09-24) and on the make-up Sunday 2018-09-30', () => {
-    expect(deadlineReminderDates('2018-10-08', calendar)).toEqual(['2018-09-21', '2018-09-28', '2018-09-30']);
+  it('names the field and the date that is wrong, in Chinese', () => {
+    const issues = issuesOf({
+      ...year2027,
+      holidays: ['2026-12-31', '2027-02-30', '2027-01-01', '2027-01-01'],
+      makeupWorkdays: ['2027-02-15', '2027-01-01'],
+    });
+    expect(issues).toEqual([
+      'holidays.0: 节假日（holidays）第1项“2026-12-31”不在2027年内',
+      'holidays.1: 日期应写作 YYYY-MM-DD，且须为真实日期：节假日（holidays）第2项为“2027-02-30”',
+      'holidays.3: 节假日（holidays）第4项“2027-01-01”重复',
+      'makeupWorkdays.0: 调休上班日（makeupWorkdays）第1项“2027-02-15”不是周六或周日，平日本就上班，不是调休上班日',
+      'makeupWorkdays.1: 调休上班日（makeupWorkdays）第2项“2027-01-01”同时列在节假日中，一天不能既放假又调休上班',
+    ]);
   });
-});
 
-describe('time in Asia/Shanghai', () => {
-  it('puts 2018-07-08T16:30Z on Monday 2018-07-09 in Shanghai, ISO week 2018-W28', () => {
-    const at = new Date('2018-07-08T16:30:00Z');
-    expect(localDateOf(at)).toBe('2018-07-09');
-    expect(isoWeekOf(localDateOf(at))).toBe('2018-W28');
-    expect(instantAt('2018-07-09', '09:00').toISOString()).toBe('2018-07-09T01:00:00.000Z');
-    expect(parseWeekPeriod('2018-W28')).toEqual({ start: '2018-07-09', end: '2018-07-15' });
-    expect(isoWeekOf('2018-12-31')).toBe('2019-W01');
+  it('explains a missing or mistyped year and holiday list', () => {
+    expect(issuesOf({ year: '2027' })).toEqual(['year: 年份（year）应为数字，如 2027', 'holidays: 节假日（holidays）应为日期列表，如 ["2027-01-01"]']);
+    expect(issuesOf({ year: 1999, holidays: [] })).toEqual(['year: 年份（year）应在 2000–2100 之间']);
+    expect(issuesOf([])).toEqual([': 年度安排应为一个 JSON 对象，含 year、holidays、makeupWorkdays、source']);
   });
 });

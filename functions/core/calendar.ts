@@ -26,24 +26,30 @@ const dateList = (field: keyof typeof FIELD_NAMES) =>
     error: `${FIELD_NAMES[field]}应为日期列表，如 ["2027-01-01"]`,
   });
 
+const yearFields = {
+  year: z
+    .number({ error: '年份（year）应为数字，如 2027' })
+    .int({ error: '年份（year）应为整数，如 2027' })
+    .min(2000, { error: '年份（year）应在 2000–2100 之间' })
+    .max(2100, { error: '年份（year）应在 2000–2100 之间' }),
+  holidays: dateList('holidays'),
+  makeupWorkdays: dateList('makeupWorkdays').default([]),
+  source: z
+    .string({ error: '来源（source）应为文字，如“国办发明电〔2026〕×号”' })
+    .min(1, { error: '来源（source）不能为空' })
+    .default('整改办载入'),
+};
+
+/** A year file as the office loads it; every message names the field and the item at fault. */
 export const calendarYearSchema = z
-  .object({
-    year: z
-      .number({ error: '年份（year）应为数字，如 2027' })
-      .int({ error: '年份（year）应为整数，如 2027' })
-      .min(2000, { error: '年份（year）应在 2000–2100 之间' })
-      .max(2100, { error: '年份（year）应在 2000–2100 之间' }),
-    holidays: dateList('holidays'),
-    makeupWorkdays: dateList('makeupWorkdays').default([]),
-    source: z.string({ error: '来源（source）应为文字，如“国办发明电〔2026〕×号”' }).min(1, { error: '来源（source）不能为空' }).default('整改办载入'),
-  }, { error: '年度安排应为一个 JSON 对象，含 year、holidays、makeupWorkdays、source' })
+  .object(yearFields, { error: '年度安排应为一个 JSON 对象，含 year、holidays、makeupWorkdays、source' })
   .superRefine((value, ctx) => {
     for (const field of ['holidays', 'makeupWorkdays'] as const) {
       const seen = new Set<string>();
       value[field].forEach((date, i) => {
         const at = `${FIELD_NAMES[field]}第${i + 1}项“${date}”`;
         const issue = (message: string) => ctx.addIssue({ code: 'custom', path: [field, i], message });
-        if (!isLocalDate(date)) issue(`${at}不是有效日期，应写作 YYYY-MM-DD`);
+        if (!isLocalDate(date)) issue(`日期应写作 YYYY-MM-DD，且须为真实日期：${FIELD_NAMES[field]}第${i + 1}项为“${date}”`);
         else if (!date.startsWith(`${value.year}-`)) issue(`${at}不在${value.year}年内`);
         else if (seen.has(date)) issue(`${at}重复`);
         else if (field === 'makeupWorkdays' && value.holidays.includes(date)) issue(`${at}同时列在节假日中，一天不能既放假又调休上班`);

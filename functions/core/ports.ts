@@ -3,6 +3,7 @@
  * implement them; tests pass real adapters against the emulators.
  */
 import type { CalendarYear } from './calendar.ts';
+import type { Escalation, Interview } from './cadence/escalation-model.ts';
 import type { Indicator, Person, RecurringDuty, Task, Unit } from './ledger.ts';
 
 /** Who changed something and why: a person's email, `import:<file>`, or a rule such as `rule:escalation`. */
@@ -88,6 +89,11 @@ export interface Store {
   /** Open tasks and milestones due in [from, to]. */
   dueBetween(from: string, to: string): Promise<DueItem[]>;
   notices: NoticeLog;
+  /** One per task and lead unit; `openEscalations` reads only the open ones. */
+  escalations: VersionedCollection<Escalation>;
+  openEscalations(): Promise<Versioned<Escalation>[]>;
+  interviews: VersionedCollection<Interview>;
+  openInterviews(): Promise<Versioned<Interview>[]>;
   calendarYears(): Promise<CalendarYear[]>;
   saveCalendarYear(year: CalendarYear, event: ChangeEvent): Promise<void>;
   recordImport(record: LedgerImportRecord): Promise<void>;

@@ -19,7 +19,8 @@ import { principalOf } from './auth.ts';
 import { errorResponse } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { renderPage } from './pages.ts';
-import { closeOutBody, parse, progressBody, reviewBody, taskCode } from './schemas.ts';
+import { closeOutBody, interviewBody, parse, progressBody, reviewBody, taskCode } from './schemas.ts';
+import { followUpInterview } from '../core/interviews.ts';
 
 export interface AppDeps {
   store: Store;
@@ -116,6 +117,20 @@ export function createApp(deps: AppDeps): Hono<Env> {
       notReported: snapshot.units.filter((u) => u.tasks.length && !reported.has(u.unit.name)).map((u) => u.unit.name),
       closeOutsPending: snapshot.tasks.filter((t) => t.task.closeOut?.state === 'requested').map((t) => t.task.code),
     });
+  });
+
+  app.get('/api/interviews', async (c) => {
+    if (c.get('principal').kind !== 'office') throw new ForbiddenError('只有整改办可以查看约谈记录');
+    return c.json({ interviews: await deps.store.openInterviews() });
+  });
+
+  app.patch('/api/interviews/:id', limit, async (c) => {
+    const update = parse(interviewBody, await jsonBody(c));
+    const interview = await followUpInterview(decodeURIComponent(c.req.param('id')), update, c.get('principal'), deps.clock(), {
+      store: deps.store,
+      calendar: await deps.calendar(),
+    });
+    return c.json({ interview });
   });
 
   // Pages: the ledger for the office's screens, and the report form a unit opens from its email.

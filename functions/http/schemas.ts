@@ -68,3 +68,20 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
     issue.code === 'unrecognized_keys' ? String(issue.keys[0]) : issue.path.length ? issue.path.map(String).join('.') : 'body';
   throw new ValidationError(issue.message, field);
 }
+
+const isoDate = (label: string) => z.string({ error: `“${label}”应为日期` }).regex(/^\d{4}-\d{2}-\d{2}$/, `“${label}”应写作 YYYY-MM-DD`);
+
+export const interviewBody = z.strictObject(
+  {
+    scheduledAt: isoDate('约谈时间').optional(),
+    heldAt: isoDate('举行时间').optional(),
+    attendees: z.array(text('参加人员', 50), { error: '“参加人员”应为姓名列表' }).max(50, '“参加人员”最多50人').optional(),
+    commitments: z
+      .array(z.strictObject({ content: text('整改承诺', 500), due: isoDate('承诺完成日期').optional() }), { error: '“整改承诺”应为列表' })
+      .max(30, '“整改承诺”最多30条')
+      .optional(),
+    outcome: text('约谈结果', 2000).optional(),
+    close: z.boolean({ error: '“办结”应为 true 或 false' }).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);

@@ -46,7 +46,7 @@ export async function startSesEmulator(options: { port?: number } = {}): Promise
   return { ...addressOf(server), close: () => closeServer(server) };
 }
 
-/** Creates the table if it is not there yet (the CDK stack does this on AWS). */
+/** Creates the table if it is not there yet (the CDK stack does this on AWS), and waits until it is active. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -54,4 +54,11 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
     await client.send(new CreateTableCommand(createTableInput(tableName)));
   }
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Table ${tableName} did not become active`);
 }

@@ -18,6 +18,8 @@ const subjects: Record<string, (d: Data) => string> = {
   'monthly-chase': (d) => `【催办】${d.unit}未按期提交${d.month}整改交账`,
   'monthly-account': (d) => `【月交账】${d.month}中央环保督察整改交账情况汇总`,
   'weekly-circular': (d) => `【周通报】${d.week}中央环保督察整改推进情况`,
+  escalation: (d) => `【${d.topName}】${d.unit ? `${d.unit}：` : ''}${d.items.length}项整改任务督办升级`,
+  'interview-reminder': (d) => `【约谈跟进】${d.items.length}项约谈超过期限尚未登记`,
 };
 
 function why(draft: NoticeDraft): string {

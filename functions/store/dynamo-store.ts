@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { taskStatuses, type Indicator, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
 import type { ChangeEvent, DueItem, LedgerImportRecord, Principal, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
+import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './versioned-collection.ts';
@@ -62,6 +63,23 @@ const taskKind: EntityKind<Task> = {
   },
 };
 
+const escalationKind: EntityKind<Escalation> = {
+  prefix: 'ESCALATION',
+  label: '督办升级',
+  collection: 'ESCALATIONS',
+  partitionOf: (e) => `ESCALATIONS#${e.open ? 'open' : 'closed'}`,
+  partitions: ['ESCALATIONS#open', 'ESCALATIONS#closed'],
+  id: (e) => e.id,
+};
+const interviewKind: EntityKind<Interview> = {
+  prefix: 'INTERVIEW',
+  label: '约谈记录',
+  collection: 'INTERVIEWS',
+  partitionOf: (i) => `INTERVIEWS#${i.status}`,
+  partitions: ['INTERVIEWS#open', 'INTERVIEWS#closed'],
+  id: (i) => i.id,
+};
+
 const unitKind: EntityKind<Unit> = { prefix: 'UNIT', label: '责任单位', collection: 'UNITS', id: (u) => u.name };
 const personKind: EntityKind<Person> = { prefix: 'PERSON', label: '人员', collection: 'PEOPLE', id: (p) => p.name };
 const indicatorKind: EntityKind<Indicator> = {
@@ -80,6 +98,8 @@ export class DynamoStore implements Store {
   readonly indicators: DynamoCollection<Indicator>;
   readonly duties: DynamoCollection<RecurringDuty>;
   readonly notices: DynamoNoticeLog;
+  readonly escalations: DynamoCollection<Escalation>;
+  readonly interviews: DynamoCollection<Interview>;
 
   constructor(client: DynamoDBClient, tableName: string) {
     this.table = new TableClient(client, tableName);
@@ -89,6 +109,16 @@ export class DynamoStore implements Store {
     this.indicators = new DynamoCollection(this.table, indicatorKind);
     this.duties = new DynamoCollection(this.table, dutyKind);
     this.notices = new DynamoNoticeLog(this.table);
+    this.escalations = new DynamoCollection(this.table, escalationKind);
+    this.interviews = new DynamoCollection(this.table, interviewKind);
+  }
+
+  openEscalations() {
+    return this.escalations.listPartition('ESCALATIONS#open');
+  }
+
+  openInterviews() {
+    return this.interviews.listPartition('INTERVIEWS#open');
   }
 
   openTasks() {

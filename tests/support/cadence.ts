@@ -109,4 +109,4 @@ export function countByRecipient(mails: Email[]): Map<string, number> {
   return counts;
 }
 
-export const codesIn = (text: string | undefined) => new Set(text?.match(/MZ-\d+-\d+|T-[\w-]+/g) ?? []);
+export const codesIn = (text: string | undefined) => new Set(text?.match(/MZ-\d+-\d+/g) ?? []);

@@ -76,7 +76,10 @@ export function noticeId(job: string, period: string, email: string, kind: strin
  */
 export async function toNotices(job: JobName, period: string, at: Date, drafts: NoticeDraft[], deps: Pick<JobDeps, 'composer' | 'store'>): Promise<Notice[]> {
   const recorded = new Map((await deps.store.notices.ofRun(job, period)).map((n) => [n.id, n]));
-  return drafts.map((draft) => recorded.get(noticeId(job, period, draft.to.email, draft.kind)) ?? render(job, period, at, draft, deps.composer));
+  const notices = drafts.map((draft) => recorded.get(noticeId(job, period, draft.to.email, draft.kind)) ?? render(job, period, at, draft, deps.composer));
+  // A notice recorded by an earlier, interrupted run of this job and period is still owed.
+  const ids = new Set(notices.map((n) => n.id));
+  return [...notices, ...[...recorded.values()].filter((n) => n.status === 'pending' && !ids.has(n.id))];
 }
 
 function render(job: JobName, period: string, at: Date, draft: NoticeDraft, composer: Composer): Notice {

@@ -1,6 +1,7 @@
 /** Every cadence job by its name in the cron table: one function `(at, deps)` each. */
 import { chaseMissingReports } from './chase.ts';
 import { deadlineReminders } from './deadline-reminders.ts';
+import { escalate } from './escalation.ts';
 import type { JobDeps, JobResult } from './job.ts';
 import { monthlyAccount } from './monthly-account.ts';
 import type { JobName } from './schedule.ts';
@@ -9,7 +10,8 @@ import { weeklyDispatch } from './weekly-dispatch.ts';
 
 export type Job = (at: Date, deps: JobDeps) => Promise<JobResult>;
 
-export const jobs: Record<Exclude<JobName, 'escalation'>, Job> & Partial<Record<JobName, Job>> = {
+export const jobs: Record<JobName, Job> = {
+  escalation: escalate,
   'weekly-dispatch': weeklyDispatch,
   chase: chaseMissingReports,
   'weekly-circular': weeklyCircular,
@@ -17,8 +19,6 @@ export const jobs: Record<Exclude<JobName, 'escalation'>, Job> & Partial<Record<
   'deadline-reminders': deadlineReminders,
 };
 
-export async function runJob(name: JobName, at: Date, deps: JobDeps): Promise<JobResult> {
-  const job = jobs[name];
-  if (!job) return { job: name, at: at.toISOString(), period: '', skipped: 'not available yet' };
-  return job(at, deps);
+export function runJob(name: JobName, at: Date, deps: JobDeps): Promise<JobResult> {
+  return jobs[name](at, deps);
 }

@@ -5,6 +5,7 @@
  * the notices that could not be delivered. Runs on the last workday of the week.
  */
 import { instantAt, isoWeekOf, localDateOf, localTimeOf, parseWeekPeriod } from '../time.ts';
+import { levelNames } from './escalation-model.ts';
 import { send, skipped, type JobDeps, type JobResult, type NoticeDraft, type Recipient } from './job.ts';
 import { byLight, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights, taskRow } from './weekly-dispatch.ts';
@@ -18,7 +19,7 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   }
   const snapshot = await loadSnapshot(at, deps);
   const failures = await deps.store.notices.failures();
-  const circular = compileCircular(snapshot, deps);
+  const circular = { ...compileCircular(snapshot, deps), ...(await escalationLists(deps)) };
   const calendarWarning = upcomingYearWarning(today, deps);
   const office = new Set(peopleWithRole(snapshot.people, '整改办').map((p) => p.email));
   const recipients = new Map<string, Recipient>();
@@ -97,4 +98,16 @@ export function upcomingYearWarning(today: string, deps: Pick<JobDeps, 'calendar
   const message = `工作日历尚未载入${next}年的法定节假日安排。国务院办公厅发布通知后，请运行 npx duban calendar load ${next}.json 载入；未载入前，${next}年的到期提醒、周调度等将无法计算工作日而停止运行。`;
   deps.warn?.(message);
   return message;
+}
+
+/** 通报 (L2 and up) and 挂牌督办 (L4 and up) lists, and the open 约谈. */
+export async function escalationLists(deps: Pick<JobDeps, 'store'>) {
+  const open = (await deps.store.openEscalations()).sort((a, b) => b.level - a.level || a.code.localeCompare(b.code, 'en', { numeric: true }));
+  const row = (e: (typeof open)[number]) => ({ code: e.code, unit: e.unit, levelName: levelNames[e.level], since: e.levelSince, reasons: e.reasons.join('；') });
+  const interviews = await deps.store.openInterviews();
+  return {
+    named: open.filter((e) => e.level >= 2).map(row),
+    listed: open.filter((e) => e.level >= 4).map(row),
+    interviews: interviews.map((i) => ({ code: i.code, unit: i.unit, openedOn: i.openedOn, state: i.heldAt ? '已约谈' : i.scheduledAt ? `已定于${i.scheduledAt}` : '待安排' })),
+  };
 }
