@@ -46,6 +46,17 @@ async function stop(started: Started): Promise<string> {
   return started.output();
 }
 
+/** A fresh data folder and free ports, so the test never meets a sandbox a developer is running. */
+async function sandboxEnv(extra: Record<string, string>): Promise<Record<string, string>> {
+  return {
+    DUBAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'duban-sandbox-')),
+    DUBAN_HTTP_PORT: String(await freePort()),
+    DUBAN_DYNAMODB_PORT: String(await freePort()),
+    DUBAN_SES_PORT: String(await freePort()),
+    ...extra,
+  };
+}
+
 let running: Started | undefined;
 afterEach(async () => {
   if (running && running.child.exitCode === null && running.child.signalCode === null) await stop(running);
@@ -53,13 +64,7 @@ afterEach(async () => {
 
 describe('npm start', () => {
   it('serves the sample ledger on first start, stops on Ctrl-C, and keeps the data across a restart', async () => {
-    const env = {
-      DUBAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'duban-sandbox-')),
-      DUBAN_HTTP_PORT: String(await freePort()),
-      DUBAN_DYNAMODB_PORT: String(await freePort()),
-      DUBAN_SES_PORT: String(await freePort()),
-      DUBAN_CLOCK: '2018-07-09T09:00:00+08:00',
-    };
+    const env = await sandboxEnv({ DUBAN_CLOCK: '2018-07-09T09:00:00+08:00' });
     const app = `http://127.0.0.1:${env.DUBAN_HTTP_PORT}`;
 
     running = await npmStart(env);
@@ -85,14 +90,7 @@ describe('npm start', () => {
   }, 120_000);
 
   it('fires the weekly dispatch from its scheduler when the sandbox clock reaches Monday 09:00', async () => {
-    const env = {
-      DUBAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'duban-sandbox-')),
-      DUBAN_HTTP_PORT: String(await freePort()),
-      DUBAN_DYNAMODB_PORT: String(await freePort()),
-      DUBAN_SES_PORT: String(await freePort()),
-      DUBAN_CLOCK: '2018-07-09T08:59:45+08:00',
-      DUBAN_SCHEDULER_TICK_MS: '500',
-    };
+    const env = await sandboxEnv({ DUBAN_CLOCK: '2018-07-09T08:59:45+08:00', DUBAN_SCHEDULER_TICK_MS: '500' });
     running = await npmStart(env);
     const deadline = Date.now() + 60_000;
     let emails: { subject: string }[] = [];

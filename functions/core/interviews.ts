@@ -6,7 +6,7 @@
 import type { Interview } from './cadence/escalation-model.ts';
 import type { WorkdayCalendar } from './calendar.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import type { Principal, Store, Versioned } from './ports.ts';
+import { unversioned, type Principal, type Store, type Versioned } from './ports.ts';
 import { ForbiddenError } from './reporting.ts';
 
 export interface InterviewUpdate {
@@ -31,9 +31,8 @@ export async function followUpInterview(
   if (update.close && !(update.heldAt ?? interview.heldAt)) throw new ValidationError('约谈尚未登记举行时间，不能办结', 'heldAt');
   const by = principal.name;
   const event = { type: 'interview.followed-up', by, at: at.toISOString(), detail: { ...update } };
-  const { version, createdAt, updatedAt, ...plain } = interview;
   const next: Interview = {
-    ...plain,
+    ...unversioned(interview),
     ...(update.scheduledAt ? { scheduledAt: update.scheduledAt } : {}),
     ...(update.heldAt ? { heldAt: update.heldAt } : {}),
     ...(update.attendees ? { attendees: update.attendees } : {}),
@@ -41,17 +40,16 @@ export async function followUpInterview(
     commitments: [...interview.commitments, ...(update.commitments ?? [])],
     status: update.close ? 'closed' : interview.status,
   };
-  const saved = await deps.store.interviews.update(id, version, next, event);
+  const saved = await deps.store.interviews.update(id, interview.version, next, event);
 
   const dated = (update.commitments ?? []).filter((c) => c.due);
   if (dated.length) {
     const task = (await deps.store.tasks.get(interview.code))!;
-    const { version: v, createdAt: c, updatedAt: u, ...taskPlain } = task;
     const milestones = [
       ...task.milestones,
       ...dated.map((m) => ({ nominal: m.due!, due: deps.calendar.nextWorkdayOnOrAfter(m.due!), content: `约谈承诺（${interview.unit}）：${m.content}` })),
     ].sort((a, b) => a.due.localeCompare(b.due));
-    await deps.store.tasks.update(task.code, v, { ...taskPlain, milestones }, { type: 'interview.commitments', by, at: at.toISOString(), detail: { interview: id } });
+    await deps.store.tasks.update(task.code, task.version, { ...unversioned(task), milestones }, { type: 'interview.commitments', by, at: at.toISOString(), detail: { interview: id } });
   }
   return saved;
 }

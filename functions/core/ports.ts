@@ -167,3 +167,9 @@ export class MailError extends Error {
 
 /** Who is calling: a unit (its liaison, by token or signed link) or the rectification office. */
 export type Principal = { kind: 'unit'; unit: string } | { kind: 'office'; name: string };
+
+/** The entity without its version bookkeeping: what an update writes back. */
+export function unversioned<T extends object>(value: Versioned<T>): T {
+  const { version, createdAt, updatedAt, ...rest } = value;
+  return rest as unknown as T;
+}

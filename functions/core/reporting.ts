@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { DubanError, NotFoundError, ValidationError } from './errors.ts';
 import { unitsOfTask, type Task } from './ledger.ts';
-import type { Principal, ProgressReport, Store, Versioned } from './ports.ts';
+import { unversioned, type Principal, type ProgressReport, type Store, type Versioned } from './ports.ts';
 import { isoWeekOf, localDateOf, monthOf } from './time.ts';
 
 export class ForbiddenError extends DubanError {
@@ -76,11 +76,10 @@ export async function requestCloseOut(
   const task = await taskFor(store, code, principal);
   if (task.status === 'closed') throw new ValidationError(`任务 ${code} 已销号`, 'code');
   if (task.closeOut?.state === 'requested') throw new ValidationError(`任务 ${code} 已有待审核的销号申请`, 'code');
-  const { version, createdAt, updatedAt, ...plain } = task;
   return store.tasks.update(
     code,
-    version,
-    { ...plain, closeOut: { state: 'requested', unit: principal.unit, by: principal.unit, at: at.toISOString(), summary: input.summary, evidence: input.evidence } },
+    task.version,
+    { ...unversioned(task), closeOut: { state: 'requested', unit: principal.unit, by: principal.unit, at: at.toISOString(), summary: input.summary, evidence: input.evidence } },
     { type: 'closeout.requested', by: principal.unit, at: at.toISOString(), detail: { summary: input.summary, evidence: input.evidence } },
   );
 }
@@ -96,11 +95,11 @@ export async function reviewCloseOut(
   const task = await taskFor(store, code, principal);
   if (task.closeOut?.state !== 'requested') throw new ValidationError(`任务 ${code} 没有待审核的销号申请`, 'code');
   if (!decision.approve && !decision.reason?.trim()) throw new ValidationError('退回销号申请须写明理由', 'reason');
-  const { version, createdAt, updatedAt, ...plain } = task;
+  const plain = unversioned(task);
   const reviewed = { ...task.closeOut, reviewedBy: principal.name, reviewedAt: at.toISOString(), reason: decision.reason };
   return store.tasks.update(
     code,
-    version,
+    task.version,
     decision.approve ? { ...plain, status: 'closed', closeOut: reviewed } : { ...plain, closeOut: { ...reviewed, state: 'returned' } },
     { type: decision.approve ? 'closeout.approved' : 'closeout.returned', by: principal.name, at: at.toISOString(), detail: { reason: decision.reason } },
   );

@@ -11,7 +11,7 @@
  */
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { VersionConflictError } from '../core/errors.ts';
-import type { ChangeEvent, Store, VersionedCollection } from '../core/ports.ts';
+import { unversioned, type ChangeEvent, type Store, type VersionedCollection } from '../core/ports.ts';
 import { localDateOf } from '../core/time.ts';
 import type { RawTable } from './sheets.ts';
 import { validateLedger, type ImportIssue } from './validate.ts';
@@ -113,8 +113,7 @@ async function sync<T extends object>(
       continue;
     }
     const next = keep(value, current);
-    const { version, createdAt, updatedAt, ...data } = current;
-    const changed = changedFields(data as T, next);
+    const changed = changedFields(unversioned(current), next);
     if (changed.length === 0) {
       tally.unchanged++;
       continue;
@@ -123,7 +122,7 @@ async function sync<T extends object>(
     if (!write) continue;
     const changeEvent = { ...event, detail: { ...event.detail, changed } };
     try {
-      await collection.update(id, version, next, changeEvent);
+      await collection.update(id, current.version, next, changeEvent);
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
       // Someone changed it while we imported: apply the workbook on top of their version.

@@ -8,7 +8,7 @@
  * whole by the next one, without sending twice.
  */
 import type { Task } from '../ledger.ts';
-import type { ChangeEvent, Versioned } from '../ports.ts';
+import { unversioned, type ChangeEvent, type Versioned } from '../ports.ts';
 import { localDateOf } from '../time.ts';
 import { escalationId, ladderDelays, levelNames, type Escalation, type Interview } from './escalation-model.ts';
 import { send, skipped, type JobDeps, type JobResult, type NoticeDraft, type Recipient } from './job.ts';
@@ -50,15 +50,15 @@ export async function escalate(at: Date, deps: JobDeps): Promise<JobResult> {
     if (climb) {
       const level = current.level + 1;
       const why = current.level === 1 && waited < ladderDelays[1] ? `连续${cause.missedWeeks}周未报送进展` : `${levelNames[current.level]}后${waited}个工作日仍未整改到位：${reasons.join('；')}`;
-      changes.push({ before: current, after: { ...plain(current), level, reasons, levelSince: today, steps: [...current.steps, { level, on: today, why }] }, notify: true });
+      changes.push({ before: current, after: { ...unversioned(current), level, reasons, levelSince: today, steps: [...current.steps, { level, on: today, why }] }, notify: true });
     } else if (reasons.join() !== current.reasons.join()) {
-      changes.push({ before: current, after: { ...plain(current), reasons }, notify: false });
+      changes.push({ before: current, after: { ...unversioned(current), reasons }, notify: false });
     }
   }
   for (const current of open.values()) {
     if (causes.has(current.id)) continue;
     const steps = [...current.steps, { level: 0, on: today, why: '原因已消除（已报送、已按期完成或已销号）' }];
-    changes.push({ before: current, after: { ...plain(current), level: 0, open: false, reasons: [], levelSince: today, steps }, notify: false });
+    changes.push({ before: current, after: { ...unversioned(current), level: 0, open: false, reasons: [], levelSince: today, steps }, notify: false });
   }
 
   const interviews = await interviewsDue(today, snapshot, deps);
@@ -82,14 +82,9 @@ export async function escalate(at: Date, deps: JobDeps): Promise<JobResult> {
     }
   }
   for (const interview of interviews.reminded) {
-    await deps.store.interviews.update(interview.id, interview.version, { ...plain(interview), remindedOn: today }, event('interview.reminded'));
+    await deps.store.interviews.update(interview.id, interview.version, { ...unversioned(interview), remindedOn: today }, event('interview.reminded'));
   }
   return result;
-}
-
-function plain<T extends object>(v: Versioned<T>): T {
-  const { version, createdAt, updatedAt, ...rest } = v;
-  return rest as unknown as T;
 }
 
 /** Lead units of overdue tasks, and of tasks whose weekly report is missing (unless it came in this week). */
