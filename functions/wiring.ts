@@ -25,6 +25,8 @@ const configSchema = z.object({
   DUBAN_SES_ENDPOINT: z.string().url().optional(),
   /** The verified SES sender. */
   DUBAN_MAIL_FROM: z.string().email().default('duban@example.org'),
+  /** The SES configuration set whose bounces and complaints feed the suppression list (AWS only). */
+  DUBAN_SES_CONFIGURATION_SET: z.string().optional(),
   /** Where people open the app (links in every email). */
   DUBAN_APP_URL: z.string().url().default('http://127.0.0.1:7700'),
   /** Cadence settings as JSON, merged over the defaults (functions/core/cadence/config.ts). */
@@ -103,7 +105,7 @@ const composer = new TemplateComposer(EMAIL_TEMPLATE_DIR);
 
 /** Everything a cadence job needs, from the process's dependencies. */
 export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
-  const mailer = runtime.mailer ?? new SesMailer(deps.ses, deps.config.DUBAN_MAIL_FROM);
+  const mailer = runtime.mailer ?? new SesMailer(deps.ses, deps.config.DUBAN_MAIL_FROM, deps.config.DUBAN_SES_CONFIGURATION_SET);
   return {
     store: deps.store,
     calendar: runtime.calendar,

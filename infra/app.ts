@@ -1,9 +1,30 @@
-/** The CDK app: stacks split by lifetime. */
-import { App } from 'aws-cdk-lib';
+/**
+ * The CDK app: stacks split by lifetime. Settings come from context (cdk.json or `-c`):
+ * mailDomain, mailFrom, appUrl (optional), cadence (optional JSON). cdk-nag's AwsSolutions checks
+ * run on every synth.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { suppressReviewedFindings } from './nag-suppressions.ts';
 import { StatefulStack } from './stateful-stack.ts';
+import { StatelessStack } from './stateless-stack.ts';
 
-const app = new App();
-new StatefulStack(app, 'DubanStateful', {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
-app.synth();
+export function buildApp(app = new App()) {
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const context = (key: string) => app.node.tryGetContext(key) as string | undefined;
+  const mailDomain = context('mailDomain') ?? 'example.org';
+  const stateful = new StatefulStack(app, 'DubanStateful', { env });
+  const stateless = new StatelessStack(app, 'DubanStateless', {
+    env,
+    table: stateful.table,
+    settings: { mailDomain, mailFrom: context('mailFrom') ?? `duban@${mailDomain}`, appUrl: context('appUrl'), cadence: context('cadence') },
+  });
+  // The finding ids name the cross-stack export of the table and the jobs function's logical id.
+  suppressReviewedFindings(stateless, 'DubanStateful:ExportsOutputFnGetAttLedgerB7379752Arn8FB7B3DC', 'JobsFunction0F6DA2A5');
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stateful, stateless };
+}
+
+if (process.argv[1] && import.meta.filename === (await import('node:fs')).realpathSync(process.argv[1])) {
+  buildApp().app.synth();
+}

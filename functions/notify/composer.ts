@@ -82,4 +82,6 @@ export class TemplateComposer implements Composer {
   }
 }
 
-export const EMAIL_TEMPLATE_DIR = join(import.meta.dirname, '../../templates/email');
+export const EMAIL_TEMPLATE_DIR = process.env.DUBAN_TEMPLATE_DIR
+  ? join(process.env.DUBAN_TEMPLATE_DIR, 'email')
+  : join(import.meta.dirname, '../../templates/email');

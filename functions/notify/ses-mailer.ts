@@ -20,6 +20,7 @@ export class SesMailer implements Mailer {
   constructor(
     private readonly ses: SESClient,
     private readonly from: string,
+    private readonly configurationSet?: string,
   ) {}
 
   async send(mail: OutgoingMail) {
@@ -27,6 +28,7 @@ export class SesMailer implements Mailer {
       const out = await this.ses.send(
         new SendEmailCommand({
           Source: this.from,
+          ConfigurationSetName: this.configurationSet,
           Destination: { ToAddresses: [mail.to] },
           Message: {
             Subject: { Data: mail.subject, Charset: 'UTF-8' },

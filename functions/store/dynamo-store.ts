@@ -101,7 +101,10 @@ export class DynamoStore implements Store {
   readonly escalations: DynamoCollection<Escalation>;
   readonly interviews: DynamoCollection<Interview>;
 
-  constructor(client: DynamoDBClient, tableName: string) {
+  constructor(
+    client: DynamoDBClient,
+    readonly tableName: string,
+  ) {
     this.table = new TableClient(client, tableName);
     this.tasks = new DynamoCollection(this.table, taskKind);
     this.units = new DynamoCollection(this.table, unitKind);

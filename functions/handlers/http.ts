@@ -1,0 +1,17 @@
+/** Lambda entry for API Gateway (HTTP API): the same hono app the sandbox serves. */
+import { handle } from 'hono/aws-lambda';
+import { createApp } from '../http/app.ts';
+import { buildDeps, linkSecret, loadCalendar } from '../wiring.ts';
+
+const deps = buildDeps();
+let secret: Promise<string> | undefined;
+
+export const handler = handle(
+  createApp({
+    store: deps.store,
+    clock: () => new Date(),
+    calendar: () => loadCalendar(deps.store),
+    cadence: deps.cadence,
+    linkSecret: () => (secret ??= linkSecret(deps)),
+  }),
+);

@@ -1,0 +1,128 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { defaultCadence } from '../functions/core/cadence/config.ts';
+import { cronExpression, cronTable } from '../functions/core/cadence/schedule.ts';
+import { defaultCalendar } from '../functions/core/calendar-data.ts';
+import { importLedger } from '../functions/ledger-import/import-ledger.ts';
+import { startSesEmulator } from '../functions/local/emulators.ts';
+import { tableIndexes } from '../functions/store/table.ts';
+import { buildApp } from '../infra/app.ts';
+import { handlerBundles } from '../infra/bundle-sizes.ts';
+import { sampleTables } from './support/ledger.ts';
+import { useDynalite } from './support/store.ts';
+
+const dynalite = useDynalite();
+
+/** The app synthesised without bundling (fast), cdk-nag included: synth throws on any unacknowledged finding. */
+function synth() {
+  const { app, stateful, stateless } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], mailDomain: 'duban.example.org' } }));
+  app.synth();
+  return { stateful: Template.fromStack(stateful), stateless: Template.fromStack(stateless) };
+}
+
+describe('the CDK app', () => {
+  const { stateful, stateless } = synth();
+
+  it('schedules every job of the cron table in Asia/Shanghai, with retries and a dead-letter queue that alarms', () => {
+    const table = cronTable(defaultCadence);
+    stateless.resourceCountIs('AWS::Scheduler::Schedule', table.length);
+    for (const entry of table) {
+      stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: cronExpression(entry),
+        ScheduleExpressionTimezone: 'Asia/Shanghai',
+        Target: Match.objectLike({
+          Input: Match.stringLikeRegexp(`"job":"${entry.job}"`),
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 3 }),
+          DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }),
+        }),
+      });
+    }
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('keeps the table with its keys and indexes, point-in-time recovery, deletion protection and retention', () => {
+    stateful.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        GlobalSecondaryIndexes: tableIndexes.map((i) => Match.objectLike({ IndexName: i.name })),
+      }),
+    });
+  });
+
+  it('runs every function on the latest Node runtime on arm64, and lets only the jobs send mail', () => {
+    const functions = stateless.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'] } });
+    expect(Object.keys(functions).filter((id) => !id.startsWith('LogRetention'))).toHaveLength(3);
+    const policies = Object.entries(stateless.findResources('AWS::IAM::Policy'));
+    const sends = policies.filter(([, p]) => JSON.stringify(p).includes('ses:SendEmail')).map(([id]) => id);
+    expect(sends).toEqual([expect.stringMatching(/^JobsFunctionServiceRoleDefaultPolicy/)]);
+  });
+
+  it('routes the HTTP API to the app, with access logs and throttling', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /{proxy+}' });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /' });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      DefaultRouteSettings: { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 },
+    });
+  });
+
+  it('feeds SES bounces and complaints to the suppression function', () => {
+    stateless.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({ MatchingEventTypes: ['bounce', 'complaint'], Enabled: true }),
+    });
+    stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda' });
+  });
+});
+
+describe('the Lambda bundles', () => {
+  it('each load in a plain Node process and answer a sample event, the emulators standing in for AWS', async () => {
+    const store = await dynalite.fresh();
+    const calendar = defaultCalendar();
+    await importLedger(sampleTables(), { at: new Date('2018-07-04T02:00:00Z'), by: 'office', source: 'sample' }, { store, calendar });
+    const ses = await startSesEmulator();
+    try {
+      const bundles = handlerBundles();
+      const env = {
+        PATH: process.env.PATH,
+        AWS_REGION: 'cn-north-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        DUBAN_TABLE: store.tableName,
+        DUBAN_DYNAMODB_ENDPOINT: dynalite.endpoint,
+        DUBAN_SES_ENDPOINT: ses.url,
+        DUBAN_CADENCE: '{"sendRatePerSecond":1000}',
+      };
+      const invoke = async (prefix: string, event: object) => {
+        const bundle = bundles.find((b) => b.id.startsWith(prefix))!;
+        const script = `const { handler } = await import(${JSON.stringify(`${bundle.dir}/index.mjs`)}); console.log(JSON.stringify(await handler(${JSON.stringify(event)}, {})));`;
+        const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+          env: { ...env, DUBAN_TEMPLATE_DIR: `${bundle.dir}/templates` },
+        });
+        return JSON.parse(stdout.trim().split('\n').at(-1)!);
+      };
+
+      const job = await invoke('JobsFunction', { job: 'weekly-dispatch', at: '2018-07-09T01:00:00Z' });
+      expect(job).toMatchObject({ job: 'weekly-dispatch', period: '2018-W28', delivery: { sent: 60, failed: 0 } });
+
+      const http = await invoke('HttpFunction', {
+        version: '2.0', routeKey: 'ANY /{proxy+}', rawPath: '/health', rawQueryString: '', headers: { host: 'api.example.org' },
+        requestContext: { http: { method: 'GET', path: '/health', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r', routeKey: 'ANY /{proxy+}', stage: '$default', domainName: 'api.example.org', accountId: '1', apiId: 'a', time: '', timeEpoch: 0 },
+        isBase64Encoded: false,
+      });
+      expect(http.statusCode).toBe(200);
+      expect(JSON.parse(http.body)).toMatchObject({ status: 'ok' });
+
+      const bounce = { notificationType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'gone@example.org' }] } };
+      const feedback = await invoke('SesFeedbackFunction', { Records: [{ Sns: { Message: JSON.stringify(bounce), Timestamp: '2018-07-09T02:00:00Z' } }] });
+      expect(feedback).toEqual({ suppressed: 1 });
+      expect(await store.notices.isSuppressed('gone@example.org')).toBe(true);
+    } finally {
+      await ses.close();
+    }
+  }, 300_000);
+});
