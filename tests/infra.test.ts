@@ -55,6 +55,21 @@ describe('the CDK app', () => {
     });
   });
 
+  it('keeps the report archive encrypted, TLS-only, closed to the public and retained', () => {
+    stateful.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'reports/' }),
+      }),
+    });
+    stateful.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
   it('runs every function on the latest Node runtime on arm64, and lets only the jobs send mail', () => {
     const functions = stateless.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'] } });
     expect(Object.keys(functions).filter((id) => !id.startsWith('LogRetention'))).toHaveLength(3);
