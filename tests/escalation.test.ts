@@ -1,4 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importLedger } from '../functions/ledger-import/import-ledger.ts';
+import { runCli } from '../functions/local/cli.ts';
+import { connectLocal } from '../functions/local/local-env.ts';
+import { readLocalSettings } from '../functions/local/settings.ts';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
 import { escalationId } from '../functions/core/cadence/escalation-model.ts';
 import { runJob } from '../functions/core/cadence/jobs.ts';
@@ -158,5 +165,40 @@ describe('the 约谈 record', () => {
     now = new Date('2018-10-26T02:00:00Z');
     await runJob('escalation', instantAt('2018-10-26', '08:30'), deps);
     expect((await bench.mail()).filter((m) => m.subject.startsWith('【约谈跟进】'))).toEqual([]);
+  });
+});
+
+describe('npx duban interview', () => {
+  it('lists open 约谈 and records one held, its dated commitment becoming a milestone', async () => {
+    const env = { DUBAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'duban-interview-')), DUBAN_DYNAMODB_PORT: '1', DUBAN_SES_PORT: '2' };
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), now: () => new Date('2018-10-22T02:00:00Z') };
+
+    const { tables, code } = oneTask('2018年9月20日前');
+    const local = await connectLocal(readLocalSettings(env));
+    await importLedger(tables, { at: new Date('2018-09-03T02:00:00Z'), by: 'office', source: 'test' }, { store: local.deps.store, calendar: bench.calendar });
+    const unit = (await local.deps.store.tasks.get(code))!.leadUnits[0]!;
+    const id = `${escalationId(code, unit)}|2018-10-18`;
+    await local.deps.store.interviews.create(
+      { id, code, unit, openedOn: '2018-10-18', followUpBy: '2018-10-25', status: 'open', attendees: [], commitments: [] },
+      { type: 'interview.opened', by: 'rule:escalation', at: '2018-10-18T00:30:00Z' },
+    );
+    const office = (await local.deps.store.people.list()).find((p) => p.roles.includes('整改办'))!.name;
+    await local.close();
+
+    expect(await runCli(['interview'], io, env)).toBe(0);
+    expect(out.at(-1)).toBe(`${id}  ${code} ${unit}  待安排（应于2018-10-25前跟进）`);
+    expect(await runCli(['interview', id, '--by', office, '--held', '2018-10-22', '--attendee', '主要负责人', '--commitment', '完成整改@2018-11-30', '--outcome', '作出书面承诺', '--close'], io, env)).toBe(0);
+    expect(out.at(-1)).toBe(`已登记约谈 ${id}：已办结，承诺 1 条`);
+    expect(await runCli(['interview', id, '--by', office, '--commitment', '补报@2018/12/01'], io, env)).toBe(1);
+    expect(err.at(-1)).toBe('错误：“承诺完成日期”应写作 YYYY-MM-DD');
+
+    const again = await connectLocal(readLocalSettings(env));
+    try {
+      expect((await again.deps.store.tasks.get(code))!.milestones).toContainEqual({ nominal: '2018-11-30', due: '2018-11-30', content: `约谈承诺（${unit}）：完成整改` });
+    } finally {
+      await again.close();
+    }
   });
 });

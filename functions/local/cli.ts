@@ -18,6 +18,8 @@ import { instantAt, isLocalDate, localDateOf, localTimeOf } from '../core/time.t
 import { jobDeps, linkSecret, loadCalendar } from '../wiring.ts';
 import { connectLocal } from './local-env.ts';
 import { issueToken } from '../http/auth.ts';
+import { interviewBody, parse } from '../http/schemas.ts';
+import { followUpInterview } from '../core/interviews.ts';
 import { readLocalSettings } from './settings.ts';
 
 export interface CliIo {
@@ -43,6 +45,9 @@ const usage = `用法：npx duban <命令>
   run <任务> --at <ISO时刻>                   在指定时刻运行一项定时任务：weekly-dispatch | chase | weekly-circular | monthly-account | deadline-reminders | escalation
   replay --from <日期> --to <日期>            按定时表在虚拟时钟上依次运行期间的全部定时任务
   token <单位名称> | token --office <姓名>      发放访问令牌（只显示这一次，系统只保存其摘要）
+  interview [<记录编号> --by <整改办人员> [--scheduled 日期] [--held 日期] [--attendee 姓名]…
+            [--commitment "内容@YYYY-MM-DD"]… [--outcome 结果] [--close]]
+                                            列出未办结的约谈，或登记约谈情况（承诺带日期的成为任务节点）
   calendar                                  列出工作日历已载入的年份
   calendar load <年度安排.json>              载入某一年的法定节假日与调休安排`;
 
@@ -60,6 +65,8 @@ export async function runCli(argv: string[], io: CliIo = consoleIo, env = proces
         return await tokenVerb(rest, io, env);
       case 'run':
         return await runVerb(rest, io, env);
+      case 'interview':
+        return await interviewVerb(rest, io, env);
       case 'replay':
         return await replayVerb(rest, io, env);
       default:
@@ -271,6 +278,56 @@ async function tokenVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Pro
       io.out(await issueToken(store, { kind: 'unit', unit: unit! }, io.now()));
     }
     io.err('请妥善保管此令牌：它只显示这一次。');
+    return 0;
+  } finally {
+    await local.close();
+  }
+}
+
+async function interviewVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      by: { type: 'string' },
+      scheduled: { type: 'string' },
+      held: { type: 'string' },
+      attendee: { type: 'string', multiple: true },
+      commitment: { type: 'string', multiple: true },
+      outcome: { type: 'string' },
+      close: { type: 'boolean', default: false },
+    },
+  });
+  const local = await connectLocal(readLocalSettings(env));
+  try {
+    const { store } = local.deps;
+    const id = positionals[0];
+    if (!id) {
+      const open = await store.openInterviews();
+      if (!open.length) io.out('没有未办结的约谈。');
+      for (const i of open) {
+        const state = i.heldAt ? `已于${i.heldAt}约谈` : i.scheduledAt ? `定于${i.scheduledAt}` : `待安排（应于${i.followUpBy}前跟进）`;
+        io.out(`${i.id}  ${i.code} ${i.unit}  ${state}`);
+      }
+      return 0;
+    }
+    const person = values.by ? await store.people.get(values.by) : undefined;
+    if (!person?.roles.includes('整改办')) {
+      io.err('请用 --by 指明登记人（“领导与联系人”表中角色为整改办的人员）');
+      return 2;
+    }
+    const update = parse(interviewBody, {
+      ...(values.scheduled ? { scheduledAt: values.scheduled } : {}),
+      ...(values.held ? { heldAt: values.held } : {}),
+      ...(values.attendee ? { attendees: values.attendee } : {}),
+      ...(values.commitment
+        ? { commitments: values.commitment.map((c) => { const [content, due] = c.split('@'); return { content: content!.trim(), ...(due ? { due: due.trim() } : {}) }; }) }
+        : {}),
+      ...(values.outcome ? { outcome: values.outcome } : {}),
+      ...(values.close ? { close: true } : {}),
+    });
+    const saved = await followUpInterview(id, update, { kind: 'office', name: person.name }, io.now(), { store, calendar: await loadCalendar(store) });
+    io.out(`已登记约谈 ${saved.id}：${saved.status === 'closed' ? '已办结' : '未办结'}，承诺 ${saved.commitments.length} 条`);
     return 0;
   } finally {
     await local.close();
