@@ -94,8 +94,8 @@ export interface JobRuntime {
   linkSecret: string;
   /** Identifies this run's sender in the outbox (claims). */
   sender: string;
-  /** The outbox's clock and sleep: real time in production, overridable in tests. */
-  now?: () => Date;
+  /** The outbox's clock for claims and pacing, given by the edge that runs the job (real time there). */
+  now: () => Date;
   sleep?: (ms: number) => Promise<void>;
   mailer?: Mailer;
   log?: (msg: string, extra?: object) => void;
@@ -116,7 +116,7 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
       deliver(notices, {
         notices: deps.store.notices,
         mailer,
-        now: runtime.now ?? (() => new Date()),
+        now: runtime.now,
         sleep: runtime.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
         ratePerSecond: deps.cadence.sendRatePerSecond,
         sender: runtime.sender,

@@ -14,7 +14,7 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
   const { job, at } = eventSchema.parse(event);
   const instant = at ? new Date(at) : new Date();
   const log = (msg: string, extra: object = {}) => console.log(JSON.stringify({ level: 'info', msg, job, ...extra }));
-  const result = await runJob(job, instant, jobDeps(deps, { calendar: await loadCalendar(deps.store), linkSecret: await linkSecret(deps), sender: context?.awsRequestId ?? `lambda-${job}`, log }));
+  const result = await runJob(job, instant, jobDeps(deps, { calendar: await loadCalendar(deps.store), linkSecret: await linkSecret(deps), sender: context?.awsRequestId ?? `lambda-${job}`, now: () => new Date(), log }));
   log('job finished', { period: result.period, skipped: result.skipped, sent: result.delivery?.sent, failed: result.delivery?.failed });
   return { job, period: result.period, skipped: result.skipped, delivery: result.delivery && { ...result.delivery, addresses: undefined } };
 }

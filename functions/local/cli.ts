@@ -200,7 +200,7 @@ async function runVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promi
   }
   const local = await connectLocal(readLocalSettings(env));
   try {
-    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), linkSecret: await linkSecret(local.deps), sender: `cli-${process.pid}` });
+    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), linkSecret: await linkSecret(local.deps), sender: `cli-${process.pid}`, now: () => new Date() });
     const result = await runJob(job, at, deps);
     io.out(`${job} @ ${localDateOf(at)} ${localTimeOf(at)}（${result.period}）：${describeResult(result)}`);
     return 0;
@@ -219,7 +219,7 @@ async function replayVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Pr
   }
   const local = await connectLocal(readLocalSettings(env));
   try {
-    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), linkSecret: await linkSecret(local.deps), sender: `replay-${process.pid}` });
+    const deps = jobDeps(local.deps, { calendar: await loadCalendar(local.deps.store), linkSecret: await linkSecret(local.deps), sender: `replay-${process.pid}`, now: () => new Date() });
     const runs = runsBetween(cronTable(deps.config), new Date(instantAt(from).getTime() - 1), instantAt(to, '23:59'));
     const totals = new Map<JobName, { runs: number; ran: number; sent: number; failed: number; recipients: Set<string> }>();
     for (const [i, run] of runs.entries()) {

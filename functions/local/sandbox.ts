@@ -76,7 +76,7 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
     tickMs: settings.schedulerTickMs,
     dueBetween: (from, to) => runsBetween(table, from, to),
     run: async ({ job, at }) => {
-      const result = await runJob(job, at, jobDeps(deps, { calendar: await loadCalendar(deps.store), linkSecret: await linkSecret(deps), sender: `sandbox-${process.pid}`, log }));
+      const result = await runJob(job, at, jobDeps(deps, { calendar: await loadCalendar(deps.store), linkSecret: await linkSecret(deps), sender: `sandbox-${process.pid}`, now: () => new Date(), log }));
       log('job finished', { job, at: at.toISOString(), period: result.period, skipped: result.skipped, sent: result.delivery?.sent });
     },
   });
