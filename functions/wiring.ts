@@ -6,6 +6,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { signLink } from './core/signed-link.ts';
 import { SESClient } from '@aws-sdk/client-ses';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ArchivePublisher } from './reports/publish.ts';
+import { FolderArchive } from './store/folder-archive.ts';
+import { S3Archive } from './store/s3-archive.ts';
 import { z } from 'zod';
 import { defaultCalendar } from './core/calendar-data.ts';
 import type { WorkdayCalendar } from './core/calendar.ts';
@@ -31,6 +35,11 @@ const configSchema = z.object({
   DUBAN_APP_URL: z.string().url().default('http://127.0.0.1:7700'),
   /** Cadence settings as JSON, merged over the defaults (functions/core/cadence/config.ts). */
   DUBAN_CADENCE: z.string().optional(),
+  /** The S3 bucket of compiled reports (AWS); unset, reports are kept in DUBAN_REPORTS_DIR. */
+  DUBAN_REPORTS_BUCKET: z.string().min(3).optional(),
+  DUBAN_REPORTS_DIR: z.string().min(1).default('.data/reports'),
+  /** Set locally when S3 is an emulator. */
+  DUBAN_S3_ENDPOINT: z.string().url().optional(),
   /** Signs email links; if unset, a key kept in the table is used. */
   DUBAN_LINK_SECRET: z.string().min(32).optional(),
 });
@@ -61,12 +70,21 @@ export function sesClient(config: Config): SESClient {
   });
 }
 
+export function s3Client(config: Config): S3Client {
+  return new S3Client({
+    region: config.AWS_REGION,
+    ...(config.DUBAN_S3_ENDPOINT ? { endpoint: config.DUBAN_S3_ENDPOINT, forcePathStyle: true, credentials: localCredentials } : {}),
+  });
+}
+
 export interface Deps {
   config: Config;
   cadence: CadenceConfig;
   dynamo: DynamoDBClient;
   ses: SESClient;
   store: Store;
+  /** Compiled reports: S3 when a bucket is configured, else a folder. */
+  reports: ArchivePublisher;
 }
 
 export function buildDeps(config: Config = readConfig()): Deps {
@@ -77,8 +95,12 @@ export function buildDeps(config: Config = readConfig()): Deps {
     dynamo,
     ses: sesClient(config),
     store: new DynamoStore(dynamo, config.DUBAN_TABLE),
+    reports: new ArchivePublisher(config.DUBAN_REPORTS_BUCKET ? new S3Archive(s3Client(config), config.DUBAN_REPORTS_BUCKET) : new FolderArchive(config.DUBAN_REPORTS_DIR)),
   };
 }
+
+/** Leaders open a circular long after it came: links to reports last a year. */
+export const ARCHIVE_LINK_DAYS = 366;
 
 export function appLinks(appUrl: string, secret: string): Links {
   const base = appUrl.replace(/\/$/, '');
@@ -86,6 +108,9 @@ export function appLinks(appUrl: string, secret: string): Links {
     reportForm: (unit, at) => `${base}/report?${signLink(secret, unit, 'report', at)}`,
     task: (code) => `${base}/tasks/${encodeURIComponent(code)}`,
     home: () => `${base}/`,
+    report: (kind, period, file, at) =>
+      `${base}/reports/${kind}/${period}/${encodeURIComponent(file)}?${signLink(secret, `${kind}/${period}`, 'archive', at, ARCHIVE_LINK_DAYS)}`,
+    archive: (at) => `${base}/reports?${signLink(secret, '*', 'archive', at, ARCHIVE_LINK_DAYS)}`,
   };
 }
 
@@ -112,13 +137,16 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
     config: deps.cadence,
     composer,
     links: appLinks(deps.config.DUBAN_APP_URL, runtime.linkSecret),
+    reports: deps.reports,
     deliver: (notices) =>
       deliver(notices, {
         notices: deps.store.notices,
         mailer,
+        archive: deps.reports.archive,
         now: runtime.now,
         sleep: runtime.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
         ratePerSecond: deps.cadence.sendRatePerSecond,
+        claimMs: deps.cadence.claimSeconds * 1000,
         sender: runtime.sender,
         log: runtime.log,
       }),

@@ -128,7 +128,7 @@ describe('the escalation ladder', () => {
 describe('the 约谈 record', () => {
   it('is followed up by the office through the API, and its dated commitments become milestones', async () => {
     const { tables, code } = oneTask('2018年9月20日前');
-    const { store, deps } = await bench.setup({ tables, importAt: new Date('2018-09-03T02:00:00Z') });
+    const { store, deps, reports } = await bench.setup({ tables, importAt: new Date('2018-09-03T02:00:00Z') });
     const task = (await store.tasks.get(code))!;
     await store.escalations.create(
       { id: escalationId(code, task.leadUnits[0]!), code, unit: task.leadUnits[0]!, level: 2, open: true, reasons: ['已超过整改时限（2018-09-20）'], levelSince: '2018-09-29', steps: [] },
@@ -139,7 +139,7 @@ describe('the 约谈 record', () => {
     expect(interview).toMatchObject({ code, openedOn: '2018-10-18', status: 'open' });
 
     let now = new Date('2018-10-19T02:00:00Z');
-    const app = createApp({ store, clock: () => now, calendar: async () => deps.calendar, cadence: defaultCadence, linkSecret: async () => 'x'.repeat(32) });
+    const app = createApp({ store, clock: () => now, calendar: async () => deps.calendar, cadence: defaultCadence, linkSecret: async () => 'x'.repeat(32), reports });
     const officeName = (await store.people.list()).find((p) => p.roles.includes('整改办'))!.name;
     const office = await issueToken(store, { kind: 'office', name: officeName }, now);
     const unit = await issueToken(store, { kind: 'unit', unit: task.leadUnits[0]! }, now);

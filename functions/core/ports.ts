@@ -56,6 +56,17 @@ export interface ProgressReport {
   at: string; // ISO instant the server received it
 }
 
+/** A unit's reporting on a task in a period: first report (for on-time ranking) and the latest one. */
+export interface PeriodReport {
+  unit: string;
+  code: string;
+  /** When it first reported in the period. */
+  at: string;
+  lastAt: string;
+  summary?: string;
+  percent?: number;
+}
+
 export interface LedgerImportRecord {
   at: string;
   by: string;
@@ -73,6 +84,8 @@ export interface Store {
   duties: VersionedCollection<RecurringDuty>;
   /** Every open task (closed ones are not read: cost follows what is open, not history). */
   openTasks(): Promise<Versioned<Task>[]>;
+  /** The closed tasks: read only to compile the 台账 in a report, never by a reminder. */
+  closedTasks(): Promise<Versioned<Task>[]>;
   /** The open tasks a unit leads or is responsible for. */
   unitOpenTasks(unit: string): Promise<UnitTaskLink[]>;
   /** Open tasks and milestones due on or before `date` (a sparse index: cost grows with what is due). */
@@ -84,8 +97,8 @@ export interface Store {
   /** Every report on a task, oldest period first. */
   progressOf(code: string): Promise<ProgressReport[]>;
   unitsReportedInPeriod(period: string): Promise<Set<string>>;
-  /** Which unit reported on which task in a period (one query on the period's partition). */
-  reportedInPeriod(period: string): Promise<{ unit: string; code: string; at: string }[]>;
+  /** Which unit reported on which task in a period, with its latest report (one query on the period's partition). */
+  reportedInPeriod(period: string): Promise<PeriodReport[]>;
   /** Open tasks and milestones due in [from, to]. */
   dueBetween(from: string, to: string): Promise<DueItem[]>;
   notices: NoticeLog;
@@ -122,6 +135,8 @@ export interface Notice {
   sentAt?: string;
   messageId?: string;
   error?: string;
+  /** Files from the report archive sent with it (kept by key: the bytes stay in the archive). */
+  attachments?: { filename: string; key: string; contentType: string }[];
   /** While a sender holds it: who, and until when (ISO instant). */
   claimedBy?: string;
   claimedUntil?: string;
@@ -143,11 +158,33 @@ export interface NoticeLog {
   suppress(email: string, reason: string, at: string): Promise<void>;
 }
 
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  content: Uint8Array;
+}
+
 export interface OutgoingMail {
   to: string;
   subject: string;
   html: string;
   text: string;
+  attachments?: Attachment[];
+}
+
+/** A file in the report archive. Keys look like `weekly-circular/2018-W28/周通报-2018-W28.html`. */
+export interface ArchivedFile {
+  key: string;
+  size: number;
+  contentType: string;
+}
+
+/** Where compiled reports are kept: S3 on AWS, the data folder in the sandbox. */
+export interface ReportArchive {
+  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  get(key: string): Promise<{ body: Uint8Array; contentType: string } | undefined>;
+  /** Every file whose key starts with `prefix`, by key. */
+  list(prefix: string): Promise<ArchivedFile[]>;
 }
 
 /** Sends one message. Throws MailError, whose `retryable` says whether trying again can help. */

@@ -6,7 +6,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DubanError } from './errors.ts';
 
-export const linkPurposes = ['report'] as const;
+/** report: a unit's report form; archive: a compiled report (unit is then `kind/period`, or `*` for the list). */
+export const linkPurposes = ['report', 'archive'] as const;
 export type LinkPurpose = (typeof linkPurposes)[number];
 
 export interface LinkClaims {

@@ -12,6 +12,7 @@ export const handler = handle(
     clock: () => new Date(),
     calendar: () => loadCalendar(deps.store),
     cadence: deps.cadence,
+    reports: deps.reports,
     linkSecret: () => (secret ??= linkSecret(deps)),
   }),
 );

@@ -21,6 +21,7 @@ import { openApiDocument } from './openapi.ts';
 import { renderPage } from './pages.ts';
 import { closeOutBody, interviewBody, parse, progressBody, reviewBody, taskCode } from './schemas.ts';
 import { followUpInterview } from '../core/interviews.ts';
+import { apiReportRoutes, pageReportRoutes, type ReportFiles } from './reports.ts';
 
 export interface AppDeps {
   store: Store;
@@ -28,6 +29,8 @@ export interface AppDeps {
   calendar: () => Promise<WorkdayCalendar>;
   cadence: CadenceConfig;
   linkSecret: () => Promise<string>;
+  /** The archive of compiled reports. */
+  reports: ReportFiles;
 }
 
 type Env = { Variables: { principal: Principal } };
@@ -119,6 +122,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     });
   });
 
+  apiReportRoutes(app, deps);
+
   app.get('/api/interviews', async (c) => {
     if (c.get('principal').kind !== 'office') throw new ForbiddenError('只有整改办可以查看约谈记录');
     return c.json({ interviews: await deps.store.openInterviews() });
@@ -141,6 +146,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const last = imports.at(-1);
     return c.html(renderPage('ledger', '整改任务台账', { tasks, sections, unitCount: units.length, importedAt: last ? shanghai(last.at) : '' }));
   });
+
+  pageReportRoutes(app, deps);
 
   app.get('/tasks/:code', async (c) => {
     const code = c.req.param('code');

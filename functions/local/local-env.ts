@@ -56,6 +56,7 @@ export async function connectLocal(settings: LocalSettings): Promise<LocalConnec
       DUBAN_SES_ENDPOINT: sesEndpoint,
       DUBAN_CADENCE: process.env.DUBAN_CADENCE ?? LOCAL_CADENCE_DEFAULTS,
       DUBAN_APP_URL: process.env.DUBAN_APP_URL ?? `http://127.0.0.1:${settings.httpPort}`,
+      DUBAN_REPORTS_DIR: join(settings.dataDir, 'reports'),
     }),
   );
   await ensureTable(deps.dynamo, settings.table);

@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createApp } from '../http/app.ts';
 import { importLedger } from '../ledger-import/import-ledger.ts';
 import { readLedgerSource } from '../ledger-import/read-source.ts';
@@ -40,6 +41,7 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
       DUBAN_SES_ENDPOINT: ses.url,
       DUBAN_CADENCE: process.env.DUBAN_CADENCE ?? LOCAL_CADENCE_DEFAULTS,
       DUBAN_APP_URL: process.env.DUBAN_APP_URL ?? `http://127.0.0.1:${settings.httpPort}`,
+      DUBAN_REPORTS_DIR: join(settings.dataDir, 'reports'),
     }),
   );
   await ensureTable(deps.dynamo, settings.table);
@@ -63,6 +65,7 @@ export async function startSandbox(settings: LocalSettings = readLocalSettings()
     clock,
     calendar: () => loadCalendar(deps.store),
     cadence: deps.cadence,
+    reports: deps.reports,
     linkSecret: async () => secret,
   });
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {

@@ -9,11 +9,13 @@
  * and write the outcome. A run repeated after a crash sends only what was not sent.
  */
 import type { DeliveryReport } from '../core/cadence/job.ts';
-import { MailError, type Mailer, type Notice, type NoticeLog } from '../core/ports.ts';
+import { MailError, type Attachment, type Mailer, type Notice, type NoticeLog, type ReportArchive } from '../core/ports.ts';
 
 export interface OutboxDeps {
   notices: NoticeLog;
   mailer: Mailer;
+  /** Where attached files are read from, right before the send (a notice keeps only their keys). */
+  archive?: Pick<ReportArchive, 'get'>;
   /** The outbox's own clock, for claims and pacing (an adapter, so it may be real time). */
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
@@ -67,11 +69,12 @@ async function sendWithRetry(notice: Notice, deps: OutboxDeps, pace: () => Promi
   const maxAttempts = deps.maxAttempts ?? 6;
   const backoff = deps.backoffMs ?? 200;
   let attempts = notice.attempts;
+  const attachments = await attachmentsOf(notice, deps);
   for (let tries = 0; tries < maxAttempts; tries++) {
     await pace();
     attempts++;
     try {
-      const { messageId } = await deps.mailer.send({ to: notice.to.email, subject: notice.subject, html: notice.html, text: notice.text });
+      const { messageId } = await deps.mailer.send({ to: notice.to.email, subject: notice.subject, html: notice.html, text: notice.text, attachments });
       return { ...notice, status: 'sent', attempts, messageId, sentAt: deps.now().toISOString(), error: undefined };
     } catch (error) {
       // Anything but a classified mail error is a fault of this process: stop the run. The claim
@@ -87,4 +90,16 @@ async function sendWithRetry(notice: Notice, deps: OutboxDeps, pace: () => Promi
   }
   // Still throttled: leave it pending for the next run rather than retrying forever.
   return { ...notice, status: 'pending', attempts };
+}
+
+/** The attached files' bytes. A file missing from the archive is a fault of this process, not of the mail. */
+async function attachmentsOf(notice: Notice, deps: OutboxDeps): Promise<Attachment[] | undefined> {
+  if (!notice.attachments?.length) return undefined;
+  return Promise.all(
+    notice.attachments.map(async (a) => {
+      const stored = await deps.archive?.get(a.key);
+      if (!stored) throw new Error(`Attachment ${a.key} of notice ${notice.id} is not in the report archive`);
+      return { filename: a.filename, contentType: a.contentType, content: stored.body };
+    }),
+  );
 }

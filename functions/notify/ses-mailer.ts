@@ -1,8 +1,10 @@
 /**
- * The Mailer port on SES (SendEmail, HTML with a plain-text part). Classifies SES errors: throttling
+ * The Mailer port on SES: SendEmail, HTML with a plain-text part; SendRawEmail when files are
+ * attached (the compiled 台账 to leaders). Classifies SES errors: throttling
  * and server faults are worth retrying; a rejected message or address is not.
  */
-import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { SendEmailCommand, SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { rawMessage } from './mime.ts';
 import { MailError, type Mailer, type OutgoingMail } from '../core/ports.ts';
 
 const retryableNames = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'ServiceUnavailable', 'InternalFailure']);
@@ -25,6 +27,17 @@ export class SesMailer implements Mailer {
 
   async send(mail: OutgoingMail) {
     try {
+      if (mail.attachments?.length) {
+        const out = await this.ses.send(
+          new SendRawEmailCommand({
+            Source: this.from,
+            ConfigurationSetName: this.configurationSet,
+            Destinations: [mail.to],
+            RawMessage: { Data: new TextEncoder().encode(rawMessage(this.from, mail)) },
+          }),
+        );
+        return { messageId: out.MessageId ?? '' };
+      }
       const out = await this.ses.send(
         new SendEmailCommand({
           Source: this.from,

@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { taskStatuses, type Indicator, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, DueItem, LedgerImportRecord, Principal, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
+import type { ChangeEvent, DueItem, LedgerImportRecord, PeriodReport, Principal, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { TableClient, type Item } from './table-client.ts';
@@ -128,6 +128,10 @@ export class DynamoStore implements Store {
     return this.tasks.listPartition('TASKS#open');
   }
 
+  closedTasks() {
+    return this.tasks.listPartition('TASKS#closed');
+  }
+
   async unitOpenTasks(unit: string): Promise<UnitTaskLink[]> {
     const items = await this.table.query({ index: 'byCollection', partition: openTasksOf(unit) });
     return items.map((item) => ({ unit: item.unit as string, code: item.code as string, role: item.role as UnitTaskLink['role'] }));
@@ -160,15 +164,32 @@ export class DynamoStore implements Store {
       sk: `REPORT#${report.period}#${report.id}`,
       ...report,
     });
-    // The period marker is written on a retry too; the first report's time stays.
-    await this.table.putNew({
-      pk: `PERIOD#${report.period}`,
-      sk: `UNIT#${report.unit}#TASK#${report.code}`,
-      unit: report.unit,
-      code: report.code,
-      at: report.at,
-    });
+    await this.markPeriod(report);
     return stored;
+  }
+
+  /**
+   * The period's marker for a unit and task: when it first reported (kept), and its latest report
+   * (what the circular and the 台账 show). Written on a retry too; an older report never
+   * overwrites a newer one, and concurrent writers take turns through the `lastAt` they read.
+   */
+  private async markPeriod(report: ProgressReport): Promise<void> {
+    const pk = `PERIOD#${report.period}`;
+    const sk = `UNIT#${report.unit}#TASK#${report.code}`;
+    const latest = { unit: report.unit, code: report.code, lastAt: report.at, summary: report.summary, percent: report.percent };
+    for (;;) {
+      const existing = await this.table.get(pk, sk);
+      if (!existing) {
+        if (await this.table.putNew({ pk, sk, ...latest, at: report.at })) return;
+        continue;
+      }
+      const previous = (existing.lastAt ?? existing.at) as string;
+      if (previous > report.at) return;
+      const written = existing.lastAt
+        ? await this.table.putIf({ pk, sk, ...latest, at: existing.at }, 'lastAt = :previous', { ':previous': existing.lastAt })
+        : await this.table.putIf({ pk, sk, ...latest, at: existing.at }, 'attribute_not_exists(lastAt)', {});
+      if (written) return;
+    }
   }
 
   async progressInPeriod(code: string, period: string): Promise<ProgressReport[]> {
@@ -185,9 +206,16 @@ export class DynamoStore implements Store {
     return new Set((await this.reportedInPeriod(period)).map((r) => r.unit));
   }
 
-  async reportedInPeriod(period: string): Promise<{ unit: string; code: string; at: string }[]> {
+  async reportedInPeriod(period: string): Promise<PeriodReport[]> {
     const items = await this.table.query({ partition: `PERIOD#${period}` });
-    return items.map((item) => ({ unit: item.unit as string, code: item.code as string, at: item.at as string }));
+    return items.map((item) => ({
+      unit: item.unit as string,
+      code: item.code as string,
+      at: item.at as string,
+      lastAt: (item.lastAt as string | undefined) ?? (item.at as string),
+      summary: item.summary as string | undefined,
+      percent: item.percent as number | undefined,
+    }));
   }
 
   async calendarYears(): Promise<CalendarYear[]> {

@@ -7,6 +7,11 @@ import { issueToken } from '../../functions/http/auth.ts';
 import { importLedger } from '../../functions/ledger-import/import-ledger.ts';
 import { sampleTables } from './ledger.ts';
 import type { TestStore } from './store.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArchivePublisher } from '../../functions/reports/publish.ts';
+import { FolderArchive } from '../../functions/store/folder-archive.ts';
 
 export const SECRET = 'a-test-secret-of-at-least-32-characters';
 
@@ -15,11 +20,15 @@ export async function appBench(dynalite: TestStore, start = new Date('2018-07-10
   const calendar = defaultCalendar();
   await importLedger(sampleTables(), { at: new Date('2018-07-04T02:00:00Z'), by: 'office', source: 'sample' }, { store, calendar });
   let now = start;
-  const app = createApp({ store, clock: () => now, calendar: async () => calendar, cadence: defaultCadence, linkSecret: async () => SECRET });
+  const reportsDir = mkdtempSync(join(tmpdir(), 'duban-app-reports-'));
+  const reports = new ArchivePublisher(new FolderArchive(reportsDir));
+  const app = createApp({ store, clock: () => now, calendar: async () => calendar, cadence: defaultCadence, linkSecret: async () => SECRET, reports });
   const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
   return {
     store,
     app,
+    reports,
+    reportsDir,
     setNow: (at: Date) => (now = at),
     token: (unit: string) => issueToken(store, { kind: 'unit', unit }, now),
     officeToken: () => issueToken(store, { kind: 'office', name: office.name }, now),

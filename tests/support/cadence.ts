@@ -16,6 +16,11 @@ import { deliver } from '../../functions/notify/outbox.ts';
 import { SesMailer } from '../../functions/notify/ses-mailer.ts';
 import { appLinks } from '../../functions/wiring.ts';
 import { sampleTables } from './ledger.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArchivePublisher } from '../../functions/reports/publish.ts';
+import { FolderArchive } from '../../functions/store/folder-archive.ts';
 import { useDynalite } from './store.ts';
 
 export interface Email {
@@ -24,6 +29,8 @@ export interface Email {
   destination: { to: string[] };
   subject: string;
   body: { text?: string; html?: string };
+  /** Parsed by the emulator from a raw message; content in base64. */
+  attachments?: { filename: string; contentType: string; content: string; size: number }[];
 }
 
 export interface BenchOptions {
@@ -52,8 +59,12 @@ export function useCadenceBench() {
 
   const calendar = defaultCalendar();
   const composer = new TemplateComposer(EMAIL_TEMPLATE_DIR);
+  /** Each bench has its own report archive folder. */
+  const reportsDir = mkdtempSync(join(tmpdir(), 'duban-reports-'));
+  afterAll(() => rmSync(reportsDir, { recursive: true, force: true }));
+  let benches = 0;
 
-  function jobDepsFor(store: Store, options: BenchOptions = {}): JobDeps {
+  function jobDepsFor(store: Store, reports: ArchivePublisher, options: BenchOptions = {}): JobDeps {
     const real = new SesMailer(sesClient, 'duban@example.org');
     const mailer = options.mailer ? options.mailer(real) : real;
     return {
@@ -62,14 +73,17 @@ export function useCadenceBench() {
       config: { ...defaultCadence, sendRatePerSecond: 10_000, ...options.config },
       composer,
       links: appLinks('http://duban.example.org', 'a-test-secret-of-at-least-32-characters'),
+      reports,
       deliver: (notices) =>
         deliver(notices, {
           notices: store.notices,
           mailer,
+          archive: reports.archive,
           now: options.now ?? (() => new Date()),
           sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
           ratePerSecond: 10_000,
           sender: options.sender ?? 'test',
+          claimMs: (options.config?.claimSeconds ?? defaultCadence.claimSeconds) * 1000,
           backoffMs: 1,
         }),
     };
@@ -87,7 +101,8 @@ export function useCadenceBench() {
       );
       if (!summary.ok) throw new Error(JSON.stringify(summary.issues));
       await this.clearMail();
-      return { store, deps: jobDepsFor(store, options), depsWith: (o: BenchOptions) => jobDepsFor(store, o) };
+      const reports = new ArchivePublisher(new FolderArchive(join(reportsDir, String(++benches))));
+      return { store, reports, deps: jobDepsFor(store, reports, options), depsWith: (o: BenchOptions) => jobDepsFor(store, reports, o) };
     },
     async mail(): Promise<Email[]> {
       const body = (await (await fetch(`${ses.url}/store`)).json()) as { emails: Email[] };

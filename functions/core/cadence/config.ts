@@ -29,6 +29,8 @@ export const cadenceConfigSchema = z.object({
   immediateCloseWorkdays: z.number().int().min(1).default(10),
   /** Messages per second SES may be sent (the account's sending rate). */
   sendRatePerSecond: z.number().positive().default(10),
+  /** How long a sender holds a notice it is sending; a run that dies holds it no longer than this. */
+  claimSeconds: z.number().int().min(1).max(3600).default(120),
 });
 
 export type CadenceConfig = z.infer<typeof cadenceConfigSchema>;

@@ -7,6 +7,7 @@ import type { WorkdayCalendar } from '../calendar.ts';
 import type { Notice, Store } from '../ports.ts';
 import type { CadenceConfig } from './config.ts';
 import type { JobName } from './schedule.ts';
+import type { ReportPublisher } from '../reports/model.ts';
 
 export interface Recipient {
   name: string;
@@ -21,6 +22,8 @@ export interface NoticeDraft {
   kind: string;
   to: Recipient;
   data: Record<string, unknown>;
+  /** Archived files to send with it (the compiled 台账 to leaders). */
+  attachments?: Notice['attachments'];
 }
 
 export interface Composer {
@@ -44,6 +47,10 @@ export interface Links {
   reportForm(unit: string, at: Date): string;
   task(code: string): string;
   home(): string;
+  /** A file of an archived report, signed for the people its email goes to. */
+  report(kind: string, period: string, file: string, at: Date): string;
+  /** The list of archived reports (the office's). */
+  archive(at: Date): string;
 }
 
 export interface JobDeps {
@@ -53,6 +60,8 @@ export interface JobDeps {
   composer: Composer;
   deliver(notices: Notice[]): Promise<DeliveryReport>;
   links: Links;
+  /** Renders and archives compiled reports (周通报, 月交账). */
+  reports: ReportPublisher;
   /** Warnings for the office (e.g. the calendar does not know next year); logged and put in its digest. */
   warn?(message: string): void;
 }
@@ -90,6 +99,7 @@ function render(job: JobName, period: string, at: Date, draft: NoticeDraft, comp
     kind: draft.kind,
     to: draft.to,
     ...composer.compose(draft),
+    ...(draft.attachments?.length ? { attachments: draft.attachments } : {}),
     status: 'pending',
     attempts: 0,
     createdAt: at.toISOString(),

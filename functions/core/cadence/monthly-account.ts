@@ -8,6 +8,7 @@
  */
 import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../time.ts';
 import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
+import { buildReport } from '../reports/model.ts';
 import { liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights } from './weekly-dispatch.ts';
 import { chineseDay } from './week.ts';
@@ -39,8 +40,11 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
       data: { month: monthLabel(previous), reportUrl: deps.links.reportForm(unit, at) },
     }));
     const account = await compileMonthlyAccount(previous, snapshot, deps);
+    const published = await deps.reports.publish(await buildReport('monthly-account', previous, snapshot, deps));
+    const data = { ...account, reportUrl: deps.links.report('monthly-account', previous, published.page.name, at), workbook: published.workbook.name };
+    const attachments = [{ filename: published.workbook.name, key: published.workbook.key, contentType: published.workbook.contentType }];
     for (const to of peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办')) {
-      drafts.push({ kind: 'monthly-account', to, data: account });
+      drafts.push({ kind: 'monthly-account', to, data, attachments });
     }
     notices.push(...(await toNotices('monthly-account', previous, at, dedupe(drafts), deps)));
   }
@@ -65,7 +69,7 @@ function dedupe(drafts: NoticeDraft[]): NoticeDraft[] {
   });
 }
 
-export async function compileMonthlyAccount(month: string, snapshot: Snapshot, deps: JobDeps) {
+export async function compileMonthlyAccount(month: string, snapshot: Snapshot, deps: Pick<JobDeps, 'store' | 'links'>) {
   const accounted = await deps.store.reportedInPeriod(month);
   const byUnit = new Map<string, number>();
   for (const r of accounted) byUnit.set(r.unit, (byUnit.get(r.unit) ?? 0) + 1);

@@ -5,7 +5,7 @@
  */
 import type { Person, PersonRole, Task, Unit } from '../ledger.ts';
 import { unitsOfTask } from '../ledger.ts';
-import type { Versioned } from '../ports.ts';
+import type { PeriodReport, Versioned } from '../ports.ts';
 import { addDays, isoWeekOf, localDateOf, parseWeekPeriod, weekStart, type LocalDate } from '../time.ts';
 import type { JobDeps, Recipient } from './job.ts';
 import { taskLight, type TaskLight } from './lights.ts';
@@ -31,7 +31,7 @@ export interface Snapshot {
   people: Versioned<Person>[];
   /** The completed weeks looked back on, most recent first (weeks without a workday are passed over). */
   recentWeeks: string[];
-  reported: Map<string, { unit: string; code: string; at: string }[]>;
+  reported: Map<string, PeriodReport[]>;
 }
 
 const LOOK_BACK_WEEKS = 2;
@@ -46,7 +46,7 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
   for (let start = addDays(weekStart(today), -7); recentWeeks.length < LOOK_BACK_WEEKS && start > addDays(today, -70); start = addDays(start, -7)) {
     if (calendar.firstWorkdayOfWeek(start)) recentWeeks.push(isoWeekOf(start));
   }
-  const reported = new Map<string, { unit: string; code: string; at: string }[]>();
+  const reported = new Map<string, PeriodReport[]>();
   for (const w of [week, ...recentWeeks]) reported.set(w, await store.reportedInPeriod(w));
 
   const tasks = open.map((task): TaskView => {

@@ -7,6 +7,7 @@
 import { instantAt, isoWeekOf, localDateOf, localTimeOf, parseWeekPeriod } from '../time.ts';
 import { levelNames } from './escalation-model.ts';
 import { send, skipped, type JobDeps, type JobResult, type NoticeDraft, type Recipient } from './job.ts';
+import { buildReport } from '../reports/model.ts';
 import { byLight, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights, taskRow } from './weekly-dispatch.ts';
 import { chineseWeek, reportDueDay } from './week.ts';
@@ -20,6 +21,9 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   const snapshot = await loadSnapshot(at, deps);
   const failures = await deps.store.notices.failures();
   const circular = { ...compileCircular(snapshot, deps), ...(await escalationLists(deps)) };
+  // The full circular, with charts and the Excel 台账, is archived first; the email links to it.
+  const published = await deps.reports.publish(await buildReport('weekly-circular', week, snapshot, deps));
+  const leaders = new Set(peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办').map((p) => p.email));
   const calendarWarning = upcomingYearWarning(today, deps);
   const office = new Set(peopleWithRole(snapshot.people, '整改办').map((p) => p.email));
   const recipients = new Map<string, Recipient>();
@@ -33,7 +37,17 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   const drafts: NoticeDraft[] = [...recipients.values()].map((to) => ({
     kind: 'weekly-circular',
     to,
-    data: { ...circular, forOffice: office.has(to.email), failures: office.has(to.email) ? failureRows : [], calendarWarning },
+    data: {
+      ...circular,
+      forOffice: office.has(to.email),
+      failures: office.has(to.email) ? failureRows : [],
+      calendarWarning,
+      reportUrl: deps.links.report('weekly-circular', week, published.page.name, at),
+      archiveUrl: office.has(to.email) ? deps.links.archive(at) : undefined,
+      workbook: leaders.has(to.email) ? published.workbook.name : undefined,
+    },
+    // Leaders and the office get the 台账 workbook with their digest.
+    attachments: leaders.has(to.email) ? [{ filename: published.workbook.name, key: published.workbook.key, contentType: published.workbook.contentType }] : undefined,
   }));
   const result = await send('weekly-circular', week, at, drafts, deps);
   // The failures are now before the office; list them once.

@@ -1,0 +1,285 @@
+/**
+ * The compiled reports: 周通报 (a week) and 月交账 (a month), as data, from the ledger at an instant.
+ *
+ * Input: the report's kind and period, and the instant it is compiled at (by default the instant
+ * its job fires: the week's last workday at the circular time, the next month's first workday at
+ * the monthly-account time). Output: one model that every renderer (page, email, the Excel 台账,
+ * charts) reads: the overview by light and section, what closed in the period, the red and yellow
+ * lists with their reasons, who did not report, the ranking, escalations and open 约谈, what falls
+ * due next, the full 台账 (open and closed tasks with their latest progress) and, for a month, each
+ * unit's account and the indicators.
+ */
+import type { WorkdayCalendar } from '../calendar.ts';
+import { ValidationError } from '../errors.ts';
+import type { Task } from '../ledger.ts';
+import type { PeriodReport, Store, Versioned } from '../ports.ts';
+import { addDays, instantAt, localDateOf, localTimeOf, parseMonthPeriod, parseWeekPeriod, type LocalDate } from '../time.ts';
+import type { CadenceConfig } from '../cadence/config.ts';
+import type { Links } from '../cadence/job.ts';
+import { lightNames, type Light } from '../cadence/lights.ts';
+import { compileMonthlyAccount } from '../cadence/monthly-account.ts';
+import { loadSnapshot, type Snapshot, type TaskView } from '../cadence/snapshot.ts';
+import { compileCircular, escalationLists } from '../cadence/weekly-circular.ts';
+import { chineseDay } from '../cadence/week.ts';
+
+export const reportKinds = ['weekly-circular', 'monthly-account'] as const;
+export type ReportKind = (typeof reportKinds)[number];
+
+export const reportLabels: Record<ReportKind, string> = { 'weekly-circular': '周通报', 'monthly-account': '月交账' };
+
+export interface ReportDeps {
+  store: Store;
+  calendar: WorkdayCalendar;
+  config: CadenceConfig;
+  links: Links;
+}
+
+/** The instant a period's report is compiled by its job. */
+export function reportInstant(kind: ReportKind, period: string, calendar: WorkdayCalendar, config: CadenceConfig): Date {
+  if (kind === 'weekly-circular') {
+    const { start } = parseWeekPeriod(period);
+    const day = calendar.lastWorkdayOfWeek(start);
+    if (!day) throw new ValidationError(`${period} 这一周没有工作日，不编制周通报`, 'period');
+    return instantAt(day, config.circularTime);
+  }
+  const { end } = parseMonthPeriod(period);
+  return instantAt(calendar.firstWorkdayOfMonth(addDays(end, 1))!, config.monthlyAccountTime);
+}
+
+export function parseReportKind(kind: string | undefined): ReportKind {
+  if (!kind || !reportKinds.includes(kind as ReportKind)) {
+    throw new ValidationError(`报告类型应为 weekly-circular（周通报）或 monthly-account（月交账），收到“${kind ?? ''}”`, 'kind');
+  }
+  return kind as ReportKind;
+}
+
+/** One line of the 台账, in the office's column order. */
+export interface LedgerRow {
+  code: string;
+  category: string;
+  problem: string;
+  title: string;
+  target: string;
+  measures: string;
+  leadUnits: string;
+  responsibleUnits: string;
+  overseers: string;
+  deadline: string;
+  due: string;
+  milestones: string;
+  notes: string;
+  light: Light;
+  lightName: string;
+  reasons: string;
+  status: string;
+  progress: string;
+  progressAt: string;
+  percent?: number;
+}
+
+export interface SectionCount {
+  category: string;
+  total: number;
+  red: number;
+  yellow: number;
+  green: number;
+  grey: number;
+}
+
+type CircularData = ReturnType<typeof compileCircular>;
+type AccountData = Awaited<ReturnType<typeof compileMonthlyAccount>>;
+
+export interface ReportModel {
+  kind: ReportKind;
+  period: string;
+  label: string;
+  title: string;
+  periodText: string;
+  compiledAt: string;
+  compiledAtText: string;
+  counts: { total: number; red: number; yellow: number; green: number; closed: number; closedThisPeriod: number };
+  sections: SectionCount[];
+  red: CircularData['red'];
+  yellow: CircularData['yellow'];
+  closedThisPeriod: { code: string; title: string; leadUnits: string; closedOn: string }[];
+  upcoming: { code: string; title: string; label: string; content: string; due: string; day: string; leadUnits: string }[];
+  reporting: { active: number; onTime: number; late: number; missing: number; label: string };
+  notReported: string[];
+  /** 周通报: units ranked by on-time reporting. */
+  ranking: CircularData['ranking'];
+  /** 月交账: each unit's account for the month. */
+  accounts: (AccountData['units'][number] & { items: { code: string; title: string; summary: string; percent?: number }[] })[];
+  indicators: AccountData['indicators'];
+  named: Awaited<ReturnType<typeof escalationLists>>['named'];
+  listed: Awaited<ReturnType<typeof escalationLists>>['listed'];
+  interviews: Awaited<ReturnType<typeof escalationLists>>['interviews'];
+  ledger: LedgerRow[];
+  home: string;
+}
+
+const byCode = (a: { code: string }, b: { code: string }) => a.code.localeCompare(b.code, 'en', { numeric: true });
+const shanghai = (iso: string) => `${localDateOf(new Date(iso))} ${localTimeOf(new Date(iso))}`;
+
+/** Compiles a report at `at` (its job's instant unless given). Reads the open and the closed tasks. */
+export async function compileReport(kind: ReportKind, period: string, deps: ReportDeps, at?: Date): Promise<ReportModel> {
+  const when = at ?? reportInstant(kind, period, deps.calendar, deps.config);
+  const snapshot = await loadSnapshot(when, deps);
+  return buildReport(kind, period, snapshot, deps);
+}
+
+/** The same, from a snapshot a job has already loaded. */
+export async function buildReport(kind: ReportKind, period: string, snapshot: Snapshot, deps: ReportDeps): Promise<ReportModel> {
+  const { start, end } = kind === 'weekly-circular' ? parseWeekPeriod(period) : parseMonthPeriod(period);
+  const [closed, escalations, periodReports] = await Promise.all([
+    deps.store.closedTasks(),
+    escalationLists(deps),
+    kind === 'weekly-circular' ? Promise.resolve(snapshot.reported.get(period) ?? []) : deps.store.reportedInPeriod(period),
+  ]);
+  const circular = compileCircular(snapshot, deps);
+  const account = kind === 'monthly-account' ? await compileMonthlyAccount(period, snapshot, deps) : undefined;
+
+  const closedThisPeriod = closed
+    .filter((t) => {
+      const on = closedOn(t);
+      return on !== undefined && on >= start && on <= end;
+    })
+    .sort(byCode)
+    .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, closedOn: closedOn(t)! }));
+
+  const latest = latestProgress(periodReports, kind === 'weekly-circular' ? snapshot.recentWeeks.map((w) => snapshot.reported.get(w) ?? []) : [snapshot.reported.get(snapshot.week) ?? [], ...snapshot.recentWeeks.map((w) => snapshot.reported.get(w) ?? [])]);
+  const ledger = [...snapshot.tasks.map((v) => ledgerRow(v.task, v, latest)), ...closed.map((t) => ledgerRow(t, undefined, latest))].sort(byCode);
+
+  const categories = [...new Set(ledger.map((r) => r.category))];
+  const sections = categories.map((category) => {
+    const rows = ledger.filter((r) => r.category === category);
+    const count = (light: Light) => rows.filter((r) => r.light === light).length;
+    return { category, total: rows.length, red: count('red'), yellow: count('yellow'), green: count('green'), grey: count('grey') };
+  });
+
+  const soonUntil = deps.calendar.addWorkdays(snapshot.today, deps.config.yellowWithinWorkdays);
+  const titles = new Map(snapshot.tasks.map((v) => [v.task.code, v.task]));
+  const upcoming = (await deps.store.dueBetween(addDays(snapshot.today, 1), soonUntil))
+    .filter((d) => titles.has(d.code))
+    .map((d) => ({
+      code: d.code,
+      title: titles.get(d.code)!.title,
+      label: d.kind === 'task' ? '整改时限' : '阶段节点',
+      content: d.content,
+      due: d.due,
+      day: chineseDay(d.due),
+      leadUnits: titles.get(d.code)!.leadUnitsText,
+    }))
+    .sort((a, b) => a.due.localeCompare(b.due) || byCode(a, b));
+
+  const accounts = (account?.units ?? []).map((u) => ({
+    ...u,
+    items: periodReports
+      .filter((r) => r.unit === u.unit)
+      .sort(byCode)
+      .map((r) => ({ code: r.code, title: titles.get(r.code)?.title ?? closed.find((t) => t.code === r.code)?.title ?? '', summary: r.summary ?? '', percent: r.percent })),
+  }));
+
+  const onTime = circular.ranking.filter((r) => r.order === 0).length;
+  const late = circular.ranking.filter((r) => r.order === 1).length;
+  const reporting =
+    kind === 'weekly-circular'
+      ? { active: circular.unitsActive, onTime, late, missing: circular.notReported.length, label: '本周进展报送' }
+      : { active: accounts.length, onTime: accounts.filter((a) => a.accounted > 0).length, late: 0, missing: account!.missing.length, label: '本月交账' };
+
+  const label = reportLabels[kind];
+  const periodText = kind === 'weekly-circular' ? circular.week : account!.month;
+  return {
+    kind,
+    period,
+    label,
+    title: kind === 'weekly-circular' ? `${periodText}中央环保督察反馈问题整改推进情况通报` : `${periodText}中央环保督察反馈问题整改交账情况`,
+    periodText,
+    compiledAt: snapshot.at.toISOString(),
+    compiledAtText: shanghai(snapshot.at.toISOString()),
+    counts: { ...circular.counts, closed: closed.length, closedThisPeriod: closedThisPeriod.length },
+    sections,
+    red: circular.red,
+    yellow: circular.yellow,
+    closedThisPeriod,
+    upcoming,
+    reporting,
+    notReported: kind === 'weekly-circular' ? circular.notReported : account!.missing,
+    ranking: kind === 'weekly-circular' ? circular.ranking : [],
+    accounts,
+    indicators: account?.indicators ?? [],
+    ...escalations,
+    ledger,
+    home: deps.links.home(),
+  };
+}
+
+/** The day the office approved a task's close-out (销号). */
+function closedOn(task: Task): LocalDate | undefined {
+  const at = task.closeOut?.reviewedAt;
+  return at ? localDateOf(new Date(at)) : undefined;
+}
+
+/** The latest report on each task: the period's own first, then the earlier periods, most recent first. */
+function latestProgress(period: PeriodReport[], earlier: PeriodReport[][]): Map<string, PeriodReport> {
+  const latest = new Map<string, PeriodReport>();
+  for (const reports of [period, ...earlier]) {
+    const found = new Map<string, PeriodReport>();
+    for (const r of reports) {
+      if (latest.has(r.code)) continue;
+      const seen = found.get(r.code);
+      if (!seen || r.lastAt > seen.lastAt) found.set(r.code, r);
+    }
+    for (const [code, r] of found) latest.set(code, r);
+  }
+  return latest;
+}
+
+function ledgerRow(task: Versioned<Task>, view: TaskView | undefined, latest: Map<string, PeriodReport>): LedgerRow {
+  const light = view?.light ?? { light: 'grey' as const, reasons: [] };
+  const progress = latest.get(task.code);
+  const closeOut = task.closeOut;
+  return {
+    code: task.code,
+    category: task.category || '未分类',
+    problem: task.problem,
+    title: task.title,
+    target: task.target,
+    measures: task.measures,
+    leadUnits: task.leadUnitsText,
+    responsibleUnits: task.responsibleUnitsText,
+    overseers: task.overseers.join('、'),
+    deadline: task.deadline.text,
+    due: task.deadline.kind === 'ongoing' ? '' : task.deadline.due,
+    milestones: task.milestones.map((m) => `${m.due} ${m.content}`).join('；'),
+    notes: task.notes,
+    light: light.light,
+    lightName: lightNames[light.light],
+    reasons: light.reasons.join('；'),
+    status:
+      task.status === 'closed'
+        ? `已销号（${closeOut?.reviewedAt ? localDateOf(new Date(closeOut.reviewedAt)) : ''}）`
+        : closeOut?.state === 'requested'
+          ? '销号审核中'
+          : '整改中',
+    progress: progress?.summary ?? (task.status === 'closed' ? closeOut?.summary ?? '' : ''),
+    progressAt: progress ? shanghai(progress.lastAt) : '',
+    percent: progress?.percent,
+  };
+}
+
+/** A report as archived: its files, with the page and the workbook named. */
+export interface PublishedReport {
+  kind: ReportKind;
+  period: string;
+  files: { name: string; key: string; contentType: string }[];
+  page: { name: string; key: string };
+  workbook: { name: string; key: string; contentType: string };
+}
+
+/** Renders a compiled report (page, email version, the Excel 台账, charts) and archives it. */
+export interface ReportPublisher {
+  /** Archives the report unless this period's report is already archived; either way says where it is. */
+  publish(report: ReportModel): Promise<PublishedReport>;
+  /** The archived report of a period, if any. */
+  find(kind: ReportKind, period: string): Promise<PublishedReport | undefined>;
+}

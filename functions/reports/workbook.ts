@@ -1,0 +1,203 @@
+/**
+ * The Excel 台账 the office sends upward: a summary sheet, then one sheet per section with every
+ * task in the office's column order (the import sheet's columns, then where it stands), the light
+ * as the cell's fill, headers frozen; then the units' reporting (周通报: the ranking; 月交账: each
+ * unit's account) and, for a month, the indicators.
+ */
+import ExcelJS from 'exceljs';
+import type { LedgerRow, ReportModel } from '../core/reports/model.ts';
+import { TASKS, sheetSpecs } from '../ledger-import/sheets.ts';
+
+const fills = { red: 'FFD93025', yellow: 'FFF2A600', green: 'FF1E8E3E', grey: 'FFBDC1C6' } as const;
+const fontColor = { red: 'FFFFFFFF', yellow: 'FF000000', green: 'FFFFFFFF', grey: 'FF000000' } as const;
+const headerFill: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDEE5F0' } };
+const thin: Partial<ExcelJS.Borders> = {
+  top: { style: 'thin', color: { argb: 'FFB0B7C3' } },
+  left: { style: 'thin', color: { argb: 'FFB0B7C3' } },
+  bottom: { style: 'thin', color: { argb: 'FFB0B7C3' } },
+  right: { style: 'thin', color: { argb: 'FFB0B7C3' } },
+};
+
+/** The 任务清单 columns as the office's import sheet orders them, then the state columns. */
+const importColumns = sheetSpecs.find((s) => s.name === TASKS)!.columns;
+const fieldOf: Record<string, (r: LedgerRow) => string> = {
+  任务编号: (r) => r.code,
+  类别: (r) => r.category,
+  督察反馈问题: (r) => r.problem,
+  整改任务: (r) => r.title,
+  整改目标: (r) => r.target,
+  整改措施: (r) => r.measures,
+  牵头单位: (r) => r.leadUnits,
+  责任单位: (r) => r.responsibleUnits,
+  督办领导: (r) => r.overseers,
+  整改时限: (r) => r.deadline,
+  阶段节点: (r) => r.milestones,
+  备注: (r) => r.notes,
+};
+
+export function taskColumns(kind: ReportModel['kind']): { header: string; width: number; value: (r: LedgerRow, i: number) => string | number }[] {
+  return [
+    { header: '序号', width: 6, value: (_r, i) => i + 1 },
+    ...importColumns.map((c) => ({ header: c.header, width: Math.min(c.width, 40), value: fieldOf[c.header]! })),
+    { header: '到期日', width: 12, value: (r) => r.due },
+    { header: '灯色', width: 8, value: (r) => r.lightName },
+    { header: '灯色原因', width: 30, value: (r) => r.reasons },
+    { header: kind === 'monthly-account' ? '本月交账情况' : '最新进展', width: 44, value: (r) => r.progress },
+    { header: '报送时间', width: 17, value: (r) => r.progressAt },
+    { header: '完成进度', width: 9, value: (r) => (r.percent === undefined ? '' : `${r.percent}%`) },
+    { header: '整改状态', width: 18, value: (r) => r.status },
+  ];
+}
+
+/** Excel forbids []:*?/\ in sheet names and allows 31 characters. */
+export function sheetName(name: string, taken: Set<string>): string {
+  const base = (name.replace(/[[\]:*?/\\]/g, '、').trim() || '未分类').slice(0, 28);
+  let candidate = base;
+  for (let n = 2; taken.has(candidate); n++) candidate = `${base}(${n})`;
+  taken.add(candidate);
+  return candidate;
+}
+
+function headerRow(sheet: ExcelJS.Worksheet, headers: string[], row: number) {
+  const r = sheet.getRow(row);
+  headers.forEach((h, i) => {
+    const cell = r.getCell(i + 1);
+    cell.value = h;
+    cell.font = { bold: true };
+    cell.fill = headerFill;
+    cell.border = thin;
+    cell.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
+  });
+  r.height = 22;
+}
+
+function titleRow(sheet: ExcelJS.Worksheet, text: string, span: number) {
+  sheet.mergeCells(1, 1, 1, span);
+  const cell = sheet.getCell(1, 1);
+  cell.value = text;
+  cell.font = { bold: true, size: 14 };
+  cell.alignment = { vertical: 'middle', horizontal: 'center' };
+  sheet.getRow(1).height = 28;
+}
+
+function table(sheet: ExcelJS.Worksheet, startRow: number, headers: string[], rows: (string | number)[][], widths?: number[]) {
+  headerRow(sheet, headers, startRow);
+  rows.forEach((values, i) => {
+    const row = sheet.getRow(startRow + 1 + i);
+    values.forEach((v, j) => {
+      const cell = row.getCell(j + 1);
+      cell.value = v;
+      cell.border = thin;
+      cell.alignment = { vertical: 'top', wrapText: true };
+    });
+  });
+  widths?.forEach((w, i) => {
+    const column = sheet.getColumn(i + 1);
+    column.width = Math.max(column.width ?? 0, w);
+  });
+  return startRow + rows.length + 2;
+}
+
+export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
+  const book = new ExcelJS.Workbook();
+  book.creator = '督察整改督办系统';
+  book.created = new Date(report.compiledAt);
+  const taken = new Set<string>();
+
+  // 汇总
+  const summary = book.addWorksheet(sheetName('汇总', taken), { views: [{ state: 'frozen', ySplit: 3 }] });
+  titleRow(summary, report.title, 6);
+  summary.getCell(2, 1).value = `编制时间：${report.compiledAtText}（北京时间）`;
+  summary.mergeCells(2, 1, 2, 6);
+  const totals = report.sections.reduce((t, s) => ({ total: t.total + s.total, red: t.red + s.red, yellow: t.yellow + s.yellow, green: t.green + s.green, grey: t.grey + s.grey }), {
+    total: 0,
+    red: 0,
+    yellow: 0,
+    green: 0,
+    grey: 0,
+  });
+  let next = table(
+    summary,
+    3,
+    ['类别', '任务总数', '红灯', '黄灯', '绿灯', '已销号'],
+    [...report.sections.map((s) => [s.category, s.total, s.red, s.yellow, s.green, s.grey]), ['合计', totals.total, totals.red, totals.yellow, totals.green, totals.grey]],
+    [34, 10, 8, 8, 8, 8],
+  );
+  summary.getRow(next - 2).font = { bold: true };
+  const facts: [string, string | number][] = [
+    [`本${report.kind === 'weekly-circular' ? '周' : '月'}销号`, report.counts.closedThisPeriod],
+    [`${report.reporting.label}：应报单位`, report.reporting.active],
+    [report.kind === 'weekly-circular' ? '按时报送' : '已交账', report.reporting.onTime],
+    ...(report.kind === 'weekly-circular' ? ([['逾期报送', report.reporting.late]] as [string, number][]) : []),
+    [report.kind === 'weekly-circular' ? '未报送单位' : '未交账单位', report.notReported.join('、') || '无'],
+    ['通报', report.named.map((e) => `${e.code}（${e.unit}）`).join('；') || '无'],
+    ['挂牌督办', report.listed.map((e) => `${e.code}（${e.unit}）`).join('；') || '无'],
+    ['约谈', report.interviews.map((e) => `${e.code}（${e.unit}，${e.state}）`).join('；') || '无'],
+  ];
+  for (const [label, value] of facts) {
+    summary.getCell(next, 1).value = label;
+    summary.getCell(next, 1).font = { bold: true };
+    summary.getCell(next, 2).value = value;
+    summary.mergeCells(next, 2, next, 6);
+    summary.getCell(next, 2).alignment = { wrapText: true, vertical: 'top' };
+    next++;
+  }
+
+  // One sheet per section.
+  const columns = taskColumns(report.kind);
+  const lightColumn = columns.findIndex((c) => c.header === '灯色') + 1;
+  for (const section of report.sections) {
+    const sheet = book.addWorksheet(sheetName(section.category, taken), { views: [{ state: 'frozen', ySplit: 1, xSplit: 2 }] });
+    headerRow(
+      sheet,
+      columns.map((c) => c.header),
+      1,
+    );
+    columns.forEach((c, i) => (sheet.getColumn(i + 1).width = c.width));
+    report.ledger
+      .filter((r) => r.category === section.category)
+      .forEach((task, i) => {
+        const row = sheet.getRow(i + 2);
+        columns.forEach((c, j) => {
+          const cell = row.getCell(j + 1);
+          cell.value = c.value(task, i);
+          cell.border = thin;
+          cell.alignment = { vertical: 'top', wrapText: true };
+        });
+        const light = row.getCell(lightColumn);
+        light.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: fills[task.light] } };
+        light.font = { bold: true, color: { argb: fontColor[task.light] } };
+        light.alignment = { vertical: 'middle', horizontal: 'center' };
+      });
+    sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
+  }
+
+  if (report.kind === 'weekly-circular') {
+    const sheet = book.addWorksheet(sheetName('报送排名', taken), { views: [{ state: 'frozen', ySplit: 1 }] });
+    table(
+      sheet,
+      1,
+      ['名次', '单位', '报送情况', '首次报送', '承担任务', '红灯任务'],
+      report.ranking.map((r) => [r.rank, r.unit, r.status, r.reportedAt, r.tasks, r.red]),
+      [6, 24, 10, 14, 10, 10],
+    );
+  } else {
+    const sheet = book.addWorksheet(sheetName('单位交账', taken), { views: [{ state: 'frozen', ySplit: 1 }] });
+    table(
+      sheet,
+      1,
+      ['单位', '承担任务', '交账情况', '交账任务数', '红灯任务', '交账内容'],
+      report.accounts.map((a) => [a.unit, a.tasks, a.status, a.accounted, a.red, a.items.map((i) => `${i.code} ${i.summary}`).join('\n')]),
+      [24, 10, 10, 10, 10, 70],
+    );
+    const indicators = book.addWorksheet(sheetName('目标指标', taken), { views: [{ state: 'frozen', ySplit: 1 }] });
+    table(
+      indicators,
+      1,
+      ['指标', '目标', '年度', '责任单位'],
+      report.indicators.map((i) => [i.name, `${i.direction} ${i.target}${i.measureUnit}`, i.year, i.responsibleUnits.join('、')]),
+      [30, 18, 8, 40],
+    );
+  }
+  return new Uint8Array(await book.xlsx.writeBuffer());
+}
