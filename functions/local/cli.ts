@@ -3,7 +3,10 @@
  * as the sandbox (see local-env.ts). Verbs print Chinese for the office; exit codes: 0 done,
  * 1 refused (bad input, reported), 2 wrong usage.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileReport, parseReportKind, reportInstant, reportLabels } from '../core/reports/model.ts';
+import { REPORT_TEMPLATE_DIR, ReportRenderer } from '../reports/publish.ts';
 import { parseArgs } from 'node:util';
 import { calendarYearSchema } from '../core/calendar.ts';
 import { DubanError } from '../core/errors.ts';
@@ -15,7 +18,7 @@ import { runJob } from '../core/cadence/jobs.ts';
 import type { JobResult } from '../core/cadence/job.ts';
 import { cronTable, jobNames, runsBetween, type JobName } from '../core/cadence/schedule.ts';
 import { instantAt, isLocalDate, localDateOf, localTimeOf } from '../core/time.ts';
-import { jobDeps, linkSecret, loadCalendar } from '../wiring.ts';
+import { appLinks, jobDeps, linkSecret, loadCalendar } from '../wiring.ts';
 import { connectLocal } from './local-env.ts';
 import { issueToken } from '../http/auth.ts';
 import { interviewBody, parse } from '../http/schemas.ts';
@@ -44,6 +47,8 @@ const usage = `用法：npx duban <命令>
   template <输出.xlsx>                      生成空白台账模板
   run <任务> --at <ISO时刻>                   在指定时刻运行一项定时任务：weekly-dispatch | chase | weekly-circular | monthly-account | deadline-reminders | escalation
   replay --from <日期> --to <日期>            按定时表在虚拟时钟上依次运行期间的全部定时任务
+  report <weekly-circular | monthly-account> --period <2018-W28 | 2018-07> --out <文件夹>
+                                            编制（或取出已存档的）周通报、月交账：网页、邮件版、Excel 台账和图表
   token <单位名称> | token --office <姓名>      发放访问令牌（只显示这一次，系统只保存其摘要）
   interview [<记录编号> --by <整改办人员> [--scheduled 日期] [--held 日期] [--attendee 姓名]…
             [--commitment "内容@YYYY-MM-DD"]… [--outcome 结果] [--close]]
@@ -69,6 +74,8 @@ export async function runCli(argv: string[], io: CliIo = consoleIo, env = proces
         return await interviewVerb(rest, io, env);
       case 'replay':
         return await replayVerb(rest, io, env);
+      case 'report':
+        return await reportVerb(rest, io, env);
       default:
         io.err(verb ? `未知命令“${verb}”\n${usage}` : usage);
         return 2;
@@ -241,6 +248,46 @@ async function replayVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Pr
       if (!t) continue;
       io.out(`${job.padEnd(20)}  ${String(t.runs).padStart(4)}  ${String(t.ran).padStart(4)}  ${String(t.sent).padStart(8)}  ${String(t.recipients.size).padStart(6)}  ${String(t.failed).padStart(4)}`);
     }
+    return 0;
+  } finally {
+    await local.close();
+  }
+}
+
+async function reportVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { period: { type: 'string' }, out: { type: 'string' } } });
+  if (!positionals[0] || !values.period || !values.out) {
+    io.err('用法：npx duban report <weekly-circular | monthly-account> --period <2018-W28 | 2018-07> --out <文件夹>');
+    return 2;
+  }
+  const kind = parseReportKind(positionals[0]);
+  const period = values.period;
+  const local = await connectLocal(readLocalSettings(env));
+  try {
+    const calendar = await loadCalendar(local.deps.store);
+    const due = reportInstant(kind, period, calendar, local.deps.cadence);
+    const now = io.now();
+    const links = appLinks(local.deps.config.DUBAN_APP_URL, await linkSecret(local.deps));
+    let files: { name: string; body: Uint8Array }[];
+    if (due <= now) {
+      // The period's report as its job compiled it, or compiled and archived now.
+      const archived =
+        (await local.deps.reports.find(kind, period)) ??
+        (await local.deps.reports.publish(await compileReport(kind, period, { store: local.deps.store, calendar, config: local.deps.cadence, links }, due)));
+      files = [];
+      for (const f of archived.files) files.push({ name: f.name, body: (await local.deps.reports.archive.get(f.key))!.body });
+    } else {
+      // Not yet due: a preview as of now, not archived (the job compiles the real one).
+      const model = await compileReport(kind, period, { store: local.deps.store, calendar, config: local.deps.cadence, links }, now);
+      files = await new ReportRenderer(REPORT_TEMPLATE_DIR).files(model);
+      io.out(`本期${reportLabels[kind]}应于 ${localDateOf(due)} ${localTimeOf(due)} 编制；以下为截至现在的预览，未存档。`);
+    }
+    mkdirSync(values.out, { recursive: true });
+    for (const f of files) {
+      writeFileSync(join(values.out, f.name), f.body);
+      io.out(`  ${join(values.out, f.name)}（${f.body.byteLength} 字节）`);
+    }
+    io.out(`${reportLabels[kind]} ${period}：已写出 ${files.length} 个文件`);
     return 0;
   } finally {
     await local.close();

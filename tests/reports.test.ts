@@ -1,0 +1,314 @@
+/**
+ * The compiled 周通报 and 月交账: what the leaders get (the page, the email with the 台账 attached),
+ * the workbook read back with a second library (SheetJS), the archive over HTTP, and the CLI.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as XLSX from 'xlsx';
+import { defaultCadence } from '../functions/core/cadence/config.ts';
+import { runJob } from '../functions/core/cadence/jobs.ts';
+import type { Task } from '../functions/core/ledger.ts';
+import type { Principal, Store, Versioned } from '../functions/core/ports.ts';
+import { compileReport } from '../functions/core/reports/model.ts';
+import { requestCloseOut, reviewCloseOut, submitProgress } from '../functions/core/reporting.ts';
+import { instantAt } from '../functions/core/time.ts';
+import { createApp } from '../functions/http/app.ts';
+import { issueToken } from '../functions/http/auth.ts';
+import { runCli } from '../functions/local/cli.ts';
+import { SAMPLE_LEDGER } from '../functions/local/settings.ts';
+import { ArchivePublisher } from '../functions/reports/publish.ts';
+import { FolderArchive } from '../functions/store/folder-archive.ts';
+import { S3Archive } from '../functions/store/s3-archive.ts';
+import { appLinks } from '../functions/wiring.ts';
+import { useCadenceBench, type Email } from './support/cadence.ts';
+
+const bench = useCadenceBench();
+const SECRET = 'a-test-secret-of-at-least-32-characters';
+
+const CIRCULAR_AT = instantAt('2018-07-27', '16:00'); // Friday of 2018-W30
+const WORKBOOK = '周通报台账-2018-W30.xlsx';
+const HEADERS = ['序号', '任务编号', '类别', '督察反馈问题', '整改任务', '整改目标', '整改措施', '牵头单位', '责任单位', '督办领导', '整改时限', '阶段节点', '备注', '到期日', '灯色', '灯色原因', '最新进展', '报送时间', '完成进度', '整改状态'];
+const FILL = { 红灯: 'D93025', 黄灯: 'F2A600', 绿灯: '1E8E3E', 已销号: 'BDC1C6' } as Record<string, string>;
+
+type Row = Record<string, string | number>;
+
+function sectionRows(book: XLSX.WorkBook): { sheet: string; rows: Row[]; header: string[]; cells: XLSX.WorkSheet }[] {
+  return book.SheetNames.slice(1, -1).map((sheet) => {
+    const cells = book.Sheets[sheet]!;
+    const header = (XLSX.utils.sheet_to_json(cells, { header: 1 })[0] as string[]) ?? [];
+    return { sheet, header, rows: XLSX.utils.sheet_to_json<Row>(cells, { defval: '' }), cells };
+  });
+}
+
+const unitOf = (task: Task): Principal => ({ kind: 'unit', unit: task.leadUnits[0]! });
+const leaderRoles = ['领导小组', '督办领导', '整改办'];
+
+/**
+ * The sample ledger, imported 2018-07-04, through week 30: A reports in weeks 29 and 30, B only in
+ * week 28, C in week 29 and late on Thursday evening of week 30, D is closed out on 07-25, and
+ * nobody reports on anything else. So at the circular A and C are green, B is yellow (上周未报送),
+ * D is closed, and every other task is red (two weeks without a report; 1-1 is also overdue).
+ */
+async function weekThirty(store: Store) {
+  const open = (await store.openTasks()).sort((a, b) => a.code.localeCompare(b.code, 'en', { numeric: true }));
+  const far = open.filter((t) => t.deadline.kind === 'date' && t.deadline.due > '2018-09-30');
+  const [A, B, C, D] = far as [Versioned<Task>, Versioned<Task>, Versioned<Task>, Versioned<Task>];
+  const report = (task: Task, day: string, time: string, summary: string, extra: object = {}) =>
+    submitProgress(task.code, { summary, ...extra }, unitOf(task), instantAt(day, time), `${task.code}-${day}-${time}`, store);
+  await report(B, '2018-07-10', '10:00', 'B 第28周：完成排查');
+  await report(A, '2018-07-17', '10:00', 'A 第29周：制定方案');
+  await report(C, '2018-07-18', '11:00', 'C 第29周：已开工');
+  await report(A, '2018-07-24', '09:00', 'A 第30周：完成招标，进度过半', { percent: 55 });
+  await report(C, '2018-07-26', '18:30', 'C 第30周：主体完工');
+  await requestCloseOut(D.code, { summary: 'D 已完成整改，申请销号', evidence: [] }, unitOf(D), instantAt('2018-07-23', '10:00'), store);
+  const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
+  await reviewCloseOut(D.code, { approve: true }, { kind: 'office', name: office.name }, instantAt('2018-07-25', '15:00'), store);
+  const expected = new Map(open.map((t) => [t.code, '红灯']));
+  expected.set(A.code, '绿灯').set(B.code, '黄灯').set(C.code, '绿灯').set(D.code, '已销号');
+  return { A, B, C, D, expected, all: open.map((t) => t.code) };
+}
+
+const attachmentsOf = (mail: Email) => mail.attachments ?? [];
+
+describe('周通报 compiled on the sample ledger at 2018-07-27 16:00', () => {
+  let world: Awaited<ReturnType<typeof setupCircular>>;
+  async function setupCircular() {
+    const { store, deps, reports } = await bench.setup();
+    const scenario = await weekThirty(store);
+    const result = await runJob('weekly-circular', CIRCULAR_AT, deps);
+    const mails = (await bench.mail()).filter((m) => m.subject.startsWith('【周通报】'));
+    const published = (await reports.find('weekly-circular', '2018-W30'))!;
+    const workbookBytes = (await reports.archive.get(published.workbook.key))!.body;
+    return { store, deps, reports, scenario, result, mails, published, workbookBytes };
+  }
+  beforeAll(async () => {
+    world = await setupCircular();
+  });
+
+  it('archives the page, the email version, the 台账 workbook and both charts', () => {
+    expect(world.published.files.map((f) => f.name)).toEqual([
+      '周通报-2018-W30.html',
+      '周通报-2018-W30-邮件版.html',
+      WORKBOOK,
+      '灯色分布-2018-W30.svg',
+      '报送情况-2018-W30.svg',
+    ]);
+  });
+
+  it('writes a workbook SheetJS reads back: Chinese headers, every task once, the right light as text and as fill', () => {
+    const book = XLSX.read(world.workbookBytes, { cellStyles: true, bookFiles: true });
+    expect(book.SheetNames[0]).toBe('汇总');
+    expect(book.SheetNames.at(-1)).toBe('报送排名');
+    const sections = sectionRows(book);
+    expect(sections.length).toBe(7);
+
+    const seen: string[] = [];
+    for (const { header, rows, cells, sheet } of sections) {
+      expect(header, sheet).toEqual(HEADERS);
+      const lightColumn = XLSX.utils.encode_col(HEADERS.indexOf('灯色'));
+      rows.forEach((row, i) => {
+        const code = String(row['任务编号']);
+        seen.push(code);
+        expect(row['类别'], code).toBe(sheet.slice(0, 28) === sheet ? sheet : row['类别']);
+        expect(row['灯色'], code).toBe(world.scenario.expected.get(code));
+        const fill = (cells[`${lightColumn}${i + 2}`] as XLSX.CellObject & { s?: { fgColor?: { rgb?: string } } }).s?.fgColor?.rgb;
+        expect(fill, code).toBe(FILL[row['灯色'] as string]);
+      });
+    }
+    expect(seen.sort()).toEqual([...world.scenario.all].sort());
+    expect(new Set(seen).size).toBe(31);
+
+    const rowOf = (code: string) => sections.flatMap((s) => s.rows).find((r) => r['任务编号'] === code)!;
+    expect(rowOf(world.scenario.A.code)).toMatchObject({ 最新进展: 'A 第30周：完成招标，进度过半', 完成进度: '55%', 整改状态: '整改中' });
+    expect(rowOf(world.scenario.B.code)['灯色原因']).toBe('上周未报送进展');
+    expect(String(rowOf(world.scenario.D.code)['整改状态'])).toBe('已销号（2018-07-25）');
+    expect(String(rowOf('MZ-1-1')['灯色原因'])).toMatch(/^已超过整改时限（2018-07-18）\d+个工作日；连续2周未报送进展$/);
+
+    // Header rows stay in view: every section sheet has a frozen pane.
+    const sheetXml = (book as unknown as { files: Record<string, { content: Uint8Array }> }).files;
+    for (let n = 2; n <= 8; n++) expect(Buffer.from(sheetXml[`xl/worksheets/sheet${n}.xml`]!.content).toString()).toContain('state="frozen"');
+
+    const summary = XLSX.utils.sheet_to_json<(string | number)[]>(book.Sheets['汇总']!, { header: 1 });
+    expect(summary[2]).toEqual(['类别', '任务总数', '红灯', '黄灯', '绿灯', '已销号']);
+    const reds = [...world.scenario.expected.values()].filter((l) => l === '红灯').length;
+    expect(summary.find((r) => r[0] === '合计')).toEqual(['合计', 31, reds, 1, 2, 1]);
+
+    const ranking = XLSX.utils.sheet_to_json<Row>(book.Sheets['报送排名']!);
+    const unitA = world.scenario.A.leadUnits[0]!;
+    const unitC = world.scenario.C.leadUnits[0]!;
+    expect(ranking[0]).toMatchObject({ 名次: 1, 单位: unitA, 报送情况: '按时报送' });
+    if (unitC !== unitA) expect(ranking.find((r) => r['单位'] === unitC)).toMatchObject({ 名次: 2, 报送情况: '逾期报送', 首次报送: '07-26 18:30' });
+  });
+
+  it('sends the leaders and the office the workbook attached and a link to the page; units get the link only', async () => {
+    const people = await world.store.people.list();
+    const leaders = new Set(people.filter((p) => p.roles.some((r) => leaderRoles.includes(r))).map((p) => p.email));
+    expect(leaders.size).toBeGreaterThan(0);
+    for (const mail of world.mails) {
+      const to = mail.destination.to[0]!;
+      expect(mail.body.html, to).toContain('/reports/weekly-circular/2018-W30/');
+      if (leaders.has(to)) {
+        expect(attachmentsOf(mail).map((a) => a.filename), to).toEqual([WORKBOOK]);
+        expect(Buffer.from(attachmentsOf(mail)[0]!.content, 'base64').equals(Buffer.from(world.workbookBytes)), to).toBe(true);
+        expect(mail.subject).toBe('【周通报】2018年第30周（7月23日—7月29日）中央环保督察整改推进情况');
+      } else {
+        expect(attachmentsOf(mail), to).toEqual([]);
+      }
+    }
+    expect(world.mails.filter((m) => leaders.has(m.destination.to[0]!)).length).toBe(leaders.size);
+  });
+
+  it('renders the page with its charts and the email version with inlined styles and no SVG', async () => {
+    const page = new TextDecoder().decode((await world.reports.archive.get(world.published.page.key))!.body);
+    expect(page).toContain('2018年第30周（7月23日—7月29日）中央环保督察反馈问题整改推进情况通报');
+    expect(page.match(/<svg/g)).toHaveLength(2);
+    expect(page).toContain(`href="${encodeURIComponent(WORKBOOK)}"`);
+    const email = new TextDecoder().decode((await world.reports.archive.get('weekly-circular/2018-W30/周通报-2018-W30-邮件版.html'))!.body);
+    expect(email).not.toContain('<svg');
+    // Only the phone-width media queries stay in a style block; everything else is inlined.
+    expect(email.match(/<style>([\s\S]*?)<\/style>/)?.[1]?.trim() ?? '@media').toMatch(/^@media/);
+    expect(email).toMatch(/<th style="[^"]*background: ?#f0f2f5/);
+    expect(email).toContain(world.scenario.D.code); // closed this week
+  });
+
+  it('opens the page from the email link, then its workbook by the cookie the link set; refuses without or with a wrong link', async () => {
+    const app = createApp({ store: world.store, clock: () => new Date('2018-07-30T01:00:00Z'), calendar: async () => bench.calendar, cadence: defaultCadence, linkSecret: async () => SECRET, reports: world.reports });
+    const leader = world.mails.find((m) => attachmentsOf(m).length)!;
+    const href = leader.body.html!.match(/href="(http:\/\/duban\.example\.org\/reports\/weekly-circular\/[^"]+)"/)![1]!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+    const path = href.replace('http://duban.example.org', '');
+    const opened = await app.request(path);
+    expect(opened.status, `${path}\n${await opened.clone().text()}`).toBe(200);
+    expect(opened.headers.get('content-type')).toContain('text/html');
+    expect((await opened.text()).match(/<svg/g)).toHaveLength(2);
+    const cookie = opened.headers.get('set-cookie')!.split(';')[0]!;
+
+    const workbook = await app.request(`/reports/weekly-circular/2018-W30/${encodeURIComponent(WORKBOOK)}`, { headers: { Cookie: cookie } });
+    expect(workbook.status).toBe(200);
+    expect(workbook.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent(WORKBOOK)}`);
+    expect(Buffer.from(await workbook.arrayBuffer()).equals(Buffer.from(world.workbookBytes))).toBe(true);
+
+    const bare = await app.request(`/reports/weekly-circular/2018-W30/${encodeURIComponent(WORKBOOK)}`);
+    expect(bare.status).toBe(401);
+    expect(await bare.text()).toContain('请通过周通报或月交账邮件中的链接打开报告');
+    const otherWeek = await app.request(path.replace('2018-W30', '2018-W29'));
+    expect(otherWeek.status).toBe(401);
+    expect(await otherWeek.text()).toContain('此链接不能打开这份报告');
+    const tampered = await app.request(path.replace(/sig=[^&]+/, 'sig=AAAA'));
+    expect(tampered.status).toBe(401);
+  });
+
+  it('lists and serves the archive to the office under /api/reports, and not to a unit', async () => {
+    const app = createApp({ store: world.store, clock: () => new Date('2018-07-30T01:00:00Z'), calendar: async () => bench.calendar, cadence: defaultCadence, linkSecret: async () => SECRET, reports: world.reports });
+    const office = (await world.store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    const officeToken = await issueToken(world.store, { kind: 'office', name: office.name }, CIRCULAR_AT);
+    const unitToken = await issueToken(world.store, { kind: 'unit', unit: world.scenario.A.leadUnits[0]! }, CIRCULAR_AT);
+    const listed = await app.request('/api/reports', { headers: { Authorization: `Bearer ${officeToken}` } });
+    const body = (await listed.json()) as { reports: { kind: string; period: string; label: string; files: { name: string; url: string; size: number }[] }[] };
+    expect(body.reports).toEqual([expect.objectContaining({ kind: 'weekly-circular', period: '2018-W30', label: '周通报' })]);
+    const file = body.reports[0]!.files.find((f) => f.name === WORKBOOK)!;
+    expect(file.size).toBe(world.workbookBytes.byteLength);
+    const download = await app.request(file.url, { headers: { Authorization: `Bearer ${officeToken}` } });
+    expect(Buffer.from(await download.arrayBuffer()).equals(Buffer.from(world.workbookBytes))).toBe(true);
+
+    const missing = await app.request('/api/reports/weekly-circular/2018-W29/x.xlsx', { headers: { Authorization: `Bearer ${officeToken}` } });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toBe('没有找到周通报 2018-W29 的文件“x.xlsx”');
+    const asUnit = await app.request('/api/reports', { headers: { Authorization: `Bearer ${unitToken}` } });
+    expect(asUnit.status).toBe(403);
+  });
+
+  it('sends nothing more and keeps the first compiled report when the job runs again', async () => {
+    const before = (await world.reports.manifest('weekly-circular', '2018-W30'))!;
+    const again = await runJob('weekly-circular', new Date(CIRCULAR_AT.getTime() + 60_000), world.deps);
+    expect(again.delivery!.sent).toBe(0);
+    expect((await world.reports.manifest('weekly-circular', '2018-W30'))!.compiledAt).toBe(before.compiledAt);
+    expect((await bench.mail()).filter((m) => m.subject.startsWith('【周通报】')).length).toBe(world.mails.length);
+  });
+
+  it('keeps the same files in S3 (an S3 emulator) as in the folder', async () => {
+    const { default: S3rver } = await import('s3rver');
+    const dir = mkdtempSync(join(tmpdir(), 'duban-s3-'));
+    const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: 'reports' }] });
+    const { port } = (await server.run()) as { port: number };
+    const s3 = new S3Client({ region: 'cn-north-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    try {
+      const inS3 = new ArchivePublisher(new S3Archive(s3, 'reports'));
+      const model = await compileReport('weekly-circular', '2018-W30', { ...world.deps, links: appLinks('http://duban.example.org', SECRET) });
+      const published = await inS3.publish(model);
+      expect(published.files.map((f) => f.name)).toEqual(world.published.files.map((f) => f.name));
+      expect((await inS3.list()).map((m) => `${m.kind}/${m.period}`)).toEqual(['weekly-circular/2018-W30']);
+      const workbook = (await inS3.file('weekly-circular', '2018-W30', WORKBOOK))!;
+      expect(workbook.contentType).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      const codes = sectionRows(XLSX.read(workbook.body)).flatMap((s) => s.rows.map((r) => r['任务编号']));
+      expect(codes.length).toBe(31);
+      expect(await inS3.file('weekly-circular', '2018-W30', 'manifest.json')).toBeUndefined();
+    } finally {
+      s3.destroy();
+      await server.close();
+    }
+  });
+});
+
+describe('月交账 compiled on the first workday of August', () => {
+  it('gives each unit’s account and the indicators, and attaches the workbook for the leaders', async () => {
+    const { store, deps, reports } = await bench.setup();
+    const open = (await store.openTasks()).sort((a, b) => a.code.localeCompare(b.code, 'en', { numeric: true }));
+    const accounted = [open[3]!, open[10]!];
+    for (const task of accounted) {
+      await submitProgress(task.code, { summary: `${task.code} 七月交账：按计划推进`, monthly: true }, unitOf(task), instantAt('2018-07-30', '10:00'), `m-${task.code}`, store);
+    }
+    await runJob('monthly-account', instantAt('2018-08-01', '09:30'), deps);
+    const published = (await reports.find('monthly-account', '2018-07'))!;
+    expect(published.workbook.name).toBe('月交账台账-2018-07.xlsx');
+    const book = XLSX.read((await reports.archive.get(published.workbook.key))!.body);
+    expect(book.SheetNames.slice(-2)).toEqual(['单位交账', '目标指标']);
+    const units = XLSX.utils.sheet_to_json<Row>(book.Sheets['单位交账']!);
+    for (const task of accounted) {
+      expect(units.find((u) => u['单位'] === task.leadUnits[0])).toMatchObject({ 交账情况: '已交账', 交账内容: expect.stringContaining(`${task.code} ${task.code} 七月交账：按计划推进`) });
+    }
+    expect(units.filter((u) => u['交账情况'] === '未交账').length).toBe(units.length - new Set(accounted.map((t) => t.leadUnits[0])).size);
+    const indicators = XLSX.utils.sheet_to_json<Row>(book.Sheets['目标指标']!);
+    expect(indicators.length).toBe((await store.indicators.list()).length);
+    expect(indicators.every((i) => /^[≤≥] \d/.test(String(i['目标'])))).toBe(true);
+    const sections = sectionRows(book);
+    expect(sections[0]!.header).toContain('本月交账情况');
+    expect(sections.flatMap((s) => s.rows).find((r) => r['任务编号'] === accounted[0]!.code)!['本月交账情况']).toBe(`${accounted[0]!.code} 七月交账：按计划推进`);
+
+    const account = (await bench.mail()).filter((m) => m.subject.startsWith('【月交账】'));
+    expect(account.length).toBeGreaterThan(0);
+    for (const mail of account) expect(attachmentsOf(mail).map((a) => a.filename)).toEqual(['月交账台账-2018-07.xlsx']);
+  });
+});
+
+describe('npx duban report', () => {
+  const env = { DUBAN_DATA_DIR: '', DUBAN_DYNAMODB_PORT: '1', DUBAN_SES_PORT: '2' };
+  const out: string[] = [];
+  const io = (now: string) => ({ out: (l: string) => out.push(l), err: (l: string) => out.push(l), now: () => new Date(now) });
+  beforeAll(() => {
+    env.DUBAN_DATA_DIR = mkdtempSync(join(tmpdir(), 'duban-report-cli-'));
+  });
+  afterAll(() => out.splice(0));
+
+  it('writes the archived files of a period that is due, and only a preview of one that is not', async () => {
+    expect(await runCli(['import', SAMPLE_LEDGER], io('2018-07-04T02:00:00Z'), env)).toBe(0);
+    const folder = mkdtempSync(join(tmpdir(), 'duban-report-out-'));
+    expect(await runCli(['report', 'weekly-circular', '--period', '2018-W30', '--out', folder], io('2018-07-30T02:00:00Z'), env)).toBe(0);
+    expect(out.at(-1)).toBe('周通报 2018-W30：已写出 5 个文件');
+    expect(readdirSync(folder).sort()).toEqual(['周通报-2018-W30-邮件版.html', '周通报-2018-W30.html', '周通报台账-2018-W30.xlsx', '报送情况-2018-W30.svg', '灯色分布-2018-W30.svg'].sort());
+    const archived = join(env.DUBAN_DATA_DIR, 'reports/weekly-circular/2018-W30');
+    expect(readFileSync(join(folder, WORKBOOK)).equals(readFileSync(join(archived, WORKBOOK)))).toBe(true);
+    expect(sectionRows(XLSX.read(readFileSync(join(folder, WORKBOOK)))).flatMap((s) => s.rows).length).toBe(31);
+
+    expect(await runCli(['report', 'weekly-circular', '--period', '2018-W31', '--out', folder], io('2018-07-30T02:00:00Z'), env)).toBe(0);
+    expect(out).toContain('本期周通报应于 2018-08-03 16:00 编制；以下为截至现在的预览，未存档。');
+    expect(existsSync(join(env.DUBAN_DATA_DIR, 'reports/weekly-circular/2018-W31'))).toBe(false);
+
+    expect(await runCli(['report', 'weekly-report', '--period', '2018-W30', '--out', folder], io('2018-07-30T02:00:00Z'), env)).toBe(1);
+    expect(out.at(-1)).toBe('错误：报告类型应为 weekly-circular（周通报）或 monthly-account（月交账），收到“weekly-report”');
+    expect(await runCli(['report', 'monthly-account', '--period', '2018-13', '--out', folder], io('2018-07-30T02:00:00Z'), env)).toBe(1);
+    expect(out.at(-1)).toBe('错误：“2018-13”不是有效的月份，应写作如 2018-07');
+  });
+});
