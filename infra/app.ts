@@ -17,10 +17,11 @@ export function buildApp(app = new App()) {
   const stateless = new StatelessStack(app, 'DubanStateless', {
     env,
     table: stateful.table,
+    reports: stateful.reports,
     settings: { mailDomain, mailFrom: context('mailFrom') ?? `duban@${mailDomain}`, appUrl: context('appUrl'), cadence: context('cadence') },
   });
-  // The finding ids name the cross-stack export of the table and the jobs function's logical id.
-  suppressReviewedFindings(stateless, 'DubanStateful:ExportsOutputFnGetAttLedgerB7379752Arn8FB7B3DC', 'JobsFunction0F6DA2A5');
+  // The finding ids name the cross-stack exports of the table and the report bucket, and the jobs function's logical id.
+  suppressReviewedFindings(stateless, 'DubanStateful:ExportsOutputFnGetAttLedgerB7379752Arn8FB7B3DC', 'JobsFunction0F6DA2A5', 'DubanStateful:ExportsOutputFnGetAttReports65402A0AArn549BAC56');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, stateless };
 }

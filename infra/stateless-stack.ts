@@ -9,6 +9,7 @@ import { HttpApi, type CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, ContextAttribute } from 'aws-cdk-lib/aws-scheduler';
@@ -34,13 +35,15 @@ export interface DubanSettings {
 
 export interface StatelessStackProps extends StackProps {
   table: ITable;
+  /** Where compiled reports are archived. */
+  reports: IBucket;
   settings: DubanSettings;
 }
 
 export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const { table, settings } = props;
+    const { table, settings, reports } = props;
 
     const identity = new EmailIdentity(this, 'MailIdentity', { identity: Identity.domain(settings.mailDomain) });
     const sesEvents = new Topic(this, 'SesEvents', { enforceSSL: true });
@@ -57,16 +60,27 @@ export class StatelessStack extends Stack {
       DUBAN_SES_CONFIGURATION_SET: configurationSet.configurationSetName,
       DUBAN_APP_URL: settings.appUrl ?? api.apiEndpoint,
       ...(settings.cadence ? { DUBAN_CADENCE: settings.cadence } : {}),
+      DUBAN_REPORTS_BUCKET: reports.bucketName,
     };
     const sendMail = new PolicyStatement({
       effect: Effect.ALLOW,
-      actions: ['ses:SendEmail'],
+      // SendRawEmail carries the 台账 workbook attached to the leaders' digest.
+      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
       resources: [identity.emailIdentityArn, `arn:${this.partition}:ses:${this.region}:${this.account}:configuration-set/${configurationSet.configurationSetName}`],
     });
 
     const jobs = new DubanFunction(this, 'Jobs', { handler: 'scheduled-job', description: 'duban cadence jobs', timeout: Duration.minutes(15), memorySize: 1024, environment: mail }).bindTable(table);
     jobs.fn.addToRolePolicy(sendMail);
+    // The jobs compile and archive reports (and read them back to attach); the app only serves them.
+    // Exact actions rather than the grant helpers' wildcards: nothing here deletes a report.
+    const readReports = [
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [reports.arnForObjects('*')] }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:ListBucket'], resources: [reports.bucketArn] }),
+    ];
+    for (const statement of readReports) jobs.fn.addToRolePolicy(statement);
+    jobs.fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: [reports.arnForObjects('*')] }));
     const http = new DubanFunction(this, 'Http', { handler: 'http', description: 'duban HTTP app', environment: mail }).bindTable(table);
+    for (const statement of readReports) http.fn.addToRolePolicy(statement);
     const sesFeedback = new DubanFunction(this, 'SesFeedback', { handler: 'ses-events', description: 'duban bounce and complaint suppression' }).bindTable(table);
     sesEvents.addSubscription(new LambdaSubscription(sesFeedback.fn));
 

@@ -76,6 +76,25 @@ describe('the CDK app', () => {
     const policies = Object.entries(stateless.findResources('AWS::IAM::Policy'));
     const sends = policies.filter(([, p]) => JSON.stringify(p).includes('ses:SendEmail')).map(([id]) => id);
     expect(sends).toEqual([expect.stringMatching(/^JobsFunctionServiceRoleDefaultPolicy/)]);
+    expect(JSON.stringify(policies.find(([id]) => id === sends[0])![1])).toContain('ses:SendRawEmail');
+  });
+
+  it('lets the jobs get and put reports and the app only get them, and tells both the bucket', () => {
+    const policies = Object.entries(stateless.findResources('AWS::IAM::Policy'));
+    const actionsOf = (prefix: string) =>
+      policies
+        .filter(([id]) => id.startsWith(prefix))
+        .flatMap(([, p]) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement)
+        .flatMap((s) => [s.Action].flat())
+        .filter((a) => a.startsWith('s3:'))
+        .sort();
+    expect(actionsOf('JobsFunctionServiceRole')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(actionsOf('HttpFunctionServiceRole')).toEqual(['s3:GetObject', 's3:ListBucket']);
+    expect(actionsOf('SesFeedbackFunctionServiceRole')).toEqual([]);
+    for (const fn of ['Jobs', 'Http']) {
+      const [, resource] = Object.entries(stateless.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(`${fn}Function`))!;
+      expect(JSON.stringify(resource), fn).toContain('DUBAN_REPORTS_BUCKET');
+    }
   });
 
   it('routes the HTTP API to the app, with access logs and throttling', () => {
