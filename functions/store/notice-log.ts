@@ -3,6 +3,7 @@
  * its deterministic id) before it is sent; a sender claims it with a conditional write, so two runs
  * at once never both send it; the outcome is written back by the claim's holder.
  */
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Notice, NoticeLog } from '../core/ports.ts';
 import type { Item, TableClient } from './table-client.ts';
 
@@ -10,18 +11,26 @@ const key = (id: string) => ({ pk: `NOTICE#${id}`, sk: 'A' });
 const runKey = (job: string, period: string) => `RUN#${job}#${period}`;
 const FAILED = 'NOTICE#FAILED';
 
+/**
+ * The rendered message is kept gzipped: a unit that leads hundreds of tasks gets a dispatch whose
+ * HTML (styles inlined for mail clients) would pass DynamoDB's 400 KB item limit; gzipped it is
+ * a tenth of that.
+ */
 function toItem(notice: Notice): Item {
+  const { html, text, ...rest } = notice;
   return {
     ...key(notice.id),
     gsi1pk: runKey(notice.job, notice.period),
     gsi1sk: notice.id,
     ...(notice.status === 'failed' ? { gsi3pk: FAILED, gsi3sk: `${notice.createdAt}#${notice.id}` } : {}),
-    ...notice,
+    ...rest,
+    body: gzipSync(JSON.stringify({ html, text })),
   };
 }
 
-function fromItem({ pk, sk, gsi1pk, gsi1sk, gsi3pk, gsi3sk, ...notice }: Item): Notice {
-  return notice as unknown as Notice;
+function fromItem({ pk, sk, gsi1pk, gsi1sk, gsi3pk, gsi3sk, body, ...notice }: Item): Notice {
+  const content = body ? (JSON.parse(gunzipSync(body as Uint8Array).toString('utf8')) as { html: string; text: string }) : {};
+  return { ...notice, ...content } as unknown as Notice;
 }
 
 export class DynamoNoticeLog implements NoticeLog {

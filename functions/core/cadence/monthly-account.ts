@@ -41,7 +41,8 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
     }));
     const account = await compileMonthlyAccount(previous, snapshot, deps);
     const published = await deps.reports.publish(await buildReport('monthly-account', previous, snapshot, deps));
-    const data = { ...account, reportUrl: deps.links.report('monthly-account', previous, published.page.name, at), workbook: published.workbook.name };
+    // A province has a thousand units: the email lists the first hundred, the workbook all.
+    const data = { ...account, units: account.units.slice(0, 100), unitsMore: Math.max(0, account.units.length - 100), reportUrl: deps.links.report('monthly-account', previous, published.page.name, at), workbook: published.workbook.name };
     const attachments = [{ filename: published.workbook.name, key: published.workbook.key, contentType: published.workbook.contentType }];
     for (const to of peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办')) {
       drafts.push({ kind: 'monthly-account', to, data, attachments });

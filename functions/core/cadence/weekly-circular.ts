@@ -38,7 +38,7 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
     kind: 'weekly-circular',
     to,
     data: {
-      ...circular,
+      ...emailLists(circular),
       forOffice: office.has(to.email),
       failures: office.has(to.email) ? failureRows : [],
       calendarWarning,
@@ -99,6 +99,31 @@ export function compileCircular(snapshot: Snapshot, deps: Pick<JobDeps, 'calenda
     unitsActive: active.length,
     unitsReported: ranking.filter((r) => r.order < 2).length,
     home: deps.links.home(),
+  };
+}
+
+/** Rows an email shows of each list; the rest are in the archived circular and its workbook. */
+export const EMAIL_LIST_ROWS = { tasks: 50, ranking: 100, escalations: 50 };
+
+/** A province's circular lists thousands of tasks: the email shows the first rows and says how many more. */
+function emailLists<T extends { red: unknown[]; yellow: unknown[]; ranking: unknown[]; named: unknown[]; listed: unknown[]; interviews: unknown[] }>(circular: T) {
+  const cap = <R>(rows: R[], limit: number) => rows.slice(0, limit);
+  const more = (rows: unknown[], limit: number) => Math.max(0, rows.length - limit);
+  const { tasks, ranking, escalations } = EMAIL_LIST_ROWS;
+  return {
+    ...circular,
+    red: cap(circular.red, tasks),
+    redMore: more(circular.red, tasks),
+    yellow: cap(circular.yellow, tasks),
+    yellowMore: more(circular.yellow, tasks),
+    ranking: cap(circular.ranking, ranking),
+    rankingMore: more(circular.ranking, ranking),
+    named: cap(circular.named, escalations),
+    namedMore: more(circular.named, escalations),
+    listed: cap(circular.listed, escalations),
+    listedMore: more(circular.listed, escalations),
+    interviews: cap(circular.interviews, escalations),
+    interviewsMore: more(circular.interviews, escalations),
   };
 }
 
