@@ -159,6 +159,17 @@ describe('周通报 compiled on the sample ledger at 2018-07-27 16:00', () => {
       }
     }
     expect(world.mails.filter((m) => leaders.has(m.destination.to[0]!)).length).toBe(leaders.size);
+
+    // One inlined body serves every recipient, each greeted by name and told why they get it.
+    const units = await world.store.units.list();
+    const nameOf = new Map([...people.map((p) => [p.email, p.name] as const), ...units.map((u) => [u.liaison.email, u.liaison.name] as const)]);
+    for (const mail of world.mails) {
+      const to = mail.destination.to[0]!;
+      expect(mail.body.html, to).toContain(`<p>${nameOf.get(to)}：</p>`);
+      const unit = units.find((u) => u.liaison.email === to);
+      if (unit && !leaders.has(to)) expect(mail.body.html).toContain(`您是${unit.name}的督察整改联络员`);
+      expect(mail.body.html).not.toContain('\u2063');
+    }
   });
 
   it('renders the page with its charts and the email version with inlined styles and no SVG', async () => {

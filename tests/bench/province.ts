@@ -193,8 +193,9 @@ async function batchWrite(client: DynamoDBClient, table: string, items: Record<s
 /**
  * History before the measured week, written in bulk with the store's item shapes: the two weeks
  * before it in full (each task reported by its lead unit nine times in ten, which is what the
- * lights look at), older weeks one report per unit, every week's dispatch notices, and July's
- * monthly accounts from seven units in ten.
+ * lights look at), older weeks one report per unit, every week's dispatch notices; and, the same
+ * at every history size, seven tasks in ten reported on the Tuesday of the measured week and
+ * July's monthly accounts on seven tasks in ten.
  */
 function historyItems(weeks: number, tasks: { code: string; lead: string }[], units: string[]): Record<string, unknown>[] {
   // The same seed for every history size: the weeks the lights look at are identical in each table.
@@ -239,6 +240,8 @@ function historyItems(weeks: number, tasks: { code: string; lead: string }[], un
       });
     }
   }
+  // This week, before the chase: seven tasks in ten reported on Tuesday.
+  for (const t of tasks) if (random() < 0.7) report(WEEK, t.lead, t.code, instantAt(addDays(start, 1), '10:00'), `${WEEK} 按计划推进`);
   for (const t of tasks) if (random() < 0.7) report('2018-07', t.lead, t.code, instantAt('2018-07-30', '10:00'), '七月交账：按计划推进');
   return items;
 }
