@@ -271,6 +271,24 @@ describe('月交账 compiled on the first workday of August', () => {
     for (const task of accounted) {
       await submitProgress(task.code, { summary: `${task.code} 七月交账：按计划推进`, monthly: true }, unitOf(task), instantAt('2018-07-30', '10:00'), `m-${task.code}`, store);
     }
+    // Indicator readings for July through the API: one meets its target, one does not.
+    const app = createApp({ store, clock: () => instantAt('2018-07-30', '15:00'), calendar: async () => bench.calendar, cadence: defaultCadence, linkSecret: async () => SECRET, reports });
+    const [pm25, goodDays] = [(await store.indicators.get('城区PM2.5年均浓度'))!, (await store.indicators.get('优良天数达标率'))!];
+    const tokenOf = (unit: string) => issueToken(store, { kind: 'unit', unit }, instantAt('2018-07-30', '15:00'));
+    const read = async (name: string, unit: string, body: unknown) =>
+      app.request(`/api/indicators/${encodeURIComponent(name)}/readings`, { method: 'POST', headers: { Authorization: `Bearer ${await tokenOf(unit)}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await read(pm25.name, pm25.responsibleUnits[0]!, { value: 41.2 })).status).toBe(201);
+    expect((await read(goodDays.name, goodDays.responsibleUnits[0]!, { value: 70.5 })).status).toBe(201);
+    const outsider = (await store.units.list()).find((u) => !pm25.responsibleUnits.includes(u.name))!.name;
+    const refused = await read(pm25.name, outsider, { value: 1 });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(`${outsider}不是指标“城区PM2.5年均浓度”的责任单位，不能报送其数值`);
+    const future = await read(pm25.name, pm25.responsibleUnits[0]!, { value: 40, month: '2018-09' });
+    expect(await future.json()).toEqual({ error: { code: 'VALIDATION', message: '“2018-09”尚未开始，不能报送该月的指标数值', field: 'month' } });
+    expect((await read('不存在的指标', pm25.responsibleUnits[0]!, { value: 1 })).status).toBe(404);
+    const notNumber = await read(pm25.name, pm25.responsibleUnits[0]!, { value: '四十' });
+    expect(await notNumber.json()).toEqual({ error: { code: 'VALIDATION', message: '“指标数值”应为数字', field: 'value' } });
+
     await runJob('monthly-account', instantAt('2018-08-01', '09:30'), deps);
     const published = (await reports.find('monthly-account', '2018-07'))!;
     expect(published.workbook.name).toBe('月交账台账-2018-07.xlsx');
@@ -284,6 +302,9 @@ describe('月交账 compiled on the first workday of August', () => {
     const indicators = XLSX.utils.sheet_to_json<Row>(book.Sheets['目标指标']!);
     expect(indicators.length).toBe((await store.indicators.list()).length);
     expect(indicators.every((i) => /^[≤≥] \d/.test(String(i['目标'])))).toBe(true);
+    expect(indicators.find((i) => i['指标'] === pm25.name)).toMatchObject({ 本月数值: 41.2, 达标情况: '达标', 报送单位: pm25.responsibleUnits[0] });
+    expect(indicators.find((i) => i['指标'] === goodDays.name)).toMatchObject({ 本月数值: 70.5, 达标情况: '未达标' });
+    expect(indicators.filter((i) => i['达标情况'] === '未报送').length).toBe(indicators.length - 2);
     const sections = sectionRows(book);
     expect(sections[0]!.header).toContain('本月交账情况');
     expect(sections.flatMap((s) => s.rows).find((r) => r['任务编号'] === accounted[0]!.code)!['本月交账情况']).toBe(`${accounted[0]!.code} 七月交账：按计划推进`);

@@ -56,6 +56,15 @@ export interface ProgressReport {
   at: string; // ISO instant the server received it
 }
 
+/** An indicator's value for a month, as a responsible unit or the office gave it. */
+export interface IndicatorReading {
+  name: string;
+  month: string; // 2018-07
+  value: number;
+  by: string;
+  at: string; // ISO instant
+}
+
 /** A unit's reporting on a task in a period: first report (for on-time ranking) and the latest one. */
 export interface PeriodReport {
   unit: string;
@@ -107,6 +116,10 @@ export interface Store {
   openEscalations(): Promise<Versioned<Escalation>[]>;
   interviews: VersionedCollection<Interview>;
   openInterviews(): Promise<Versioned<Interview>[]>;
+  /** Keeps a month's reading of an indicator (the latest for that month wins; all stay in its history). */
+  recordReading(reading: IndicatorReading): Promise<void>;
+  /** The latest reading of each indicator for a month (one query). */
+  readingsOf(month: string): Promise<IndicatorReading[]>;
   calendarYears(): Promise<CalendarYear[]>;
   saveCalendarYear(year: CalendarYear, event: ChangeEvent): Promise<void>;
   recordImport(record: LedgerImportRecord): Promise<void>;

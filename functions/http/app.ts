@@ -19,7 +19,8 @@ import { principalOf } from './auth.ts';
 import { errorResponse } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { renderPage } from './pages.ts';
-import { closeOutBody, interviewBody, parse, progressBody, reviewBody, taskCode } from './schemas.ts';
+import { closeOutBody, interviewBody, parse, progressBody, readingBody, reviewBody, taskCode } from './schemas.ts';
+import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
 import { apiReportRoutes, pageReportRoutes, type ReportFiles } from './reports.ts';
 
@@ -123,6 +124,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   apiReportRoutes(app, deps);
+
+  app.post('/api/indicators/:name/readings', limit, async (c) => {
+    const body = parse(readingBody, await jsonBody(c));
+    const reading = await recordReading(decodeURIComponent(c.req.param('name')), body, c.get('principal'), deps.clock(), deps.store);
+    return c.json({ reading }, 201);
+  });
 
   app.get('/api/interviews', async (c) => {
     if (c.get('principal').kind !== 'office') throw new ForbiddenError('只有整改办可以查看约谈记录');

@@ -1,6 +1,6 @@
 /** The OpenAPI document, generated from the same zod schemas that validate the requests. */
 import { z } from 'zod';
-import { closeOutBody, progressBody, reviewBody } from './schemas.ts';
+import { closeOutBody, progressBody, readingBody, reviewBody } from './schemas.ts';
 
 const error = {
   type: 'object',
@@ -32,6 +32,7 @@ export function openApiDocument() {
         Progress: z.toJSONSchema(progressBody, { io: 'input' }),
         CloseOut: z.toJSONSchema(closeOutBody, { io: 'input' }),
         Review: z.toJSONSchema(reviewBody, { io: 'input' }),
+        Reading: z.toJSONSchema(readingBody, { io: 'input' }),
       },
     },
     security: [{ bearer: [] }],
@@ -56,6 +57,15 @@ export function openApiDocument() {
       '/api/tasks/{code}/closeout/review': {
         post: { summary: '整改办审核销号申请', parameters: [code], requestBody: { required: true, ...json('Review') }, responses: { 200: { description: '已审核' }, ...errors(400, 401, 403, 404) } },
       },
+      '/api/indicators/{name}/readings': {
+        post: {
+          summary: '报送目标指标的月度数值（指标的责任单位或整改办）',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: '指标名称' }],
+          requestBody: { required: true, ...json('Reading') },
+          responses: { 201: { description: '已保存' }, ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/api/reports': { get: { summary: '整改办：已存档的周通报与月交账', responses: { 200: { description: '报告及其文件' }, ...errors(401, 403) } } },
       '/api/late': { get: { summary: '整改办：逾期与未报情况', responses: { 200: { description: '红灯任务与本周未报送单位' }, ...errors(401, 403) } } },
     },
   };

@@ -54,6 +54,18 @@ export const reviewBody = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
 );
 
+export const readingBody = z.strictObject(
+  {
+    value: z.number({ error: '“指标数值”应为数字' }).refine(Number.isFinite, '“指标数值”应为有限的数字').describe('按台账中的计量单位'),
+    month: z
+      .string({ error: '“月份”应写作 YYYY-MM' })
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, '“月份”应写作 YYYY-MM')
+      .optional()
+      .describe('默认为服务器时钟所在的月份'),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);
+
 export const taskCode = z
   .string()
   .min(1)

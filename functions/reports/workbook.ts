@@ -194,10 +194,17 @@ export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
     table(
       indicators,
       1,
-      ['指标', '目标', '年度', '责任单位'],
-      report.indicators.map((i) => [i.name, `${i.direction} ${i.target}${i.measureUnit}`, i.year, i.responsibleUnits.join('、')]),
-      [30, 18, 8, 40],
+      ['指标', '目标', '年度', '本月数值', '达标情况', '报送单位', '责任单位'],
+      report.indicators.map((i) => [i.name, `${i.direction} ${i.target}${i.measureUnit}`, i.year, i.value ?? '', i.status, i.reportedBy, i.responsibleUnits.join('、')]),
+      [30, 18, 8, 12, 10, 16, 40],
     );
+    const statusColumn = 5;
+    report.indicators.forEach((i, n) => {
+      if (i.status === '未报送') return;
+      const cell = indicators.getCell(n + 2, statusColumn);
+      cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: i.status === '达标' ? fills.green : fills.red } };
+      cell.font = { bold: true, color: { argb: 'FFFFFFFF' } };
+    });
   }
   return new Uint8Array(await book.xlsx.writeBuffer());
 }

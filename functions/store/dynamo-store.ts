@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { taskStatuses, type Indicator, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, DueItem, LedgerImportRecord, PeriodReport, Principal, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
+import type { ChangeEvent, DueItem, IndicatorReading, LedgerImportRecord, PeriodReport, Principal, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { TableClient, type Item } from './table-client.ts';
@@ -216,6 +216,16 @@ export class DynamoStore implements Store {
       summary: item.summary as string | undefined,
       percent: item.percent as number | undefined,
     }));
+  }
+
+  async recordReading(reading: IndicatorReading): Promise<void> {
+    await this.table.put({ pk: entityKey('INDICATOR', reading.name), sk: `READING#${reading.month}#${reading.at}`, ...reading });
+    await this.table.put({ pk: `READINGS#${reading.month}`, sk: entityKey('INDICATOR', reading.name), ...reading });
+  }
+
+  async readingsOf(month: string): Promise<IndicatorReading[]> {
+    const items = await this.table.query({ partition: `READINGS#${month}` });
+    return items.map(({ pk, sk, ...reading }) => reading as unknown as IndicatorReading);
   }
 
   async calendarYears(): Promise<CalendarYear[]> {

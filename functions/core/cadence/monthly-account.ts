@@ -9,6 +9,7 @@
 import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../time.ts';
 import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
 import { buildReport } from '../reports/model.ts';
+import { indicatorStatus } from '../indicators.ts';
 import { liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights } from './weekly-dispatch.ts';
 import { chineseDay } from './week.ts';
@@ -74,7 +75,8 @@ export async function compileMonthlyAccount(month: string, snapshot: Snapshot, d
   const accounted = await deps.store.reportedInPeriod(month);
   const byUnit = new Map<string, number>();
   for (const r of accounted) byUnit.set(r.unit, (byUnit.get(r.unit) ?? 0) + 1);
-  const indicators = await deps.store.indicators.list();
+  const [indicators, readings] = await Promise.all([deps.store.indicators.list(), deps.store.readingsOf(month)]);
+  const readingOf = new Map(readings.map((r) => [r.name, r]));
   const active = snapshot.units.filter((u) => u.tasks.length > 0);
   const { start, end } = parseMonthPeriod(month);
   return {
@@ -91,7 +93,17 @@ export async function compileMonthlyAccount(month: string, snapshot: Snapshot, d
       }))
       .sort((a, b) => Number(b.accounted > 0) - Number(a.accounted > 0) || a.unit.localeCompare(b.unit, 'zh')),
     missing: active.filter((u) => !byUnit.has(u.unit.name)).map((u) => u.unit.name),
-    indicators: indicators.map((i) => ({ ...i, targetText: `${i.direction} ${i.target}${i.measureUnit}（${i.year}年）` })),
+    indicators: indicators.map((i) => {
+      const reading = readingOf.get(i.name);
+      return {
+        ...i,
+        targetText: `${i.direction} ${i.target}${i.measureUnit}（${i.year}年）`,
+        value: reading?.value,
+        valueText: reading ? `${reading.value}${i.measureUnit}` : '未报送',
+        status: indicatorStatus(i, reading?.value),
+        reportedBy: reading?.by ?? '',
+      };
+    }),
     home: deps.links.home(),
   };
 }
