@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileReport, parseReportKind, reportInstant, reportLabels } from '../core/reports/model.ts';
-import { REPORT_TEMPLATE_DIR, ReportRenderer } from '../reports/publish.ts';
+import { reportRenderer } from '../reports/publish.ts';
 import { parseArgs } from 'node:util';
 import { calendarYearSchema } from '../core/calendar.ts';
 import { DubanError } from '../core/errors.ts';
@@ -279,7 +279,7 @@ async function reportVerb(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Pr
     } else {
       // Not yet due: a preview as of now, not archived (the job compiles the real one).
       const model = await compileReport(kind, period, { store: local.deps.store, calendar, config: local.deps.cadence, links }, now);
-      files = await new ReportRenderer(REPORT_TEMPLATE_DIR).files(model);
+      files = await (await reportRenderer()).files(model);
       io.out(`本期${reportLabels[kind]}应于 ${localDateOf(due)} ${localTimeOf(due)} 编制；以下为截至现在的预览，未存档。`);
     }
     mkdirSync(values.out, { recursive: true });

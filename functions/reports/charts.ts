@@ -22,7 +22,7 @@ function render(option: echarts.EChartsCoreOption, width: number, height: number
 /** Tasks by section, one stacked bar each: red, yellow, green, closed. */
 export function lightsBySection(report: ReportModel): string {
   const sections = [...report.sections].reverse();
-  const label = (s: string) => (s.length > 12 ? `${s.slice(0, 12)}…` : s);
+  const label = (s: string) => (s.length > 10 ? `${s.slice(0, 10)}…` : s);
   const series = (['red', 'yellow', 'green', 'grey'] as const).map((light) => ({
     name: { red: '红灯', yellow: '黄灯', green: '绿灯', grey: '已销号' }[light],
     type: 'bar',
@@ -41,7 +41,7 @@ export function lightsBySection(report: ReportModel): string {
       yAxis: { type: 'category', data: sections.map((s) => label(s.category)), axisLabel: { fontSize: 12 } },
       series,
     },
-    640,
+    520,
     Math.max(180, 60 + sections.length * 34),
   );
 }

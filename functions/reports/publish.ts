@@ -7,24 +7,29 @@
  * manifest.json, written last: a report is archived when its manifest is. Publishing a period
  * already archived changes nothing, so a job run twice sends the report it first compiled.
  */
-import Handlebars from 'handlebars';
-import juice from 'juice';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportArchive } from '../core/ports.ts';
 import { reportKinds, type PublishedReport, type ReportKind, type ReportModel, type ReportPublisher } from '../core/reports/model.ts';
-import { reportCharts, type ReportCharts } from './charts.ts';
-import { reportWorkbook } from './workbook.ts';
+import type { ReportRenderer } from './render.ts';
 
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const HTML = 'text/html; charset=utf-8';
-const SVG = 'image/svg+xml';
+export const HTML = 'text/html; charset=utf-8';
+export const SVG = 'image/svg+xml';
 const JSON_TYPE = 'application/json';
 
 export interface RenderedFile {
   name: string;
   contentType: string;
   body: Uint8Array;
+}
+
+/**
+ * The renderers (echarts, exceljs) are loaded on first use: a function that never compiles a
+ * report (the HTTP app, a dispatch, the CLI's other verbs) does not pay for loading them.
+ */
+export async function reportRenderer(dir = REPORT_TEMPLATE_DIR): Promise<ReportRenderer> {
+  const { ReportRenderer } = await import('./render.ts');
+  return new ReportRenderer(dir);
 }
 
 export interface Manifest {
@@ -48,50 +53,6 @@ export const fileNames = (kind: ReportKind, period: string) => {
 
 const encoder = new TextEncoder();
 
-export class ReportRenderer {
-  private readonly hb = Handlebars.create();
-  private readonly layout: Handlebars.TemplateDelegate;
-  private readonly body: Handlebars.TemplateDelegate;
-
-  constructor(dir: string) {
-    const read = (file: string) => readFileSync(join(dir, file), 'utf8');
-    this.hb.registerHelper('join', (list: unknown) => (Array.isArray(list) ? list.join('、') : ''));
-    this.hb.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
-    this.hb.registerPartial('tasks', read('_tasks.hbs'));
-    this.layout = this.hb.compile(read('layout.hbs'));
-    this.body = this.hb.compile(read('report.hbs'));
-  }
-
-  /** The page (charts inline) or, with no charts, the email-safe version (CSS inlined by juice). */
-  html(report: ReportModel, options: { charts?: ReportCharts; files: { label: string; url: string }[] }): string {
-    const context = {
-      report,
-      charts: options.charts,
-      files: options.files,
-      isCircular: report.kind === 'weekly-circular',
-      unit: report.kind === 'weekly-circular' ? '周' : '月',
-    };
-    const page = this.layout({ report, body: this.body(context) });
-    return options.charts ? page : juice(page, { removeStyleTags: true });
-  }
-
-  async files(report: ReportModel): Promise<RenderedFile[]> {
-    const names = fileNames(report.kind, report.period);
-    const charts = reportCharts(report);
-    const links = [
-      { label: `下载台账（Excel）`, url: encodeURIComponent(names.workbook) },
-      { label: '邮件版', url: encodeURIComponent(names.email) },
-    ];
-    return [
-      { name: names.page, contentType: HTML, body: encoder.encode(this.html(report, { charts, files: links })) },
-      { name: names.email, contentType: HTML, body: encoder.encode(this.html(report, { files: [] })) },
-      { name: names.workbook, contentType: XLSX, body: await reportWorkbook(report) },
-      { name: names.lights, contentType: SVG, body: encoder.encode(charts.lights) },
-      { name: names.reporting, contentType: SVG, body: encoder.encode(charts.reporting) },
-    ];
-  }
-}
-
 export const REPORT_TEMPLATE_DIR = process.env.DUBAN_TEMPLATE_DIR
   ? join(process.env.DUBAN_TEMPLATE_DIR, 'reports')
   : join(import.meta.dirname, '../../templates/reports');
@@ -99,10 +60,9 @@ export const REPORT_TEMPLATE_DIR = process.env.DUBAN_TEMPLATE_DIR
 const prefixOf = (kind: string, period: string) => `${kind}/${period}/`;
 
 export class ArchivePublisher implements ReportPublisher {
-  constructor(
-    readonly archive: ReportArchive,
-    private readonly renderer = new ReportRenderer(REPORT_TEMPLATE_DIR),
-  ) {}
+  private renderer?: Promise<ReportRenderer>;
+
+  constructor(readonly archive: ReportArchive) {}
 
   async manifest(kind: ReportKind, period: string): Promise<Manifest | undefined> {
     const stored = await this.archive.get(`${prefixOf(kind, period)}manifest.json`);
@@ -117,7 +77,8 @@ export class ArchivePublisher implements ReportPublisher {
   async publish(report: ReportModel): Promise<PublishedReport> {
     const existing = await this.find(report.kind, report.period);
     if (existing) return existing;
-    const files = await this.renderer.files(report);
+    this.renderer ??= reportRenderer();
+    const files = await (await this.renderer).files(report);
     for (const file of files) await this.archive.put(prefixOf(report.kind, report.period) + file.name, file.body, file.contentType);
     const manifest: Manifest = {
       kind: report.kind,

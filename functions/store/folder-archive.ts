@@ -3,6 +3,7 @@
  * office finds the files under `.data/reports/<kind>/<period>/` and can open them directly.
  * Writes go to a temporary file first and are renamed into place: a reader never sees half a file.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import type { ArchivedFile, ReportArchive } from '../core/ports.ts';
@@ -30,7 +31,7 @@ export class FolderArchive implements ReportArchive {
   async put(key: string, body: Uint8Array, _contentType: string): Promise<void> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${process.pid}.partial`;
+    const temporary = `${path}.${randomUUID()}.partial`;
     await writeFile(temporary, body);
     await rename(temporary, path);
   }

@@ -4,18 +4,11 @@
  * Deterministic (a seeded generator), shaped as the office's workbook so it goes through the real
  * import.
  */
+import { mulberry32 } from '../support/drills.ts';
 import { TASKS, UNITS, PEOPLE, INDICATORS, DUTIES, sheetSpecs, type RawTable } from '../../functions/ledger-import/sheets.ts';
 
-export function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The drills' seeded generator: the same ledger every run. */
+export const seeded = mulberry32;
 
 const sections = ['坚决贯彻落实党中央国务院重大决策部署', '坚决打赢蓝天保卫战', '着力打好碧水保卫战', '扎实推进净土保卫战', '严守生态保护红线', '推进产业结构调整', '夯实环境安全基础', '深化生态环境治理体系改革'];
 const cities = ['成都', '自贡', '攀枝花', '泸州', '德阳', '绵阳', '广元', '遂宁', '内江', '乐山', '南充', '眉山', '宜宾', '广安', '达州', '雅安', '巴中', '资阳', '阿坝', '甘孜'];

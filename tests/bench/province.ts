@@ -35,7 +35,7 @@ import { createApp } from '../../functions/http/app.ts';
 import { issueToken } from '../../functions/http/auth.ts';
 import { importLedger } from '../../functions/ledger-import/import-ledger.ts';
 import { ensureTable } from '../../functions/local/emulators.ts';
-import { ArchivePublisher, ReportRenderer, REPORT_TEMPLATE_DIR } from '../../functions/reports/publish.ts';
+import { ArchivePublisher, reportRenderer } from '../../functions/reports/publish.ts';
 import { DynamoStore } from '../../functions/store/dynamo-store.ts';
 import { FolderArchive } from '../../functions/store/folder-archive.ts';
 import { appLinks, jobDeps, readConfig, type Deps } from '../../functions/wiring.ts';
@@ -353,7 +353,7 @@ async function main() {
       const model = await measure('compile 周通报 model', weeks, () => compileReport('weekly-circular', WEEK, { store, calendar, config: cadence, links }));
       results.push(model);
       const compiled = await compileReport('weekly-circular', WEEK, { store, calendar, config: cadence, links });
-      results.push(await measure('render 周通报 files (html, xlsx, svg)', weeks, () => new ReportRenderer(REPORT_TEMPLATE_DIR).files(compiled), (files) => ({ note: files.map((f) => `${f.name.split('-')[0]} ${Math.round(f.body.byteLength / 1024)} KB`).join(', ') })));
+      results.push(await measure('render 周通报 files (html, xlsx, svg)', weeks, async () => (await reportRenderer()).files(compiled), (files) => ({ note: files.map((f) => `${f.name.split('-')[0]} ${Math.round(f.body.byteLength / 1024)} KB`).join(', ') })));
     }
 
     // HTTP: report submissions against the last table, beside a bare PutItem on it.

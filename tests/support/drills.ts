@@ -38,11 +38,16 @@ export async function sesMail(sesUrl: string): Promise<Email[]> {
 
 export interface CountingProxy {
   port: number;
-  /** SendEmail calls the emulator answered 200 (each is a stored mail) since the last reset. */
+  /** SendEmail / SendRawEmail calls the emulator answered 200 (each is a stored mail) since the last reset. */
   readonly accepted: number;
   reset(): void;
   /** Called after each accepted mail has been relayed to the sender, with the running count. */
   onAccepted(listener: ((count: number) => void) | undefined): void;
+  /**
+   * Called when a send request arrives, before it is forwarded; returning 'hold' keeps it from the
+   * emulator and leaves the sender waiting (as if killed while its request was on the wire).
+   */
+  onSendRequest(listener: (() => 'hold' | void) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +60,7 @@ export async function countingProxy(upstreamPort: number): Promise<CountingProxy
   const agent = new Agent({ keepAlive: true });
   let accepted = 0;
   let listener: ((count: number) => void) | undefined;
+  let requestListener: (() => 'hold' | void) | undefined;
   const server: Server = createServer((req, res) => {
     req.on('error', () => {});
     res.on('error', () => {});
@@ -62,7 +68,8 @@ export async function countingProxy(upstreamPort: number): Promise<CountingProxy
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const isSend = req.method === 'POST' && /(^|&)Action=SendEmail(&|$)/.test(body.toString('latin1'));
+      const isSend = req.method === 'POST' && /(^|&)Action=Send(Raw)?Email(&|$)/.test(body.toString('latin1'));
+      if (isSend && requestListener?.() === 'hold') return;
       const upstream = request(
         { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent },
         (answer) => {
@@ -93,9 +100,13 @@ export async function countingProxy(upstreamPort: number): Promise<CountingProxy
     reset: () => {
       accepted = 0;
       listener = undefined;
+      requestListener = undefined;
     },
     onAccepted: (l) => {
       listener = l;
+    },
+    onSendRequest: (l) => {
+      requestListener = l;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@
  * Notices are recorded and sent before the new state is written, so a run cut short is redone
  * whole by the next one, without sending twice.
  */
+import { AlreadyExistsError, VersionConflictError } from '../errors.ts';
 import type { Task } from '../ledger.ts';
 import { unversioned, type ChangeEvent, type Versioned } from '../ports.ts';
 import { localDateOf } from '../time.ts';
@@ -69,22 +70,37 @@ export async function escalate(at: Date, deps: JobDeps): Promise<JobResult> {
   for (const change of changes) {
     const type = change.after.open ? (change.before?.open ? (change.after.level !== change.before.level ? 'escalation.raised' : 'escalation.updated') : 'escalation.opened') : 'escalation.dropped';
     const detail = { ...event(type), detail: { from: change.before?.open ? change.before.level : 0, to: change.after.level, reasons: change.after.reasons } };
-    if (change.before) await deps.store.escalations.update(change.after.id, change.before.version, change.after, detail);
-    else await deps.store.escalations.create(change.after, detail);
-    if (change.after.level === 3 && change.before?.level !== 3 && change.after.open) {
+    const written = await unlessRaced(() =>
+      change.before ? deps.store.escalations.update(change.after.id, change.before.version, change.after, detail) : deps.store.escalations.create(change.after, detail),
+    );
+    if (written && change.after.level === 3 && change.before?.level !== 3 && change.after.open) {
       const id = `${change.after.id}|${today}`;
-      if (!(await deps.store.interviews.get(id))) {
-        await deps.store.interviews.create(
+      await unlessRaced(() =>
+        deps.store.interviews.create(
           { id, code: change.after.code, unit: change.after.unit, openedOn: today, followUpBy: deps.calendar.addWorkdays(today, 5), status: 'open', attendees: [], commitments: [] },
           event('interview.opened'),
-        );
-      }
+        ),
+      );
     }
   }
   for (const interview of interviews.reminded) {
-    await deps.store.interviews.update(interview.id, interview.version, { ...unversioned(interview), remindedOn: today }, event('interview.reminded'));
+    await unlessRaced(() => deps.store.interviews.update(interview.id, interview.version, { ...unversioned(interview), remindedOn: today }, event('interview.reminded')));
   }
   return result;
+}
+
+/**
+ * Two runs of the same day (a retry beside a late first run) compute the same changes from the
+ * same ledger: when the other run has written one first, this one leaves it (and its mail was
+ * already deduplicated by the outbox) instead of failing the invocation.
+ */
+async function unlessRaced<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof AlreadyExistsError || error instanceof VersionConflictError) return undefined;
+    throw error;
+  }
 }
 
 /** Lead units of overdue tasks, and of tasks whose weekly report is missing (unless it came in this week). */

@@ -51,7 +51,8 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
     notices.push(...(await toNotices('monthly-account', previous, at, dedupe(drafts), deps)));
   }
   const delivery = await deps.deliver(notices);
-  return { job: 'monthly-account', at: at.toISOString(), period: month, delivery };
+  // On the first workday the run closes the month before: its notices are filed under that month.
+  return { job: 'monthly-account', at: at.toISOString(), period: closing ? monthOf(addDays(monthStart(today), -1)) : month, delivery };
 }
 
 async function missing(month: string, snapshot: Snapshot, deps: JobDeps, make: (unit: string) => Omit<NoticeDraft, 'to'>): Promise<NoticeDraft[]> {

@@ -1,0 +1,59 @@
+/**
+ * Renders a compiled report into its files: the page with its charts, the email-safe version
+ * (CSS inlined by juice, no SVG), the Excel 台账 and each chart as SVG.
+ */
+import Handlebars from 'handlebars';
+import juice from 'juice';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ReportModel } from '../core/reports/model.ts';
+import { reportCharts, type ReportCharts } from './charts.ts';
+import { fileNames, HTML, SVG, XLSX, type RenderedFile } from './publish.ts';
+import { reportWorkbook } from './workbook.ts';
+
+const encoder = new TextEncoder();
+
+export class ReportRenderer {
+  private readonly hb = Handlebars.create();
+  private readonly layout: Handlebars.TemplateDelegate;
+  private readonly body: Handlebars.TemplateDelegate;
+
+  constructor(dir: string) {
+    const read = (file: string) => readFileSync(join(dir, file), 'utf8');
+    this.hb.registerHelper('join', (list: unknown) => (Array.isArray(list) ? list.join('、') : ''));
+    this.hb.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
+    this.hb.registerPartial('tasks', read('_tasks.hbs'));
+    this.layout = this.hb.compile(read('layout.hbs'));
+    this.body = this.hb.compile(read('report.hbs'));
+  }
+
+  /** The page (charts inline) or, with no charts, the email-safe version (CSS inlined by juice). */
+  html(report: ReportModel, options: { charts?: ReportCharts; files: { label: string; url: string }[] }): string {
+    const context = {
+      report,
+      charts: options.charts,
+      files: options.files,
+      isCircular: report.kind === 'weekly-circular',
+      unit: report.kind === 'weekly-circular' ? '周' : '月',
+    };
+    const page = this.layout({ report, body: this.body(context) });
+    return options.charts ? page : juice(page, { removeStyleTags: true });
+  }
+
+  async files(report: ReportModel): Promise<RenderedFile[]> {
+    const names = fileNames(report.kind, report.period);
+    const charts = reportCharts(report);
+    const links = [
+      { label: `下载台账（Excel）`, url: encodeURIComponent(names.workbook) },
+      { label: '邮件版', url: encodeURIComponent(names.email) },
+    ];
+    return [
+      { name: names.page, contentType: HTML, body: encoder.encode(this.html(report, { charts, files: links })) },
+      { name: names.email, contentType: HTML, body: encoder.encode(this.html(report, { files: [] })) },
+      { name: names.workbook, contentType: XLSX, body: await reportWorkbook(report) },
+      { name: names.lights, contentType: SVG, body: encoder.encode(charts.lights) },
+      { name: names.reporting, contentType: SVG, body: encoder.encode(charts.reporting) },
+    ];
+  }
+}
+
