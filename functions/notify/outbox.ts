@@ -3,9 +3,10 @@
  *
  * Input: the run's notices (ids derived from job, period, recipient and kind). Output: what was sent,
  * what had been sent before, what failed for good, what was suppressed, what waits for the next run.
- * Primary course: record every notice before sending anything (so a crash loses nothing); then for
- * each pending one: claim it (so a second run at the same time does not send it too), check the
- * suppression list right before sending, send at the configured rate, retry throttling with backoff,
+ * Primary course: record every notice before sending anything (so a crash loses nothing; a job
+ * records its notices as it renders them and passes only their headers); then for each pending
+ * one: claim it, which reads the recorded notice with its body (so a second run at the same time
+ * does not send it too), check the suppression list right before sending, send at the configured rate, retry throttling with backoff,
  * and write the outcome. A run repeated after a crash sends only what was not sent.
  */
 import type { DeliveryReport } from '../core/cadence/job.ts';
@@ -34,7 +35,10 @@ export async function deliver(notices: Notice[], deps: OutboxDeps): Promise<Deli
   const addresses = [...new Set(notices.map((n) => n.to.email.toLowerCase()))];
   const report: DeliveryReport = { recorded: 0, sent: 0, alreadySent: 0, failed: 0, suppressed: 0, deferred: 0, recipients: addresses.length, addresses };
   for (const notice of notices) {
-    if (await deps.notices.record(notice)) report.recorded++;
+    // A notice without a body was recorded by the job as it was rendered (its header is all that
+    // was kept in memory); the rest are recorded here, before anything is sent.
+    if (!notice.html) report.recorded++;
+    else if (await deps.notices.record(notice)) report.recorded++;
   }
   const interval = 1000 / deps.ratePerSecond;
   let lastSend = 0;

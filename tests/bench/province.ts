@@ -134,7 +134,9 @@ interface Measure {
   itemsWritten: number;
   messages?: number;
   recipients?: number;
+  /** The process's peak resident set during the step (it holds the bench's own data too). */
   peakRssMb: number;
+  /** Peak JavaScript heap during the step above the heap at its start (after a full GC): what the step itself needed. */
   peakHeapMb: number;
   note?: string;
 }
@@ -142,8 +144,9 @@ interface Measure {
 async function measure<T>(name: string, history: number, work: () => Promise<T>, describe?: (r: T) => Partial<Measure>): Promise<Measure> {
   global.gc?.();
   counts = zero();
+  const baseHeap = process.memoryUsage().heapUsed;
   let peakRss = process.memoryUsage().rss;
-  let peakHeap = process.memoryUsage().heapUsed;
+  let peakHeap = baseHeap;
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
@@ -162,7 +165,7 @@ async function measure<T>(name: string, history: number, work: () => Promise<T>,
     itemsRead: counts.read,
     itemsWritten: counts.written,
     peakRssMb: Math.round(Math.max(peakRss, m.rss) / 2 ** 20),
-    peakHeapMb: Math.round(Math.max(peakHeap, m.heapUsed) / 2 ** 20),
+    peakHeapMb: Math.round((Math.max(peakHeap, m.heapUsed) - baseHeap) / 2 ** 20),
     ...describe?.(result),
   };
   log(`${name} (history ${history} weeks): ${row.seconds} s, ${row.requests} requests, ${row.itemsRead} read, ${row.itemsWritten} written${row.messages !== undefined ? `, ${row.messages} messages to ${row.recipients}` : ''}`);
@@ -405,8 +408,8 @@ async function main() {
 }
 
 function printTable(rows: Measure[], http: Record<string, any>, totalSeconds: number) {
-  const header = ['step', 'history (weeks)', 'seconds', 'requests', 'items read', 'items written', 'messages', 'recipients', 'peak RSS MB'];
-  const lines = rows.map((r) => [r.name, String(r.history), r.seconds.toFixed(1), String(r.requests), String(r.itemsRead), String(r.itemsWritten), r.messages === undefined ? '' : String(r.messages), r.recipients === undefined ? '' : String(r.recipients), String(r.peakRssMb)]);
+  const header = ['step', 'history (weeks)', 'seconds', 'requests', 'items read', 'items written', 'messages', 'recipients', 'peak heap MB'];
+  const lines = rows.map((r) => [r.name, String(r.history), r.seconds.toFixed(1), String(r.requests), String(r.itemsRead), String(r.itemsWritten), r.messages === undefined ? '' : String(r.messages), r.recipients === undefined ? '' : String(r.recipients), String(r.peakHeapMb)]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   console.log(`\nduban province bench: ${TASKS} tasks, ${UNITS} units (${totalSeconds} s)\n`);

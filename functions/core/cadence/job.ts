@@ -80,15 +80,32 @@ export function noticeId(job: string, period: string, email: string, kind: strin
 }
 
 /**
- * Renders drafts into notices with their deterministic ids. A notice the outbox already holds is
- * taken as recorded (a rerun neither re-renders nor changes what was sent).
+ * Renders drafts into notices with their deterministic ids and records each as soon as it is
+ * rendered, keeping only its header in memory (a province's circular is a thousand messages of
+ * 100 KB; the outbox reads each body back when it claims the notice to send it). A notice the
+ * outbox already holds is taken as recorded (a rerun neither re-renders nor changes what was sent).
  */
 export async function toNotices(job: JobName, period: string, at: Date, drafts: NoticeDraft[], deps: Pick<JobDeps, 'composer' | 'store'>): Promise<Notice[]> {
   const recorded = new Map((await deps.store.notices.ofRun(job, period)).map((n) => [n.id, n]));
-  const notices = drafts.map((draft) => recorded.get(noticeId(job, period, draft.to.email, draft.kind)) ?? render(job, period, at, draft, deps.composer));
+  const notices: Notice[] = [];
+  for (const draft of drafts) {
+    const known = recorded.get(noticeId(job, period, draft.to.email, draft.kind));
+    if (known) {
+      notices.push(known);
+      continue;
+    }
+    const notice = render(job, period, at, draft, deps.composer);
+    await deps.store.notices.record(notice);
+    notices.push(headerOf(notice));
+  }
   // A notice recorded by an earlier, interrupted run of this job and period is still owed.
   const ids = new Set(notices.map((n) => n.id));
   return [...notices, ...[...recorded.values()].filter((n) => n.status === 'pending' && !ids.has(n.id))];
+}
+
+/** A recorded notice without its body: the outbox takes the body from the record when it sends. */
+export function headerOf(notice: Notice): Notice {
+  return { ...notice, html: '', text: '' };
 }
 
 function render(job: JobName, period: string, at: Date, draft: NoticeDraft, composer: Composer): Notice {
