@@ -83,7 +83,7 @@ function countingClient(endpoint: string): DynamoDBClient {
       counts.requests++;
       counts.byCommand[name] = (counts.byCommand[name] ?? 0) + 1;
       if (name === 'GetItem') counts.read += out.Item ? 1 : 0;
-      else if (name === 'Query' || name === 'Scan') counts.read += out.Items?.length ?? 0;
+      else if (name === 'Query') counts.read += out.Items?.length ?? 0;
       else if (name === 'PutItem' || name === 'DeleteItem' || name === 'UpdateItem') counts.written++;
       else if (name === 'BatchWriteItem') for (const items of Object.values(request.RequestItems ?? {})) counts.written += (items as unknown[]).length;
       return result;
