@@ -102,6 +102,7 @@ export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
   const book = new ExcelJS.Workbook();
   book.creator = '督察整改督办系统';
   book.created = new Date(report.compiledAt);
+  book.modified = book.created;
   const taken = new Set<string>();
 
   // 汇总
