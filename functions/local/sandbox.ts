@@ -111,6 +111,7 @@ duban sandbox is running
   mail viewer        ${sandbox.urls.mail}/
   DynamoDB endpoint  ${sandbox.urls.dynamodb}
   data folder        ${settings.dataDir}
+  compiled reports   ${settings.dataDir}/reports (the office's circular links to them)
 Press Ctrl-C to stop; the data stays.`);
   let stopping = false;
   const stop = async () => {
