@@ -49,22 +49,28 @@ export class DynamoNoticeLog implements NoticeLog {
     return (await this.table.query({ index: 'byCollection', partition: runKey(job, period) })).map(fromItem);
   }
 
+  /** One conditional update: takes the claim and reads the notice, body included, without rewriting it. */
   async claim(id: string, by: string, now: Date, until: Date) {
-    const current = await this.get(id);
-    if (!current || current.status !== 'pending') return undefined;
-    const claimed: Notice = { ...current, claimedBy: by, claimedUntil: until.toISOString() };
-    const ok = await this.table.putIf(
-      toItem(claimed),
-      '#status = :pending AND attempts = :attempts AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now OR claimedBy = :by)',
-      { ':pending': 'pending', ':attempts': current.attempts, ':now': now.toISOString(), ':by': by },
-      { '#status': 'status' },
+    const item = await this.table.update(
+      key(id).pk,
+      'A',
+      { set: { claimedBy: by, claimedUntil: until.toISOString() } },
+      {
+        expression: '#status = :pending AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now OR claimedBy = :by)',
+        values: { ':pending': 'pending', ':now': now.toISOString(), ':by': by },
+        names: { '#status': 'status' },
+      },
     );
-    return ok ? claimed : undefined;
+    return item ? fromItem(item) : undefined;
   }
 
+  /** Writes the outcome in place (the body is not rewritten) and lets go of the claim. */
   async settle(notice: Notice) {
-    const { claimedBy, claimedUntil, ...rest } = notice;
-    await this.table.put(toItem(rest));
+    const outcome: Record<string, unknown> = { status: notice.status, attempts: notice.attempts, sentAt: notice.sentAt, messageId: notice.messageId, error: notice.error };
+    if (notice.status === 'failed') Object.assign(outcome, { gsi3pk: FAILED, gsi3sk: `${notice.createdAt}#${notice.id}` });
+    const set = Object.fromEntries(Object.entries(outcome).filter(([, v]) => v !== undefined));
+    const remove = ['claimedBy', 'claimedUntil', ...Object.keys(outcome).filter((k) => outcome[k] === undefined)];
+    await this.table.update(key(notice.id).pk, 'A', { set, remove });
   }
 
   async failures() {

@@ -8,6 +8,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -97,6 +98,48 @@ export class TableClient {
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return items;
+  }
+
+  /**
+   * Sets and removes attributes of one item in place (the rest of the item is not rewritten), only
+   * if `condition` holds when given; returns the item as it now is, or undefined if the condition
+   * failed.
+   */
+  async update(
+    pk: string,
+    sk: string,
+    change: { set: Record<string, unknown>; remove?: string[] },
+    condition?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> },
+  ): Promise<Item | undefined> {
+    const names: Record<string, string> = { ...condition?.names };
+    const values: Record<string, unknown> = { ...condition?.values };
+    const sets = Object.entries(change.set).map(([name, value], i) => {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+      return `#s${i} = :s${i}`;
+    });
+    const removes = (change.remove ?? []).map((name, i) => {
+      names[`#r${i}`] = name;
+      return `#r${i}`;
+    });
+    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ pk, sk }),
+          UpdateExpression: expression,
+          ConditionExpression: condition?.expression,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: Object.keys(values).length ? marshall(values, marshallOptions) : undefined,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? (unmarshall(out.Attributes) as Item) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
   }
 
   /** Puts only if `condition` holds on the stored item; returns false otherwise. */
