@@ -8,7 +8,7 @@
  */
 import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../time.ts';
 import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
-import { buildReport } from '../reports/model.ts';
+import { publishReport } from '../reports/model.ts';
 import { indicatorStatus } from '../indicators.ts';
 import { liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights } from './weekly-dispatch.ts';
@@ -23,6 +23,8 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
   const lastWorkday = calendar.lastWorkdayOfMonth(today)!;
   const reminderOffset = config.monthlyReminderOffsets.find((n) => calendar.addWorkdays(lastWorkday, -n) === today);
   const closing = calendar.firstWorkdayOfMonth(today) === today;
+  // On the first workday the run closes the month before: its notices are filed under that month.
+  const previous = monthOf(addDays(monthStart(today), -1));
   if (reminderOffset === undefined && !closing) return skipped('monthly-account', at, month, 'no monthly account step today');
 
   const snapshot = await loadSnapshot(at, deps);
@@ -35,13 +37,12 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
     notices.push(...(await toNotices('monthly-account', month, at, drafts, deps)));
   }
   if (closing) {
-    const previous = monthOf(addDays(monthStart(today), -1));
     const drafts = await missing(previous, snapshot, deps, (unit) => ({
       kind: 'monthly-chase',
       data: { month: monthLabel(previous), reportUrl: deps.links.reportForm(unit, at) },
     }));
     const account = await compileMonthlyAccount(previous, snapshot, deps);
-    const published = await deps.reports.publish(await buildReport('monthly-account', previous, snapshot, deps));
+    const published = await publishReport('monthly-account', previous, snapshot, deps, { account });
     // A province has a thousand units: the email lists the first hundred, the workbook all.
     const data = { ...account, units: account.units.slice(0, 100), unitsMore: Math.max(0, account.units.length - 100), reportUrl: deps.links.report('monthly-account', previous, published.page.name, at), workbook: published.workbook.name };
     const attachments = [{ filename: published.workbook.name, key: published.workbook.key, contentType: published.workbook.contentType }];
@@ -51,8 +52,7 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
     notices.push(...(await toNotices('monthly-account', previous, at, dedupe(drafts), deps)));
   }
   const delivery = await deps.deliver(notices);
-  // On the first workday the run closes the month before: its notices are filed under that month.
-  return { job: 'monthly-account', at: at.toISOString(), period: closing ? monthOf(addDays(monthStart(today), -1)) : month, delivery };
+  return { job: 'monthly-account', at: at.toISOString(), period: closing ? previous : month, delivery };
 }
 
 async function missing(month: string, snapshot: Snapshot, deps: JobDeps, make: (unit: string) => Omit<NoticeDraft, 'to'>): Promise<NoticeDraft[]> {

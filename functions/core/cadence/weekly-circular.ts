@@ -7,7 +7,7 @@
 import { instantAt, isoWeekOf, localDateOf, localTimeOf, parseWeekPeriod } from '../time.ts';
 import { levelNames } from './escalation-model.ts';
 import { send, skipped, type JobDeps, type JobResult, type NoticeDraft, type Recipient } from './job.ts';
-import { buildReport } from '../reports/model.ts';
+import { publishReport } from '../reports/model.ts';
 import { byLight, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights, taskRow } from './weekly-dispatch.ts';
 import { chineseWeek, reportDueDay } from './week.ts';
@@ -20,9 +20,11 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   }
   const snapshot = await loadSnapshot(at, deps);
   const failures = await deps.store.notices.failures();
-  const circular = { ...compileCircular(snapshot, deps), ...(await escalationLists(deps)) };
+  const compiled = compileCircular(snapshot, deps);
+  const escalations = await escalationLists(deps);
+  const circular = { ...compiled, ...escalations };
   // The full circular, with charts and the Excel 台账, is archived first; the email links to it.
-  const published = await deps.reports.publish(await buildReport('weekly-circular', week, snapshot, deps));
+  const published = await publishReport('weekly-circular', week, snapshot, deps, { circular: compiled, escalations });
   const leaders = new Set(peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办').map((p) => p.email));
   const calendarWarning = upcomingYearWarning(today, deps);
   const office = new Set(peopleWithRole(snapshot.people, '整改办').map((p) => p.email));

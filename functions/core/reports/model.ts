@@ -127,16 +127,23 @@ export async function compileReport(kind: ReportKind, period: string, deps: Repo
   return buildReport(kind, period, snapshot, deps);
 }
 
+/** What a job has already compiled for its email, so the report does not compile it again. */
+export interface CompiledParts {
+  circular?: CircularData;
+  escalations?: Awaited<ReturnType<typeof escalationLists>>;
+  account?: AccountData;
+}
+
 /** The same, from a snapshot a job has already loaded. */
-export async function buildReport(kind: ReportKind, period: string, snapshot: Snapshot, deps: ReportDeps): Promise<ReportModel> {
+export async function buildReport(kind: ReportKind, period: string, snapshot: Snapshot, deps: ReportDeps, parts: CompiledParts = {}): Promise<ReportModel> {
   const { start, end } = kind === 'weekly-circular' ? parseWeekPeriod(period) : parseMonthPeriod(period);
   const [closed, escalations, periodReports] = await Promise.all([
     deps.store.closedTasks(),
-    escalationLists(deps),
+    parts.escalations ?? escalationLists(deps),
     kind === 'weekly-circular' ? Promise.resolve(snapshot.reported.get(period) ?? []) : deps.store.reportedInPeriod(period),
   ]);
-  const circular = compileCircular(snapshot, deps);
-  const account = kind === 'monthly-account' ? await compileMonthlyAccount(period, snapshot, deps) : undefined;
+  const circular = parts.circular ?? compileCircular(snapshot, deps);
+  const account = kind === 'monthly-account' ? (parts.account ?? (await compileMonthlyAccount(period, snapshot, deps))) : undefined;
 
   const closedThisPeriod = closed
     .filter((t) => {
@@ -211,6 +218,14 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     ledger,
     home: deps.links.home(),
   };
+}
+
+/**
+ * A job's report for its period: the archived one if a run already published it (a rerun sends
+ * what was first compiled, and compiles nothing), else built from the job's snapshot and archived.
+ */
+export async function publishReport(kind: ReportKind, period: string, snapshot: Snapshot, deps: ReportDeps & { reports: ReportPublisher }, parts: CompiledParts = {}): Promise<PublishedReport> {
+  return (await deps.reports.find(kind, period)) ?? deps.reports.publish(await buildReport(kind, period, snapshot, deps, parts));
 }
 
 /** The day the office approved a task's close-out (销号). */
