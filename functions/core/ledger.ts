@@ -20,6 +20,10 @@ export const unitSchema = z.object({
   liaison: contactSchema,
   head: contactSchema,
   groups: z.array(z.string().min(1)),
+  /** false once the office deactivated the unit (or a re-import removed it): no mail, no tokens, no links. */
+  active: z.boolean().optional(),
+  /** Tokens issued and links signed before this instant are refused (the office revoked them). */
+  credentialsValidFrom: z.string().optional(),
 });
 export type Unit = z.infer<typeof unitSchema>;
 

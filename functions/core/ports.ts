@@ -125,10 +125,25 @@ export interface Store {
   recordImport(record: LedgerImportRecord): Promise<void>;
   /** API tokens are kept only as hashes. */
   saveToken(hash: string, principal: Principal, at: string): Promise<void>;
+  /** The principal of a live token; undefined for an unknown or revoked one. */
   principalOfToken(hash: string): Promise<Principal | undefined>;
+  /** The stored token, revoked or not. */
+  tokenOf(hash: string): Promise<TokenRecord | undefined>;
+  /** Revokes one token; false when no live token has that hash. */
+  revokeToken(hash: string, at: string): Promise<boolean>;
+  /** Revokes every live token of a unit (one query on the unit's tokens); returns how many. */
+  revokeTokens(unit: string, at: string): Promise<number>;
   /** The key that signs email links; created once, on first use. */
   linkSecret(create: () => string): Promise<string>;
   imports(): Promise<LedgerImportRecord[]>;
+}
+
+/** An API token as kept (only its hash is stored). */
+export interface TokenRecord {
+  principal: Principal;
+  /** When it was issued (ISO instant). */
+  at: string;
+  revokedAt?: string;
 }
 
 /** One message to one recipient, rendered before it is recorded so that a retry sends the same bytes. */

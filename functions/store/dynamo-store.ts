@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { taskStatuses, type Indicator, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, DueItem, IndicatorReading, LedgerImportRecord, PeriodReport, Principal, ProgressReport, Store, UnitTaskLink } from '../core/ports.ts';
+import type { ChangeEvent, DueItem, IndicatorReading, LedgerImportRecord, PeriodReport, Principal, ProgressReport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { TableClient, type Item } from './table-client.ts';
@@ -14,6 +14,7 @@ import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './ver
 
 const DUE_PARTITION = 'DUE';
 const openTasksOf = (unit: string) => `OPENTASKS#${unit}`;
+const tokensOf = (p: Principal) => (p.kind === 'unit' ? `TOKENS#UNIT#${p.unit}` : `TOKENS#OFFICE#${p.name}`);
 const milestoneSk = (index: number) => `MS#${String(index).padStart(3, '0')}`;
 
 function linksOf(task: Task): UnitTaskLink[] {
@@ -243,11 +244,36 @@ export class DynamoStore implements Store {
   }
 
   async saveToken(hash: string, principal: Principal, at: string): Promise<void> {
-    await this.table.put({ pk: `TOKEN#${hash}`, sk: 'A', principal, at });
+    // Each holder's tokens are listed under one partition of byCollection, so all of a unit's can be revoked.
+    await this.table.put({ pk: `TOKEN#${hash}`, sk: 'A', principal, at, gsi1pk: tokensOf(principal), gsi1sk: `${at}#${hash}` });
   }
 
   async principalOfToken(hash: string): Promise<Principal | undefined> {
-    return (await this.table.get(`TOKEN#${hash}`, 'A'))?.principal as Principal | undefined;
+    const token = await this.tokenOf(hash);
+    return token && !token.revokedAt ? token.principal : undefined;
+  }
+
+  async tokenOf(hash: string): Promise<TokenRecord | undefined> {
+    const item = await this.table.get(`TOKEN#${hash}`, 'A');
+    if (!item) return undefined;
+    return { principal: item.principal as Principal, at: item.at as string, ...(item.revokedAt ? { revokedAt: item.revokedAt as string } : {}) };
+  }
+
+  async revokeToken(hash: string, at: string): Promise<boolean> {
+    const updated = await this.table.update(
+      `TOKEN#${hash}`,
+      'A',
+      { set: { revokedAt: at } },
+      { expression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)', values: {} },
+    );
+    return updated !== undefined;
+  }
+
+  async revokeTokens(unit: string, at: string): Promise<number> {
+    const items = await this.table.query({ index: 'byCollection', partition: tokensOf({ kind: 'unit', unit }) });
+    let revoked = 0;
+    for (const item of items) if (!item.revokedAt && (await this.revokeToken((item.pk as string).slice('TOKEN#'.length), at))) revoked++;
+    return revoked;
   }
 
   async linkSecret(create: () => string): Promise<string> {
