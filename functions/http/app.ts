@@ -16,10 +16,11 @@ import { ForbiddenError, requestCloseOut, reviewCloseOut, submitProgress, taskFo
 import { verifyLink } from '../core/signed-link.ts';
 import { isoWeekOf, localDateOf, localTimeOf } from '../core/time.ts';
 import { principalOf } from './auth.ts';
-import { errorResponse } from './errors.ts';
+import { asDubanError, errorResponse, logUnhandled } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { renderPage } from './pages.ts';
 import { closeOutBody, interviewBody, parse, progressBody, readingBody, reviewBody, taskCode } from './schemas.ts';
+import { pathParam, pathParamOf } from './params.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
 import { apiReportRoutes, pageReportRoutes, type ReportFiles } from './reports.ts';
@@ -81,16 +82,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json({ tasks: tasks.filter(Boolean) });
   });
 
-  app.get('/api/tasks/:code', async (c) => c.json({ task: await taskFor(deps.store, parse(taskCode, c.req.param('code')), c.get('principal')) }));
+  app.get('/api/tasks/:code', async (c) => c.json({ task: await taskFor(deps.store, codeOf(c), c.get('principal')) }));
 
   app.get('/api/tasks/:code/history', async (c) => {
-    const task = await taskFor(deps.store, parse(taskCode, c.req.param('code')), c.get('principal'));
+    const task = await taskFor(deps.store, codeOf(c), c.get('principal'));
     const [events, reports] = await Promise.all([deps.store.auditEvents(`TASK#${task.code}`), deps.store.progressOf(task.code)]);
     return c.json({ code: task.code, events, reports });
   });
 
   app.post('/api/tasks/:code/progress', limit, async (c) => {
-    const code = parse(taskCode, c.req.param('code'));
+    const code = codeOf(c);
     const body = parse(progressBody, await jsonBody(c));
     const key = c.req.header('Idempotency-Key')?.slice(0, 200) || randomUUID();
     const { report, created } = await submitProgress(code, body, c.get('principal'), deps.clock(), key, deps.store);
@@ -98,13 +99,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   app.post('/api/tasks/:code/closeout', limit, async (c) => {
-    const code = parse(taskCode, c.req.param('code'));
+    const code = codeOf(c);
     const task = await requestCloseOut(code, parse(closeOutBody, await jsonBody(c)), c.get('principal'), deps.clock(), deps.store);
     return c.json({ task }, 202);
   });
 
   app.post('/api/tasks/:code/closeout/review', limit, async (c) => {
-    const code = parse(taskCode, c.req.param('code'));
+    const code = codeOf(c);
     const body = parse(reviewBody, await jsonBody(c));
     const task = await reviewCloseOut(code, { approve: body.decision === 'approve', reason: body.reason }, c.get('principal'), deps.clock(), deps.store);
     return c.json({ task });
@@ -126,8 +127,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   apiReportRoutes(app, deps);
 
   app.post('/api/indicators/:name/readings', limit, async (c) => {
+    const name = pathParam(c, 'name', '指标名称', 100);
     const body = parse(readingBody, await jsonBody(c));
-    const reading = await recordReading(decodeURIComponent(c.req.param('name')), body, c.get('principal'), deps.clock(), deps.store);
+    const reading = await recordReading(name, body, c.get('principal'), deps.clock(), deps.store);
     return c.json({ reading }, 201);
   });
 
@@ -137,11 +139,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   app.patch('/api/interviews/:id', limit, async (c) => {
+    const id = pathParam(c, 'id', '约谈记录编号', 300);
     const update = parse(interviewBody, await jsonBody(c));
-    const interview = await followUpInterview(decodeURIComponent(c.req.param('id')), update, c.get('principal'), deps.clock(), {
-      store: deps.store,
-      calendar: await deps.calendar(),
-    });
+    const key = c.req.header('Idempotency-Key')?.slice(0, 200) || undefined;
+    const interview = await followUpInterview(id, update, c.get('principal'), deps.clock(), { store: deps.store, calendar: await deps.calendar() }, key);
     return c.json({ interview });
   });
 
@@ -157,7 +158,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   pageReportRoutes(app, deps);
 
   app.get('/tasks/:code', async (c) => {
-    const code = c.req.param('code');
+    const code = codeOf(c);
     const task = await deps.store.tasks.get(code);
     if (!task) return c.html(renderPage('message', '未找到任务', { heading: '未找到该整改任务', text: `没有编号为“${code}”的任务。` }), 404);
     const history = (await deps.store.auditEvents(`TASK#${code}`)).map((e) => ({ at: shanghai(e.at), label: eventLabels[e.type] ?? e.type, by: e.by }));
@@ -256,6 +257,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   return app;
 }
 
+const codeOf = (c: Context) => pathParamOf(c, 'code', '任务编号', taskCode);
+
 async function jsonBody(c: Context): Promise<unknown> {
   try {
     return JSON.parse(await c.req.text());
@@ -264,11 +267,14 @@ async function jsonBody(c: Context): Promise<unknown> {
   }
 }
 
+/** Pages show a Chinese page for every error, never a stack; API errors are mapped in errors.ts. */
 function errorPage(error: unknown, c: Context): Response {
-  if (error instanceof DubanError) {
-    const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : error.code === 'NOT_FOUND' ? 404 : 400;
-    const heading = status === 401 ? '无法打开此链接' : status === 403 ? '没有权限' : '请求有误';
-    return c.html(renderPage('message', heading, { heading, text: error.message }), status);
+  const known = asDubanError(error);
+  if (known) {
+    const status = known.code === 'UNAUTHENTICATED' ? 401 : known.code === 'FORBIDDEN' ? 403 : known.code === 'NOT_FOUND' ? 404 : known.code === 'CALENDAR_YEAR_UNKNOWN' ? 503 : 400;
+    const heading = status === 401 ? '无法打开此链接' : status === 403 ? '没有权限' : status === 404 ? '未找到' : status === 503 ? '暂时无法办理' : '请求有误';
+    return c.html(renderPage('message', heading, { heading, text: known.message }), status);
   }
-  return errorResponse(error, c);
+  logUnhandled(error);
+  return c.html(renderPage('message', '服务器内部错误', { heading: '服务器内部错误', text: '请稍后重试；如仍不能打开，请联系整改办。' }), 500);
 }

@@ -7,7 +7,8 @@ import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { parseReportKind, reportLabels, type ReportKind } from '../core/reports/model.ts';
 import { LinkError, verifyLink } from '../core/signed-link.ts';
-import { NotFoundError } from '../core/errors.ts';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { pathParam } from './params.ts';
 import { ForbiddenError } from '../core/reporting.ts';
 import type { ArchivePublisher, Manifest } from '../reports/publish.ts';
 import { renderPage } from './pages.ts';
@@ -48,6 +49,14 @@ async function findFile(reports: ReportFiles, kindText: string, period: string, 
   return file;
 }
 
+/** The kind, period and file name in a report file's address, each decoded once and checked. */
+function fileParams(c: Context): { kind: ReportKind; period: string; name: string } {
+  const kind = parseReportKind(pathParam(c, 'kind', '报告类型', 40));
+  const period = pathParam(c, 'period', '期次', 20);
+  if (!periodPattern.test(period)) throw new ValidationError(`路径参数“期次”（period）应写作 2018-W28 或 2018-07，收到“${period}”`, 'period');
+  return { kind, period, name: pathParam(c, 'file', '文件名', 200) };
+}
+
 const describe = (m: Manifest, url: (name: string) => string) => ({
   kind: m.kind,
   label: reportLabels[m.kind],
@@ -68,8 +77,8 @@ export function apiReportRoutes(app: Hono<{ Variables: { principal: Principal } 
   });
   app.get('/api/reports/:kind/:period/:file', async (c) => {
     officeOnly(c);
-    const name = decodeURIComponent(c.req.param('file'));
-    return fileResponse(c, name, await findFile(deps.reports, c.req.param('kind'), c.req.param('period'), name));
+    const { kind, period, name } = fileParams(c);
+    return fileResponse(c, name, await findFile(deps.reports, kind, period, name));
   });
 }
 
@@ -105,10 +114,8 @@ export function pageReportRoutes(app: Hono<any>, deps: ArchiveDeps) {
     return c.html(renderPage('reports', '通报与交账存档', { reports }));
   });
   app.get('/reports/:kind/:period/:file', async (c) => {
-    const kind: ReportKind = parseReportKind(c.req.param('kind'));
-    const period = c.req.param('period');
+    const { kind, period, name } = fileParams(c);
     await allow(c, deps, `${kind}/${period}`);
-    const name = decodeURIComponent(c.req.param('file'));
     return fileResponse(c, name, await findFile(deps.reports, kind, period, name));
   });
 }

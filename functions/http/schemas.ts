@@ -4,22 +4,26 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
+import { xmlSafe } from '../core/text.ts';
+import { isLocalDate } from '../core/time.ts';
 
 // Control characters other than tab and line breaks have no place in a report (and no place in a
 // mail header, where a name or summary may end up).
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u2028\u2029]/;
 
+// Characters XML cannot carry at all (U+FFFE, U+FFFF, lone surrogates) are dropped before a text is
+// stored: the 台账 workbook and the emails are XML.
 const text = (label: string, max: number) =>
   z
     .string({ error: `“${label}”应为文字` })
-    .trim()
+    .refine((s) => !CONTROL.test(s), `“${label}”含有不可见的控制字符`)
+    .overwrite((s) => xmlSafe(s).trim())
     .min(1, `“${label}”不能为空`)
-    .max(max, `“${label}”不能超过${max}个字`)
-    .refine((s) => !CONTROL.test(s), `“${label}”含有不可见的控制字符`);
+    .max(max, `“${label}”不能超过${max}个字`);
 
 const evidenceLink = z
   .string({ error: '“佐证材料”应为链接文字' })
-  .trim()
+  .overwrite((s) => xmlSafe(s).trim())
   .max(500, '“佐证材料”每个链接不能超过500个字符')
   .refine((s) => /^https?:\/\/[^\s<>"'`]+$/i.test(s), '“佐证材料”应为以 http:// 或 https:// 开头的链接，且不含空格');
 
@@ -54,9 +58,21 @@ export const reviewBody = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
 );
 
+/** An indicator's value is a measurement: beyond these bounds it is a typing error (and DynamoDB could not keep it). */
+export const READING_MAX = 1e15;
+export const READING_MIN = 1e-9;
+const READING_MAX_TEXT = '10的15次方';
+const READING_MIN_TEXT = '10的-9次方';
+
 export const readingBody = z.strictObject(
   {
-    value: z.number({ error: '“指标数值”应为数字' }).refine(Number.isFinite, '“指标数值”应为有限的数字').describe('按台账中的计量单位'),
+    value: z
+      .number({ error: '“指标数值”应为数字' })
+      .refine(Number.isFinite, '“指标数值”应为有限的数字')
+      .min(-READING_MAX, `“指标数值”的绝对值不能超过${READING_MAX_TEXT}`)
+      .max(READING_MAX, `“指标数值”的绝对值不能超过${READING_MAX_TEXT}`)
+      .refine((v) => v === 0 || Math.abs(v) >= READING_MIN, `“指标数值”过小：非零数值的绝对值不能小于${READING_MIN_TEXT}`)
+      .describe(`按台账中的计量单位；绝对值不超过${READING_MAX_TEXT}，非零时不小于${READING_MIN_TEXT}`),
     month: z
       .string({ error: '“月份”应写作 YYYY-MM' })
       .regex(/^\d{4}-(0[1-9]|1[0-2])$/, '“月份”应写作 YYYY-MM')
@@ -67,9 +83,9 @@ export const readingBody = z.strictObject(
 );
 
 export const taskCode = z
-  .string()
-  .min(1)
-  .max(40)
+  .string({ error: '任务编号应为文字' })
+  .min(1, '任务编号不能为空')
+  .max(40, '任务编号不能超过40个字符')
   .regex(/^[\w.-]+$/, '任务编号只能含字母、数字和 - _ .');
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
@@ -81,7 +97,11 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   throw new ValidationError(issue.message, field);
 }
 
-const isoDate = (label: string) => z.string({ error: `“${label}”应为日期` }).regex(/^\d{4}-\d{2}-\d{2}$/, `“${label}”应写作 YYYY-MM-DD`);
+const isoDate = (label: string) =>
+  z
+    .string({ error: `“${label}”应为日期` })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, `“${label}”应写作 YYYY-MM-DD`)
+    .refine(isLocalDate, { error: (issue) => `“${label}”不是真实存在的日期：${String(issue.input)}`, abort: true });
 
 export const interviewBody = z.strictObject(
   {
