@@ -9,23 +9,111 @@ import { z } from 'zod';
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const email = z.string().email();
 
-export const unitTypes = ['市级部门', '乡镇', '园区', '其他'] as const;
+/**
+ * 单位类型 is the office's own word (市级部门, 县级部门, 部门, 省级部门, 乡镇, 街道, 园区, 开发区 …), kept as
+ * written for display. What the product reasons about (townships vs departments, e.g. for ranking
+ * groups) is the unit's kind, read from common words or set in the optional 单位类别 column.
+ */
+export const unitKinds = ['township', 'department', 'park', 'other'] as const;
+export type UnitKind = (typeof unitKinds)[number];
+
+/** The words an office may write in 单位类别 for each kind. */
+export const unitKindNames: Record<UnitKind, string> = { township: '乡镇', department: '部门', park: '园区', other: '其他' };
+
+/** Type words offices commonly write: a suggestion list for the template, never a restriction. */
+export const suggestedUnitTypes = ['市级部门', '县级部门', '省级部门', '部门', '乡镇', '街道', '园区', '开发区', '其他'] as const;
+
+/** The kind a 单位类型 names: 乡镇/镇/乡/街道 → township; 部门/局/委/办/院/中心 → department; 园区/开发区/高新区 → park. */
+export function unitKindOf(typeText: string): UnitKind {
+  const text = typeText.trim();
+  if (/园区|开发区|高新区|工业区/.test(text)) return 'park';
+  if (/乡镇|街道|^[镇乡]|[镇乡]$/.test(text)) return 'township';
+  if (/部门|局|委|办|院|中心|厅/.test(text)) return 'department';
+  return 'other';
+}
+
+/** Reads an explicit 单位类别 (乡镇, 部门, 园区, 其他, or the code names); undefined when not one of them. */
+export function parseUnitKind(text: string): UnitKind | undefined {
+  const value = text.trim();
+  const byName = (Object.entries(unitKindNames) as [UnitKind, string][]).find(([, name]) => name === value)?.[0];
+  if (byName) return byName;
+  if ((unitKinds as readonly string[]).includes(value)) return value as UnitKind;
+  return ({ 街道: 'township', 镇: 'township', 乡: 'township', 开发区: 'park' } as Record<string, UnitKind>)[value];
+}
+
+/** Longest name or code a cell may hold, and longest free text (目标, 措施 …). */
+export const NAME_MAX = 200;
+export const TEXT_MAX = 4000;
+/** 任务编号: what the API accepts in a path, so every task can be linked to and reported on. */
+export const TASK_CODE_MAX = 40;
+
+/**
+ * The rule for a 任务编号, shared by the import and the API: letters, digits, - _ and ., at most
+ * 40 characters, no '..' (a path segment), so a code is safe in a link without encoding.
+ */
+export const taskCodeSchema = z
+  .string({ error: '任务编号应为文字' })
+  .min(1, '任务编号不能为空')
+  .max(TASK_CODE_MAX, `任务编号不能超过${TASK_CODE_MAX}个字符`)
+  .regex(/^[A-Za-z0-9_.-]+$/, '任务编号只能含字母、数字和 - _ .（不能有空格、汉字或 / ? # 等符号）')
+  .refine((code) => !code.includes('..') && code !== '.', '任务编号不能含“..”');
 
 export const contactSchema = z.object({ name: z.string().min(1), email });
 export type Contact = z.infer<typeof contactSchema>;
 
 export const unitSchema = z.object({
   name: z.string().min(1),
-  type: z.enum(unitTypes),
+  /** As the office wrote it (县级部门, 街道 …). */
+  type: z.string().min(1),
+  kind: z.enum(unitKinds),
   liaison: contactSchema,
   head: contactSchema,
   groups: z.array(z.string().min(1)),
-  /** false once the office deactivated the unit (or a re-import removed it): no mail, no tokens, no links. */
+  /**
+   * False once a re-import no longer lists the unit: its record and history stay, scheduled jobs
+   * stop mailing it, and a later import that lists it again makes it active again.
+   */
   active: z.boolean().optional(),
+  /** When the import that dropped it ran (ISO instant). */
+  removedAt: z.string().optional(),
+  /** Set when the office deactivated the unit over the API (kept by a re-import): no tokens, no links. */
+  deactivated: z.object({ at: z.string(), by: z.string(), reason: z.string() }).optional(),
   /** Tokens issued and links signed before this instant are refused (the office revoked them). */
   credentialsValidFrom: z.string().optional(),
 });
 export type Unit = z.infer<typeof unitSchema>;
+
+/** A unit is active unless an import removed it (records from before the flag existed are active). */
+export const isActiveUnit = (unit: Pick<Unit, 'active'>): boolean => unit.active !== false;
+
+/**
+ * The office's own words (the optional 基本信息 sheet): the programme, the office's full and short
+ * name, where objections to a 公示 go, and the 发文字号 prefix of its circulars. Every email, page
+ * and report that names the office or the programme takes them from here; the defaults name no
+ * place.
+ */
+export const officeSchema = z.object({
+  /** 督察整改工作 / 云岭县落实中央生态环境保护督察反馈意见整改工作. */
+  programme: z.string().min(1),
+  /** 整改工作领导小组办公室 / 云岭县生态环境保护督察整改工作领导小组办公室. */
+  officeName: z.string().min(1),
+  /** 整改办 / 县整改办. */
+  officeShortName: z.string().min(1),
+  phone: z.string(),
+  email: z.string(),
+  /** 发文字号 prefix of its circulars, e.g. 云整改办 (numbers follow: 云整改办〔2018〕12号). */
+  documentPrefix: z.string(),
+});
+export type OfficeWords = z.infer<typeof officeSchema>;
+
+export const defaultOfficeWords: OfficeWords = {
+  programme: '督察整改工作',
+  officeName: '整改工作领导小组办公室',
+  officeShortName: '整改办',
+  phone: '',
+  email: '',
+  documentPrefix: '',
+};
 
 export const personRoles = ['督办领导', '领导小组', '整改办', '纪委监委'] as const;
 export type PersonRole = (typeof personRoles)[number];
@@ -106,6 +194,8 @@ export const recurringDutySchema = z.object({
 export type RecurringDuty = z.infer<typeof recurringDutySchema>;
 
 export const ledgerSchema = z.object({
+  /** The 基本信息 sheet; absent when the workbook has none (the stored words, or the defaults, stay). */
+  office: officeSchema.optional(),
   units: z.array(unitSchema),
   people: z.array(personSchema),
   tasks: z.array(taskSchema),
@@ -122,7 +212,7 @@ export function unitsOfTask(task: Pick<Task, 'leadUnits' | 'responsibleUnits'>):
 /** The group names used by the units, e.g. 各乡镇 → its member units. */
 export function groupMembers(units: readonly Unit[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
-  for (const unit of units) {
+  for (const unit of units.filter(isActiveUnit)) {
     for (const group of unit.groups) {
       groups.set(group, [...(groups.get(group) ?? []), unit.name]);
     }

@@ -4,7 +4,7 @@
  */
 import type { CalendarYear } from './calendar.ts';
 import type { Escalation, Interview } from './cadence/escalation-model.ts';
-import type { Indicator, Person, RecurringDuty, Task, Unit } from './ledger.ts';
+import type { Indicator, OfficeWords, Person, RecurringDuty, Task, Unit } from './ledger.ts';
 
 /** Who changed something and why: a person's email, `import:<file>`, or a rule such as `rule:escalation`. */
 export interface ChangeEvent {
@@ -29,6 +29,39 @@ export interface VersionedCollection<T> {
   create(value: T, event: ChangeEvent): Promise<Versioned<T>>;
   /** Fails with VersionConflictError when someone else changed it since `expectedVersion`. */
   update(id: string, expectedVersion: number, value: T, event: ChangeEvent): Promise<Versioned<T>>;
+  /**
+   * Applies one planned change of a staged import: brings the entity from version `from` (0: not
+   * there) to the next, holding `value`. Idempotent: when the entity already carries `event` (an
+   * interrupted run wrote it), only the event copy and the projections are finished. Fails with
+   * VersionConflictError when someone else changed the entity since the plan was made.
+   */
+  apply(change: PlannedChange<T>): Promise<void>;
+  /** Bytes the entity's item takes as this collection writes it, the event it carries included. */
+  itemBytes(value: T, event: ChangeEvent): number;
+}
+
+/** The collections an import writes. */
+export type LedgerCollection = 'office' | 'units' | 'people' | 'tasks' | 'indicators' | 'duties';
+
+/** One write an import plans before writing anything. */
+export interface PlannedChange<T = unknown> {
+  collection: LedgerCollection;
+  id: string;
+  /** The version the plan was made against; 0 when the entity is new. */
+  from: number;
+  value: T;
+  /** The stored value it replaces (its projections are rewritten from the difference). */
+  previous?: T;
+  /** Fields taken from the stored entity, not the workbook, if the plan is made again (a task's status). */
+  keep?: string[];
+  event: ChangeEvent;
+}
+
+/** An import whose plan is stored and whose writes may not all have landed yet. */
+export interface StagedImport {
+  id: string;
+  record: LedgerImportRecord;
+  changes: number;
 }
 
 export interface UnitTaskLink {
@@ -83,6 +116,11 @@ export interface LedgerImportRecord {
   created: number;
   updated: number;
   unchanged: number;
+  /** Units the workbook no longer listed, marked removed by this import. */
+  removedUnits?: string[];
+  /** Set when the import was interrupted and a later run finished it (ISO instant, and who). */
+  completedAt?: string;
+  completedBy?: string;
 }
 
 export interface Store {
@@ -91,6 +129,21 @@ export interface Store {
   people: VersionedCollection<Person>;
   indicators: VersionedCollection<Indicator>;
   duties: VersionedCollection<RecurringDuty>;
+  /** The office's own words (基本信息): one entity, id `office`. */
+  office: VersionedCollection<OfficeWords>;
+  /** The stored words, or the neutral defaults when no workbook gave them. */
+  officeWords(): Promise<OfficeWords>;
+  /**
+   * Stores an import's plan, then marks it staged (at most one import is staged at a time: false
+   * when another one is). Only then may its changes be applied.
+   */
+  stageImport(staged: StagedImport, changes: PlannedChange[]): Promise<boolean>;
+  /** The staged import not yet committed, with its plan, if any. */
+  stagedImport(): Promise<{ staged: StagedImport; changes: PlannedChange[] } | undefined>;
+  /** Records the import as done and clears its plan. */
+  commitImport(staged: StagedImport): Promise<void>;
+  /** The largest plan entry a stage can hold (bytes of its JSON). */
+  readonly maxPlannedChangeBytes: number;
   /** Every open task (closed ones are not read: cost follows what is open, not history). */
   openTasks(): Promise<Versioned<Task>[]>;
   /** The closed tasks: read only to compile the 台账 in a report, never by a reminder. */

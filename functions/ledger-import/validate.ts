@@ -7,11 +7,16 @@ import { z } from 'zod';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { parseDeadlineText, parseMilestonesText, resolveDeadline, resolveMilestones } from '../core/deadline.ts';
 import {
+  defaultOfficeWords,
   dutyFrequencies,
   groupMembers,
+  parseUnitKind,
   personRoles,
-  unitTypes,
+  taskCodeSchema,
+  unitKindNames,
+  unitKindOf,
   type Indicator,
+  type OfficeWords,
   type Ledger,
   type Person,
   type PersonRole,
@@ -19,7 +24,7 @@ import {
   type Task,
   type Unit,
 } from '../core/ledger.ts';
-import { DUTIES, INDICATORS, PEOPLE, TASKS, UNITS, sheetSpecs, splitList, type RawRow, type RawTable } from './sheets.ts';
+import { DUTIES, INDICATORS, OFFICE, PEOPLE, TASKS, UNITS, officeItems, sheetSpecs, splitList, type RawRow, type RawTable } from './sheets.ts';
 
 export interface ImportIssue {
   sheet: string;
@@ -33,6 +38,26 @@ export function describeIssue(issue: ImportIssue): string {
   return `${where}：${issue.message}`;
 }
 
+/** At most this many problems are listed; the rest are counted (a workbook wrong on every row is one mistake repeated). */
+export const MAX_LISTED_ISSUES = 100;
+
+/** The lines the office reads: each listed problem, then how many more there are. */
+export function describeIssues(issues: ImportIssue[], issueCount = issues.length): string[] {
+  const lines = issues.map(describeIssue);
+  if (issueCount > issues.length) lines.push(`另有 ${issueCount - issues.length} 处错误未列出`);
+  return lines;
+}
+
+/** Collects problems: the first MAX_LISTED_ISSUES are kept, every one is counted. */
+export class IssueList {
+  readonly listed: ImportIssue[] = [];
+  count = 0;
+  add(issue: ImportIssue): void {
+    this.count++;
+    if (this.listed.length < MAX_LISTED_ISSUES) this.listed.push(issue);
+  }
+}
+
 const emailSchema = z.string().email();
 
 export interface ValidateOptions {
@@ -43,25 +68,34 @@ export interface ValidateOptions {
   storedDeadlines?: Map<string, Task['deadline']>;
 }
 
-export type ValidateResult = { ok: true; ledger: Ledger } | { ok: false; issues: ImportIssue[] };
+export type ValidateResult = { ok: true; ledger: Ledger } | { ok: false; issues: ImportIssue[]; issueCount: number };
 
 export function validateLedger(tables: RawTable[], options: ValidateOptions): ValidateResult {
-  const issues: ImportIssue[] = [];
+  const issues = new IssueList();
+  const failed = () => ({ ok: false as const, issues: issues.listed, issueCount: issues.count });
   const bySheet = new Map(tables.map((t) => [t.sheet, t]));
   for (const spec of sheetSpecs) {
     const table = bySheet.get(spec.name);
     if (!table) {
-      if (spec.required) issues.push({ sheet: spec.name, message: '缺少此工作表（或同名 CSV 文件）' });
+      if (spec.required) issues.add({ sheet: spec.name, message: '缺少此工作表（或同名 CSV 文件）' });
       continue;
     }
     for (const col of spec.columns.filter((c) => c.required && !table.headers.includes(c.header))) {
-      issues.push({ sheet: spec.name, row: 1, column: col.header, message: '缺少此列（表头须与模板一致）' });
+      issues.add({ sheet: spec.name, row: 1, column: col.header, message: '缺少此列（表头须与模板一致）' });
+    }
+    if (table.rows.length > spec.maxRows) {
+      issues.add({ sheet: spec.name, message: `行数超过上限：最多 ${spec.maxRows.toLocaleString('en-US')} 行，本表有 ${table.rows.length.toLocaleString('en-US')} 行` });
     }
   }
-  if (issues.length) return { ok: false, issues };
+  if (issues.count) return failed();
+  for (const spec of sheetSpecs) {
+    const table = bySheet.get(spec.name);
+    if (table) bySheet.set(spec.name, withinLengths(table, spec.columns, issues));
+  }
 
   const rowsOf = (sheet: string) => bySheet.get(sheet)?.rows ?? [];
   const check = checker(issues);
+  const office = bySheet.has(OFFICE) ? readOffice(rowsOf(OFFICE), check) : undefined;
 
   const units = readUnits(rowsOf(UNITS), check);
   const groups = groupMembers(units);
@@ -86,37 +120,94 @@ export function validateLedger(tables: RawTable[], options: ValidateOptions): Va
   const indicators = readIndicators(rowsOf(INDICATORS), check, resolveUnits);
   const duties = readDuties(rowsOf(DUTIES), check, resolveUnits);
 
-  if (issues.length) return { ok: false, issues };
-  return { ok: true, ledger: { units, people, tasks, indicators, duties } };
+  if (issues.count) return failed();
+  return { ok: true, ledger: { ...(office ? { office } : {}), units, people, tasks, indicators, duties } };
+}
+
+/**
+ * Refuses a cell longer than its column allows (a 5 MB cell must not reach the store, whose items
+ * hold 400 KB) and goes on with the cell cut to the limit, so one long cell is one problem.
+ */
+function withinLengths(table: RawTable, columns: { header: string; max: number }[], issues: IssueList): RawTable {
+  const limits = new Map(columns.map((c) => [c.header, c.max]));
+  const rows = table.rows.map((row) => {
+    let cells = row.cells;
+    for (const [column, value] of Object.entries(row.cells)) {
+      const max = limits.get(column);
+      if (max === undefined || value.length <= max) continue;
+      issues.add({ sheet: table.sheet, row: row.row, column, message: `内容过长：最多 ${max.toLocaleString('en-US')} 个字，本格有 ${value.length.toLocaleString('en-US')} 个字` });
+      cells = { ...cells, [column]: value.slice(0, max) };
+    }
+    return cells === row.cells ? row : { ...row, cells };
+  });
+  return { ...table, rows };
 }
 
 type Check = ReturnType<typeof checker>;
 
-function checker(issues: ImportIssue[]) {
+function checker(issues: IssueList) {
   return {
     fail(sheet: string, row: number | undefined, column: string | undefined, message: string) {
-      issues.push({ sheet, row, column, message });
+      issues.add({ sheet, row, column, message });
     },
     required(sheet: string, row: RawRow, column: string): string {
       const value = row.cells[column] ?? '';
-      if (!value) issues.push({ sheet, row: row.row, column, message: '必填，不能为空' });
+      if (!value) issues.add({ sheet, row: row.row, column, message: '必填，不能为空' });
       return value;
     },
     email(sheet: string, row: RawRow, column: string): string {
       const value = (row.cells[column] ?? '').trim();
-      if (!value) issues.push({ sheet, row: row.row, column, message: '必填，不能为空' });
+      if (!value) issues.add({ sheet, row: row.row, column, message: '必填，不能为空' });
       else if (!emailSchema.safeParse(value).success) {
-        issues.push({ sheet, row: row.row, column, message: `邮箱格式不正确：“${value}”` });
+        issues.add({ sheet, row: row.row, column, message: `邮箱格式不正确：“${value}”` });
       }
       return value.toLowerCase();
     },
     unique(sheet: string, row: RawRow, column: string, seen: Map<string, number>, value: string) {
       if (!value) return;
       const first = seen.get(value);
-      if (first !== undefined) issues.push({ sheet, row: row.row, column, message: `“${value}”与第${first}行重复` });
+      if (first !== undefined) issues.add({ sheet, row: row.row, column, message: `“${value}”与第${first}行重复` });
       else seen.set(value, row.row);
     },
   };
+}
+
+/**
+ * 基本信息: two columns, 项目 and 内容, one row per item (项目名称, 整改办全称 …). An item left out
+ * or left empty takes its neutral default; an item the product does not know is refused.
+ */
+function readOffice(rows: RawRow[], check: Check): OfficeWords {
+  const office: OfficeWords = { ...defaultOfficeWords };
+  const seen = new Map<string, number>();
+  for (const row of rows) {
+    const item = (row.cells['项目'] ?? '').replace(/\s+/g, '').replace(/[：:]$/, '');
+    const value = row.cells['内容'] ?? '';
+    if (!item) {
+      if (value) check.fail(OFFICE, row.row, '项目', '必填，不能为空');
+      continue;
+    }
+    const spec = officeItems.find((i) => i.item === item);
+    if (!spec) {
+      check.fail(OFFICE, row.row, '项目', `“${item}”不是可填写的项目，应为：${officeItems.map((i) => i.item).join('、')}`);
+      continue;
+    }
+    check.unique(OFFICE, row, '项目', seen, item);
+    if (!value) continue;
+    if (value.length > spec.max) {
+      check.fail(OFFICE, row.row, '内容', `${item}最多 ${spec.max} 个字，本格有 ${value.length} 个字`);
+      continue;
+    }
+    if (spec.key === 'email' && !emailSchema.safeParse(value).success) {
+      check.fail(OFFICE, row.row, '内容', `联系邮箱格式不正确：“${value}”`);
+      continue;
+    }
+    if (spec.key === 'phone' && !/^[0-9+()（）\-—\s转,，、]+$/.test(value)) {
+      check.fail(OFFICE, row.row, '内容', `联系电话只能含数字、空格和 - + ( ) 转，收到“${value}”`);
+      continue;
+    }
+    office[spec.key] = value;
+  }
+  return office;
 }
 
 function readUnits(rows: RawRow[], check: Check): Unit[] {
@@ -124,14 +215,17 @@ function readUnits(rows: RawRow[], check: Check): Unit[] {
   return rows.map((row) => {
     const name = check.required(UNITS, row, '单位名称');
     check.unique(UNITS, row, '单位名称', seen, name);
-    const typeText = check.required(UNITS, row, '单位类型');
-    const type = (unitTypes as readonly string[]).includes(typeText) ? (typeText as Unit['type']) : '其他';
-    if (typeText && type !== typeText) {
-      check.fail(UNITS, row.row, '单位类型', `“${typeText}”不是可用的单位类型，应为：${unitTypes.join('、')}`);
+    // The office's own word, kept as written; the kind is read from it unless 单位类别 says.
+    const type = check.required(UNITS, row, '单位类型');
+    const kindText = row.cells['单位类别'] ?? '';
+    const kind = kindText ? parseUnitKind(kindText) : unitKindOf(type);
+    if (!kind) {
+      check.fail(UNITS, row.row, '单位类别', `“${kindText}”不是可用的单位类别，应为：${Object.values(unitKindNames).join('、')}（也可不填，按单位类型识别）`);
     }
     return {
       name,
       type,
+      kind: kind ?? 'other',
       liaison: { name: check.required(UNITS, row, '联系人'), email: check.email(UNITS, row, '联系人邮箱') },
       head: { name: check.required(UNITS, row, '主要负责人'), email: check.email(UNITS, row, '负责人邮箱') },
       groups: splitList(row.cells['所属分组'] ?? ''),
@@ -173,6 +267,8 @@ function readTasks(rows: RawRow[], check: Check, resolveUnits: ResolveUnits, peo
   const tasks: Task[] = [];
   for (const row of rows) {
     const code = check.required(TASKS, row, '任务编号');
+    const codeCheck = code ? taskCodeSchema.safeParse(code) : undefined;
+    if (codeCheck && !codeCheck.success) check.fail(TASKS, row.row, '任务编号', `“${code}”不可用：${codeCheck.error.issues[0]!.message}`);
     check.unique(TASKS, row, '任务编号', seen, code);
     const title = check.required(TASKS, row, '整改任务');
     const leadUnitsText = check.required(TASKS, row, '牵头单位');

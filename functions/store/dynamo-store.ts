@@ -5,11 +5,11 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
-import { taskStatuses, type Indicator, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, DueItem, IndicatorReading, LedgerImportRecord, PeriodReport, Principal, ProgressReport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
+import { defaultOfficeWords, taskStatuses, type Indicator, type OfficeWords, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
+import type { ChangeEvent, DueItem, IndicatorReading, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
-import { TableClient, type Item } from './table-client.ts';
+import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './versioned-collection.ts';
 
 const DUE_PARTITION = 'DUE';
@@ -90,6 +90,13 @@ const indicatorKind: EntityKind<Indicator> = {
   id: (i) => i.name,
 };
 const dutyKind: EntityKind<RecurringDuty> = { prefix: 'DUTY', label: '常态化工作', collection: 'DUTIES', id: (d) => d.name };
+const OFFICE_ID = 'office';
+const officeKind: EntityKind<OfficeWords> = { prefix: 'SETTINGS', label: '基本信息', collection: 'SETTINGS', id: () => OFFICE_ID };
+
+/** An import's plan is kept in chunks of at most this many bytes of JSON (a province plan: about 60 items). */
+const PLAN_CHUNK_BYTES = 300 * 1024;
+const STAGED = { pk: 'LEDGER', sk: 'STAGED' } as const;
+const planPartition = (id: string) => `IMPORT#${id}`;
 
 export class DynamoStore implements Store {
   private readonly table: TableClient;
@@ -98,6 +105,8 @@ export class DynamoStore implements Store {
   readonly people: DynamoCollection<Person>;
   readonly indicators: DynamoCollection<Indicator>;
   readonly duties: DynamoCollection<RecurringDuty>;
+  readonly office: DynamoCollection<OfficeWords>;
+  readonly maxPlannedChangeBytes = ITEM_LIMIT_BYTES - 10 * 1024;
   readonly notices: DynamoNoticeLog;
   readonly escalations: DynamoCollection<Escalation>;
   readonly interviews: DynamoCollection<Interview>;
@@ -112,6 +121,7 @@ export class DynamoStore implements Store {
     this.people = new DynamoCollection(this.table, personKind);
     this.indicators = new DynamoCollection(this.table, indicatorKind);
     this.duties = new DynamoCollection(this.table, dutyKind);
+    this.office = new DynamoCollection(this.table, officeKind);
     this.notices = new DynamoNoticeLog(this.table);
     this.escalations = new DynamoCollection(this.table, escalationKind);
     this.interviews = new DynamoCollection(this.table, interviewKind);
@@ -279,6 +289,54 @@ export class DynamoStore implements Store {
   async linkSecret(create: () => string): Promise<string> {
     await this.table.putNew({ pk: 'CONFIG', sk: 'LINK_SECRET', secret: create() });
     return (await this.table.get('CONFIG', 'LINK_SECRET'))!.secret as string;
+  }
+
+  async officeWords(): Promise<OfficeWords> {
+    const stored = await this.office.get(OFFICE_ID);
+    if (!stored) return { ...defaultOfficeWords };
+    const { version, createdAt, updatedAt, ...words } = stored;
+    return { ...defaultOfficeWords, ...words };
+  }
+
+  /**
+   * The plan goes first, in chunks under its own partition; the `LEDGER/STAGED` marker, written
+   * last and only if absent, makes it count. A plan cut off before its marker is never applied.
+   */
+  async stageImport(staged: StagedImport, changes: PlannedChange[]): Promise<boolean> {
+    const chunks: string[][] = [[]];
+    let bytes = 0;
+    for (const change of changes) {
+      const json = JSON.stringify(change);
+      const size = Buffer.byteLength(json);
+      if (bytes + size > PLAN_CHUNK_BYTES && chunks.at(-1)!.length) {
+        chunks.push([]);
+        bytes = 0;
+      }
+      chunks.at(-1)!.push(json);
+      bytes += size;
+    }
+    for (const [index, chunk] of chunks.entries()) {
+      await this.table.put({ pk: planPartition(staged.id), sk: `CHUNK#${String(index).padStart(6, '0')}`, changes: `[${chunk.join(',')}]` });
+    }
+    return this.table.putNew({ ...STAGED, ...staged, chunks: chunks.length });
+  }
+
+  async stagedImport(): Promise<{ staged: StagedImport; changes: PlannedChange[] } | undefined> {
+    const marker = await this.table.get(STAGED.pk, STAGED.sk);
+    if (!marker) return undefined;
+    const chunks = await this.table.query({ partition: planPartition(marker.id as string), beginsWith: 'CHUNK#' });
+    return {
+      staged: { id: marker.id as string, record: marker.record as LedgerImportRecord, changes: marker.changes as number },
+      changes: chunks.flatMap((chunk) => JSON.parse(chunk.changes as string) as PlannedChange[]),
+    };
+  }
+
+  async commitImport(staged: StagedImport): Promise<void> {
+    await this.recordImport(staged.record);
+    for (const chunk of await this.table.query({ partition: planPartition(staged.id), beginsWith: 'CHUNK#' })) {
+      await this.table.delete(chunk.pk, chunk.sk);
+    }
+    await this.table.delete(STAGED.pk, STAGED.sk);
   }
 
   async imports(): Promise<LedgerImportRecord[]> {

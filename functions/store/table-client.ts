@@ -29,6 +29,33 @@ export interface QuerySpec {
 
 const marshallOptions = { removeUndefinedValues: true, convertClassInstanceToMap: false };
 
+/** DynamoDB refuses an item over 400 KB (names and values together). */
+export const ITEM_LIMIT_BYTES = 400 * 1024;
+
+/**
+ * The size DynamoDB counts for an item, by its rules: UTF-8 bytes of each attribute name and
+ * string, up to 21 bytes a number, 1 a boolean or null, 3 bytes per list or map plus 1 per element
+ * (and each map key). Numbers are counted at their maximum, so the result never falls short.
+ */
+export function itemBytes(item: Record<string, unknown>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) if (value !== undefined) size += Buffer.byteLength(name) + valueBytes(value);
+  return size;
+}
+
+function valueBytes(value: unknown): number {
+  if (value === null || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return 21;
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + valueBytes(v), 0);
+  if (typeof value === 'object') {
+    let size = 3;
+    for (const [key, v] of Object.entries(value as object)) if (v !== undefined) size += 1 + Buffer.byteLength(key) + valueBytes(v);
+    return size;
+  }
+  return 0;
+}
+
 export class TableClient {
   constructor(
     readonly client: DynamoDBClient,

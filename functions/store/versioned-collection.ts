@@ -8,8 +8,8 @@
  * writer dies between the two puts.
  */
 import { AlreadyExistsError, VersionConflictError } from '../core/errors.ts';
-import type { AuditEvent, ChangeEvent, Versioned, VersionedCollection } from '../core/ports.ts';
-import type { Item, TableClient } from './table-client.ts';
+import type { AuditEvent, ChangeEvent, PlannedChange, Versioned, VersionedCollection } from '../core/ports.ts';
+import { itemBytes, type Item, type TableClient } from './table-client.ts';
 
 export const ENTITY_SK = 'A';
 
@@ -76,6 +76,29 @@ export class DynamoCollection<T extends object> implements VersionedCollection<T
     return fromItem<T>(item);
   }
 
+  async apply(change: PlannedChange<T>): Promise<void> {
+    const { id, from, value, event } = change;
+    const label = `${this.kind.label}“${id}”`;
+    const current = await this.table.get(entityKey(this.kind.prefix, id), ENTITY_SK);
+    let item: Item;
+    if (current && sameEvent(current.lastEvent as ChangeEvent | undefined, event)) {
+      item = current; // written by an earlier, interrupted run of this import
+    } else if (from === 0 ? !current : current?.version === from) {
+      if (current) await this.copyEvent(current);
+      item = this.toItem(value, from + 1, event, (current?.createdAt as string | undefined) ?? event.at);
+      const written = from === 0 ? await this.table.putNew(item) : await this.table.putIfVersion(item, from);
+      if (!written) throw new VersionConflictError(label, from);
+    } else {
+      throw new VersionConflictError(label, from);
+    }
+    await this.copyEvent(item);
+    await this.kind.afterWrite?.(this.table, value, change.previous);
+  }
+
+  itemBytes(value: T, event: ChangeEvent): number {
+    return itemBytes(this.toItem(value, Number.MAX_SAFE_INTEGER, event, event.at));
+  }
+
   private toItem(value: T, version: number, event: ChangeEvent, createdAt: string): Item {
     const id = this.kind.id(value);
     return {
@@ -97,6 +120,11 @@ export class DynamoCollection<T extends object> implements VersionedCollection<T
     if (!event) return;
     await this.table.putNew({ pk: item.pk, sk: eventSk(item.version as number), ...event, version: item.version });
   }
+}
+
+/** The same change: what an interrupted import wrote is recognised by the event it carries (the import's id in it). */
+function sameEvent(a: ChangeEvent | undefined, b: ChangeEvent): boolean {
+  return !!a && a.type === b.type && a.by === b.by && a.at === b.at && a.detail?.import !== undefined && a.detail?.import === b.detail?.import;
 }
 
 export function fromItem<T>(item: Item): Versioned<T> {
