@@ -97,7 +97,7 @@ describe('the compiled 周通报 in a browser', () => {
       for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
         await page.setViewportSize(viewport);
         await page.goto(links.report('weekly-circular', '2018-W30', published.page.name, at));
-        await expect.poll(() => page.title()).toBe('2018年第30周（7月23日—7月29日）中央环保督察反馈问题整改推进情况通报');
+        await expect.poll(() => page.title()).toBe('2018年第30周（7月23日—7月29日）中央环保督察整改推进情况通报');
         const charts = await page.$$eval('.chart svg', (svgs) =>
           svgs.map((svg) => {
             const box = svg.getBoundingClientRect();

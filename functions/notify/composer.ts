@@ -8,22 +8,25 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Composer, NoticeDraft } from '../core/cadence/job.ts';
+import { defaultOfficeWords, type OfficeWords } from '../core/ledger.ts';
 
 type Data = Record<string, any>;
 
-const subjects: Record<string, (d: Data) => string> = {
+/** Subjects name the programme in the office's words (基本信息), e.g. 督察整改工作. */
+const subjects: Record<string, (d: Data, office: OfficeWords) => string> = {
   'weekly-dispatch': (d) => `【周调度】${d.week}：请于${d.reportBy}前报送整改进展`,
   chase: (d) => `【催办】${d.unit}本周整改进展尚未报送`,
   'deadline-reminder': (d) => `【到期提醒】${d.unit}有${d.items.length}项整改事项即将到期`,
   'monthly-reminder': (d) => `【月交账提醒】请于${d.dueDay}前提交${d.month}整改交账`,
   'monthly-chase': (d) => `【催办】${d.unit}未按期提交${d.month}整改交账`,
-  'monthly-account': (d) => `【月交账】${d.month}中央环保督察整改交账情况汇总`,
-  'weekly-circular': (d) => `【周通报】${d.week}中央环保督察整改推进情况`,
+  'monthly-account': (d, office) => `【月交账】${d.month}${office.programme}交账情况汇总`,
+  'weekly-circular': (d, office) => `【周通报】${d.week}${office.programme}推进情况`,
   escalation: (d) => `【${d.topName}】${d.unit ? `${d.unit}：` : ''}${d.items.length}项整改任务督办升级`,
   'interview-reminder': (d) => `【约谈跟进】${d.items.length}项约谈超过期限尚未登记`,
+  'calendar-reminder': (d) => `【工作日历】尚未载入${d.year}年法定节假日安排，请尽快载入`,
 };
 
-function why(draft: NoticeDraft): string {
+function why(draft: NoticeDraft, office: OfficeWords): string {
   const { to } = draft;
   switch (to.role) {
     case '联络员':
@@ -37,7 +40,7 @@ function why(draft: NoticeDraft): string {
     case '督办领导':
       return '您收到此邮件，是因为您是重点整改任务的督办领导。';
     case '整改办':
-      return '您收到此邮件，是因为您是领导小组办公室（整改办）工作人员。';
+      return `您收到此邮件，是因为您是${office.officeName}（${office.officeShortName}）工作人员。`;
     default:
       return `您收到此邮件，是因为您是${to.role}。`;
   }
@@ -97,14 +100,15 @@ export class TemplateComposer implements Composer {
     const name = templateOf(draft.kind);
     const subjectOf = subjects[name];
     if (!subjectOf) throw new Error(`No template for notice kind ${draft.kind}`);
-    const subject = oneLine(subjectOf(draft.data));
-    const context = { ...draft, subject, why: why(draft) };
+    const office = { ...defaultOfficeWords, ...draft.office };
+    const subject = oneLine(subjectOf(draft.data, office));
+    const context = { ...draft, office, subject, why: why(draft, office) };
     const masked = { ...context, to: { ...draft.to, name: NAME_MASK }, why: WHY_MASK };
     const body = this.template(`${name}.hbs`)(masked);
     const html = this.inline(this.template('layout.hbs')({ ...masked, body }))
       .replaceAll(NAME_MASK, Handlebars.escapeExpression(draft.to.name))
       .replaceAll(WHY_MASK, Handlebars.escapeExpression(context.why));
-    const text = `${this.template(`${name}.txt.hbs`, true)(context).replace(/\n{3,}/g, '\n\n').trim()}\n\n—\n${context.why}\n本邮件由督察整改督办系统自动发送，请勿直接回复。\n`;
+    const text = `${this.template(`${name}.txt.hbs`, true)(context).replace(/\n{3,}/g, '\n\n').trim()}\n\n—\n${context.why}\n本邮件由${office.programme}督办系统自动发送，请勿直接回复；如有疑问请联系${office.officeShortName}${office.phone ? `（电话 ${office.phone}）` : ''}。\n`;
     return { subject, html, text };
   }
 }

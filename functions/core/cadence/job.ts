@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { WorkdayCalendar } from '../calendar.ts';
+import type { OfficeWords } from '../ledger.ts';
 import type { Notice, Store } from '../ports.ts';
 import type { CadenceConfig } from './config.ts';
 import type { JobName } from './schedule.ts';
@@ -24,6 +25,8 @@ export interface NoticeDraft {
   data: Record<string, unknown>;
   /** Archived files to send with it (the compiled 台账 to leaders). */
   attachments?: Notice['attachments'];
+  /** The office's own words (基本信息) for the subject, the footer and the why-line; read once per run. */
+  office?: OfficeWords;
 }
 
 export interface Composer {
@@ -87,6 +90,7 @@ export function noticeId(job: string, period: string, email: string, kind: strin
  */
 export async function toNotices(job: JobName, period: string, at: Date, drafts: NoticeDraft[], deps: Pick<JobDeps, 'composer' | 'store'>): Promise<Notice[]> {
   const recorded = new Map((await deps.store.notices.ofRun(job, period)).map((n) => [n.id, n]));
+  const office = await deps.store.officeWords();
   const notices: Notice[] = [];
   for (const draft of drafts) {
     const known = recorded.get(noticeId(job, period, draft.to.email, draft.kind));
@@ -94,7 +98,7 @@ export async function toNotices(job: JobName, period: string, at: Date, drafts: 
       notices.push(known);
       continue;
     }
-    const notice = render(job, period, at, draft, deps.composer);
+    const notice = render(job, period, at, { office, ...draft }, deps.composer);
     await deps.store.notices.record(notice);
     notices.push(headerOf(notice));
   }

@@ -3,8 +3,8 @@
  * open tasks it leads or shares, the people by role, and who reported in the recent weeks.
  * Reads only open tasks and the recent weeks' report markers: its cost follows what is open.
  */
-import type { Person, PersonRole, Task, Unit } from '../ledger.ts';
-import { unitsOfTask } from '../ledger.ts';
+import type { OfficeWords, Person, PersonRole, Task, Unit } from '../ledger.ts';
+import { isActiveUnit, unitsOfTask } from '../ledger.ts';
 import type { PeriodReport, Versioned } from '../ports.ts';
 import { addDays, isoWeekOf, localDateOf, parseWeekPeriod, weekStart, type LocalDate } from '../time.ts';
 import type { JobDeps, Recipient } from './job.ts';
@@ -32,6 +32,8 @@ export interface Snapshot {
   /** The completed weeks looked back on, most recent first (weeks without a workday are passed over). */
   recentWeeks: string[];
   reported: Map<string, PeriodReport[]>;
+  /** The office's own words (基本信息), for report titles and signatures. */
+  office: OfficeWords;
 }
 
 const LOOK_BACK_WEEKS = 2;
@@ -40,7 +42,9 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
   const { store, calendar, config } = deps;
   const today = localDateOf(at);
   const week = isoWeekOf(today);
-  const [open, units, people] = await Promise.all([store.openTasks(), store.units.list(), store.people.list()]);
+  const [open, allUnits, people, office] = await Promise.all([store.openTasks(), store.units.list(), store.people.list(), store.officeWords()]);
+  // A unit the ledger no longer lists is kept with its history but gets no more mail.
+  const units = allUnits.filter(isActiveUnit);
 
   const recentWeeks: string[] = [];
   for (let start = addDays(weekStart(today), -7); recentWeeks.length < LOOK_BACK_WEEKS && start > addDays(today, -70); start = addDays(start, -7)) {
@@ -68,7 +72,7 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
     const lead = new Set(view.task.leadUnits);
     for (const name of unitsOfTask(view.task)) byUnit.get(name)?.tasks.push({ view, role: lead.has(name) ? 'lead' : 'responsible' });
   }
-  return { at, today, week, tasks, byCode, units: unitViews, people, recentWeeks, reported };
+  return { at, today, week, tasks, byCode, units: unitViews, people, recentWeeks, reported, office };
 }
 
 export function liaisonOf(unit: Unit): Recipient {

@@ -115,6 +115,8 @@ export interface ReportModel {
   interviews: Awaited<ReturnType<typeof escalationLists>>['interviews'];
   ledger: LedgerRow[];
   home: string;
+  /** The office's own words: the programme in the title, the office in the signature. */
+  office: Snapshot['office'];
 }
 
 const byCode = (a: { code: string }, b: { code: string }) => a.code.localeCompare(b.code, 'en', { numeric: true });
@@ -199,7 +201,7 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     kind,
     period,
     label,
-    title: kind === 'weekly-circular' ? `${periodText}中央环保督察反馈问题整改推进情况通报` : `${periodText}中央环保督察反馈问题整改交账情况`,
+    title: kind === 'weekly-circular' ? `${periodText}${snapshot.office.programme}推进情况通报` : `${periodText}${snapshot.office.programme}交账情况`,
     periodText,
     compiledAt: snapshot.at.toISOString(),
     compiledAtText: shanghai(snapshot.at.toISOString()),
@@ -217,6 +219,7 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     ...escalations,
     ledger,
     home: deps.links.home(),
+    office: snapshot.office,
   };
 }
 
