@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SaxesParser } from 'saxes';
 import * as XLSX from 'xlsx';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
 import { runJob } from '../functions/core/cadence/jobs.ts';
@@ -96,6 +97,23 @@ describe('周通报 compiled on the sample ledger at 2018-07-27 16:00', () => {
       '灯色分布-2018-W30.svg',
       '报送情况-2018-W30.svg',
     ]);
+  });
+
+  it('writes each chart as a well-formed SVG file that opens outside a browser page', async () => {
+    const charts = world.published.files.filter((f) => f.name.endsWith('.svg'));
+    expect(charts.map((f) => f.name)).toEqual(['灯色分布-2018-W30.svg', '报送情况-2018-W30.svg']);
+    for (const chart of charts) {
+      const svg = new TextDecoder().decode((await world.reports.archive.get(chart.key))!.body);
+      // A strict XML parser, as an image viewer or an office suite reads the file.
+      const parser = new SaxesParser({ xmlns: true });
+      const texts: string[] = [];
+      let root = '';
+      parser.on('opentag', (tag) => (root ||= tag.name));
+      parser.on('text', (text) => texts.push(text));
+      expect(() => parser.write(svg).close(), chart.name).not.toThrow();
+      expect(root, chart.name).toBe('svg');
+      expect(texts.join(''), chart.name).toContain(chart.name.startsWith('灯色') ? '各类任务灯色分布' : '本周进展报送');
+    }
   });
 
   it('writes a workbook SheetJS reads back: Chinese headers, every task once, the right light as text and as fill', () => {

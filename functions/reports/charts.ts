@@ -7,7 +7,9 @@ import * as echarts from 'echarts';
 import type { ReportModel } from '../core/reports/model.ts';
 
 export const lightColors = { red: '#d93025', yellow: '#f2a600', green: '#1e8e3e', grey: '#9aa0a6' } as const;
-const font = { fontFamily: '"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif' };
+// Single quotes: echarts writes the family into a double-quoted style attribute as it is, and a
+// standalone .svg must be well-formed XML to open outside a browser page.
+const font = { fontFamily: "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif" };
 
 function render(option: echarts.EChartsCoreOption, width: number, height: number): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
