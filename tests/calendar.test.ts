@@ -8,7 +8,7 @@ const calendar = defaultCalendar();
 /** A plausible 2027 arrangement, as an office would load it once the State Council publishes it. */
 const year2027: CalendarYear = {
   year: 2027,
-  holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11'],
+  holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-05-01', '2027-10-01', '2027-10-02', '2027-10-03'],
   makeupWorkdays: ['2027-02-13'],
   source: '国办发明电〔2026〕示例',
 };
@@ -155,9 +155,10 @@ describe('a year the calendar does not know', () => {
 
 describe('loading a year file', () => {
   it('accepts a well-formed year, filling in no make-up days and a default source', () => {
-    expect(calendarYearSchema.parse({ year: 2027, holidays: ['2027-01-01'] })).toEqual({
+    const statutory = ['2027-01-01', '2027-05-01', '2027-10-01', '2027-10-02', '2027-10-03'];
+    expect(calendarYearSchema.parse({ year: 2027, holidays: statutory })).toEqual({
       year: 2027,
-      holidays: ['2027-01-01'],
+      holidays: statutory,
       makeupWorkdays: [],
       source: '整改办载入',
     });
@@ -166,7 +167,7 @@ describe('loading a year file', () => {
   it('names the field and the date that is wrong, in Chinese', () => {
     const issues = issuesOf({
       ...year2027,
-      holidays: ['2026-12-31', '2027-02-30', '2027-01-01', '2027-01-01'],
+      holidays: ['2026-12-31', '2027-02-30', '2027-01-01', '2027-01-01', '2027-05-01', '2027-10-01', '2027-10-02', '2027-10-03'],
       makeupWorkdays: ['2027-02-15', '2027-01-01'],
     });
     expect(issues).toEqual([
@@ -180,7 +181,10 @@ describe('loading a year file', () => {
 
   it('explains a missing or mistyped year and holiday list', () => {
     expect(issuesOf({ year: '2027' })).toEqual(['year: 年份（year）应为数字，如 2027', 'holidays: 节假日（holidays）应为日期列表，如 ["2027-01-01"]']);
-    expect(issuesOf({ year: 1999, holidays: [] })).toEqual(['year: 年份（year）应在 2000–2100 之间']);
+    expect(issuesOf({ year: 1999, holidays: [] })).toEqual([
+      'year: 年份（year）应在 2000–2100 之间',
+      'holidays: 节假日（holidays）为空：1999年不可能没有法定节假日，请按国务院办公厅通知填写',
+    ]);
     expect(issuesOf([])).toEqual([': 年度安排应为一个 JSON 对象，含 year、holidays、makeupWorkdays、source']);
   });
 });

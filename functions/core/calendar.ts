@@ -57,7 +57,27 @@ export const calendarYearSchema = z
         seen.add(date);
       });
     }
+    // A year without its fixed statutory days is not an arrangement: it would silently turn the
+    // year into plain Monday–Friday weeks.
+    if (value.holidays.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['holidays'], message: `${FIELD_NAMES.holidays}为空：${value.year}年不可能没有法定节假日，请按国务院办公厅通知填写` });
+      return;
+    }
+    const missing = STATUTORY_DAYS.filter(([day]) => !value.holidays.includes(`${value.year}-${day}`));
+    if (missing.length) {
+      const names = missing.map(([day, name]) => `${name}${Number(day.slice(0, 2))}月${Number(day.slice(3))}日`).join('、');
+      ctx.addIssue({ code: 'custom', path: ['holidays'], message: `${FIELD_NAMES.holidays}缺少法定节假日：${names}（每年固定放假），请检查是否填写完整` });
+    }
   });
+
+/** Days off every year by law (全国年节及纪念日放假办法), whatever the 调休. */
+const STATUTORY_DAYS: readonly (readonly [string, string])[] = [
+  ['01-01', '元旦'],
+  ['05-01', '劳动节'],
+  ['10-01', '国庆节'],
+  ['10-02', '国庆节'],
+  ['10-03', '国庆节'],
+];
 
 export class UnknownCalendarYearError extends DubanError {
   constructor(readonly year: number) {
@@ -97,6 +117,11 @@ export class WorkdayCalendar {
   /** Where a known year's arrangement came from; undefined for an unknown year. */
   sourceOf(year: number): string | undefined {
     return this.years.get(year)?.source;
+  }
+
+  /** A known year's arrangement as it was given; undefined for an unknown year. */
+  arrangementOf(year: number): CalendarYear | undefined {
+    return this.given.find((y) => y.year === year);
   }
 
   /** A new calendar that also knows `year`, replacing what this one knew of that year. */

@@ -12,6 +12,7 @@ const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
   VERSION_CONFLICT: 409,
   ALREADY_EXISTS: 409,
   CALENDAR_YEAR_UNKNOWN: 503,
+  CALENDAR_CONFLICT: 409,
 };
 
 /**

@@ -22,7 +22,8 @@ export async function appBench(dynalite: TestStore, start = new Date('2018-07-10
   let now = start;
   const reportsDir = mkdtempSync(join(tmpdir(), 'duban-app-reports-'));
   const reports = new ArchivePublisher(new FolderArchive(reportsDir));
-  const app = createApp({ store, clock: () => now, calendar: async () => calendar, cadence: defaultCadence, linkSecret: async () => SECRET, reports });
+  // As in the sandbox and on AWS: the built-in years plus those the office loaded.
+  const app = createApp({ store, clock: () => now, calendar: async () => defaultCalendar(await store.calendarYears()), cadence: defaultCadence, linkSecret: async () => SECRET, reports });
   const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
   return {
     store,

@@ -11,11 +11,24 @@ import { publishReport } from '../reports/model.ts';
 import { byLight, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights, taskRow } from './weekly-dispatch.ts';
 import { chineseWeek, reportDueDay } from './week.ts';
+import { calendarReminders } from './calendar-reminder.ts';
 
 export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult> {
   const today = localDateOf(at);
   const week = isoWeekOf(today);
-  if (deps.calendar.lastWorkdayOfWeek(today) !== today) {
+  // Drafted before the calendar is asked about the week: in the last week of December it may not
+  // know it, and the reminder must still go out; its id (week, recipient, kind) sends it once a week.
+  const reminders = await calendarReminders(at, deps);
+  let circularDay: boolean;
+  try {
+    circularDay = deps.calendar.lastWorkdayOfWeek(today) === today;
+  } catch (error) {
+    // The circular cannot run this week, and says so; the office still hears why, by email.
+    if (reminders.length) await send('weekly-circular', week, at, reminders, deps);
+    throw error;
+  }
+  if (!circularDay) {
+    if (reminders.length) return send('weekly-circular', week, at, reminders, deps);
     return skipped('weekly-circular', at, week, 'not the last workday of the week');
   }
   const snapshot = await loadSnapshot(at, deps);
@@ -51,7 +64,7 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
     // Leaders and the office get the 台账 workbook with their digest.
     attachments: leaders.has(to.email) ? [{ filename: published.workbook.name, key: published.workbook.key, contentType: published.workbook.contentType }] : undefined,
   }));
-  const result = await send('weekly-circular', week, at, drafts, deps);
+  const result = await send('weekly-circular', week, at, [...drafts, ...reminders], deps);
   // The failures are now before the office; list them once.
   if (result.delivery && result.delivery.sent + result.delivery.alreadySent > 0) {
     for (const n of failures) await deps.store.notices.acknowledgeFailure(n.id);
@@ -136,7 +149,7 @@ function emailLists<T extends { red: unknown[]; yellow: unknown[]; ranking: unkn
 export function upcomingYearWarning(today: string, deps: Pick<JobDeps, 'calendar' | 'warn'>): string | undefined {
   const next = Number(today.slice(0, 4)) + 1;
   if (today.slice(5) < '10-01' || deps.calendar.knows(next)) return undefined;
-  const message = `工作日历尚未载入${next}年的法定节假日安排。国务院办公厅发布通知后，请运行 npx duban calendar load ${next}.json 载入；未载入前，${next}年的到期提醒、周调度等将无法计算工作日而停止运行。`;
+  const message = `工作日历尚未载入${next}年的法定节假日安排。国务院办公厅发布通知后，请将通知全文存为文本文件，运行 npx duban calendar notice 通知.txt 载入；未载入前，${next}年的到期提醒、周调度等将无法计算工作日而停止运行。`;
   deps.warn?.(message);
   return message;
 }
