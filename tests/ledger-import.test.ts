@@ -1,11 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultCalendar } from '../functions/core/calendar-data.ts';
-import { importLedger } from '../functions/ledger-import/import-ledger.ts';
-import { readLedgerSource, readWorkbook } from '../functions/ledger-import/read-source.ts';
-import { describeIssue } from '../functions/ledger-import/validate.ts';
+import { ImportInterruptedError, importLedger } from '../functions/ledger-import/import-ledger.ts';
+import { readCsvFolder, readLedgerSource, readWorkbook } from '../functions/ledger-import/read-source.ts';
+import { describeIssue, describeIssues } from '../functions/ledger-import/validate.ts';
+import { DynamoStore } from '../functions/store/dynamo-store.ts';
 import { sheetSpecs } from '../functions/ledger-import/sheets.ts';
 import { runCli } from '../functions/local/cli.ts';
 import { TEMPLATE_PATH, cloneTables, rowOf, sampleTables, workbookFromTemplate } from './support/ledger.ts';
@@ -191,3 +194,150 @@ class TextEncoderGb18030 {
     return new Uint8Array(bytes);
   }
 }
+
+const COUNTY = join(import.meta.dirname, 'fixtures/county-ledger');
+
+/** A county ledger's next version: a task retitled, a task and a unit added, a township dropped, the office's phone changed. */
+function countyV2() {
+  const tables = cloneTables(readCsvFolder(COUNTY));
+  const sheet = (name: string) => tables.find((t) => t.sheet === name)!;
+  sheet('任务清单').rows[0]!.cells['整改任务'] = '县城污水处理厂提标改造及管网配套';
+  sheet('任务清单').rows.push({ row: 5, cells: { ...sheet('任务清单').rows[2]!.cells, 任务编号: 'YL-4', 牵头单位: '县水务局' } });
+  sheet('责任单位').rows = sheet('责任单位').rows.filter((r) => r.cells['单位名称'] !== '石屏乡');
+  sheet('责任单位').rows.push({ row: 8, cells: { ...sheet('责任单位').rows[0]!.cells, 单位名称: '县水务局', 联系人邮箱: 'slj.liaison@yunling.example.org' } });
+  sheet('基本信息').rows.find((r) => r.cells['项目'] === '联系电话')!.cells['内容'] = '0871-5550188';
+  return tables;
+}
+
+/** Every item of a table but the import records (which say when and by whom each import ran). */
+async function tableContents(store: DynamoStore): Promise<unknown[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, any> | undefined;
+  do {
+    const out = await dynalite.client.send(new ScanCommand({ TableName: store.tableName, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []).map((i) => unmarshall(i)));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items.filter((i) => i.pk !== 'LEDGER').sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
+}
+
+/**
+ * The same table, on a client whose `failAt`-th write answers as DynamoDB does to an item that is
+ * too large (a fault dynalite cannot produce on cue); `writes` counts the writes sent.
+ */
+function storeFailingAtWrite(store: DynamoStore, failAt: number): DynamoStore & { writes: () => number } {
+  let writes = 0;
+  const client = new Proxy(dynalite.client, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return async (command: { constructor: { name: string } }) => {
+        if (/^(Put|Delete|Update)ItemCommand$/.test(command.constructor.name) && ++writes === failAt) {
+          throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+        }
+        return target.send(command as never);
+      };
+    },
+  });
+  return Object.assign(new DynamoStore(client, store.tableName), { writes: () => writes });
+}
+
+describe('an import cut off by a failing write', () => {
+  const county = { calendar, at, by: 'office@example.org' };
+  const v2At = new Date('2018-07-05T02:00:00.000Z');
+
+  it('is finished by the next import to exactly the state a clean import leaves, and the office is told', async () => {
+    const clean = await dynalite.fresh();
+    await importLedger(readCsvFolder(COUNTY), options, { store: clean, calendar });
+    const before = await tableContents(clean);
+    const counting = storeFailingAtWrite(clean, Number.POSITIVE_INFINITY);
+    const summary = await importLedger(countyV2(), { ...options, at: v2At, source: 'v2' }, { store: counting, calendar });
+    expect(summary).toMatchObject({ ok: true, removedUnits: ['石屏乡'], office: 'updated' });
+    expect(summary.tasks).toEqual({ created: 1, updated: 2, unchanged: 1 }); // YL-2 loses 石屏乡 from 各乡镇（街道）
+    const after = await tableContents(clean);
+    expect(after).not.toEqual(before);
+    const writes = counting.writes();
+    expect(writes).toBeGreaterThan(10);
+
+    for (const failAt of [1, 2, 3, Math.floor(writes / 3), Math.floor((2 * writes) / 3), writes - 1, writes]) {
+      const store = await dynalite.fresh();
+      await importLedger(readCsvFolder(COUNTY), options, { store, calendar: county.calendar });
+      const error = await importLedger(countyV2(), { ...options, at: v2At, source: 'v2' }, { store: storeFailingAtWrite(store, failAt), calendar }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error, `write ${failAt}`).toBeInstanceOf(ImportInterruptedError);
+      expect(error!.message).toMatch(/^导入未完成：/);
+      expect(error!.message).not.toMatch(/[A-Za-z]{4,}/); // no English reaches the office
+      if (failAt <= 2) {
+        // The plan itself could not be stored: nothing of the ledger was written.
+        expect(error!.message).toContain('台账内容未做任何改动');
+        expect(await tableContents(store), `write ${failAt}`).toEqual(before);
+        continue;
+      }
+      const rerun = await importLedger(countyV2(), { ...options, at: new Date('2018-07-05T03:00:00.000Z'), source: 'v2' }, { store, calendar });
+      expect(rerun.ok).toBe(true);
+      expect(rerun.resumed, `write ${failAt}`).toMatchObject({ source: 'v2', at: v2At.toISOString() });
+      expect(rerun.notices).toContain('上次导入（v2，2018-07-05 10:00，office@example.org）曾中断，现已按原计划补完。');
+      expect(await tableContents(store), `write ${failAt}`).toEqual(after);
+      expect(await store.stagedImport()).toBeUndefined();
+    }
+  });
+});
+
+describe('limits', () => {
+  it('refuses a 5 MB cell with the sheet, row and column, and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duban-big-'));
+    for (const file of readdirSync(COUNTY)) copyFileSync(join(COUNTY, file), join(dir, file));
+    const tasks = readFileSync(join(dir, '任务清单.csv'), 'utf8').split('\n');
+    tasks[1] = tasks[1]!.replace('完成提标改造工程并通过验收', 'x'.repeat(5 * 1024 * 1024));
+    writeFileSync(join(dir, '任务清单.csv'), tasks.join('\n'));
+
+    const store = await dynalite.fresh();
+    const summary = await importLedger(await readLedgerSource(dir), options, { store, calendar });
+    expect(summary.ok).toBe(false);
+    expect(summary.issues.map(describeIssue)).toEqual(['“任务清单”表第2行“整改措施”列：内容过长：最多 4,000 个字，本格有 5,242,880 个字']);
+    expect(await tableContents(store)).toEqual([]);
+    expect(await store.imports()).toEqual([]);
+  });
+
+  it('lists the first 100 of 200 bad rows and counts the rest', async () => {
+    const tables = cloneTables(readCsvFolder(COUNTY));
+    const tasks = tables.find((t) => t.sheet === '任务清单')!;
+    for (let i = 0; i < 200; i++) {
+      tasks.rows.push({ row: 5 + i, cells: { ...tasks.rows[0]!.cells, 任务编号: `BAD-${i}`, 牵头单位: '县环保厅' } });
+    }
+    const store = await dynalite.fresh();
+    const summary = await importLedger(tables, options, { store, calendar });
+    expect(summary.issueCount).toBe(200);
+    expect(summary.issues).toHaveLength(100);
+    const lines = describeIssues(summary.issues, summary.issueCount);
+    expect(lines[0]).toMatch(/^“任务清单”表第5行“牵头单位”列：未知单位或分组“县环保厅”/);
+    expect(lines.at(-1)).toBe('另有 100 处错误未列出');
+    expect(await store.units.list()).toEqual([]);
+  });
+
+  it('refuses a sheet over its row limit at once, with one message', async () => {
+    const tables = cloneTables(readCsvFolder(COUNTY));
+    const units = tables.find((t) => t.sheet === '责任单位')!;
+    units.rows = Array.from({ length: 5001 }, (_, i) => ({ row: i + 2, cells: { ...units.rows[0]!.cells, 单位名称: `单位${i}` } }));
+    const summary = await importLedger(tables, options, { store: await dynalite.fresh(), calendar });
+    expect(summary.issues.map(describeIssue)).toEqual(['“责任单位”表：行数超过上限：最多 5,000 行，本表有 5,001 行']);
+  });
+
+  it('refuses task codes the API could not serve, naming sheet, row and column', async () => {
+    const tables = cloneTables(readCsvFolder(COUNTY));
+    const tasks = tables.find((t) => t.sheet === '任务清单')!;
+    const bad = ['YL 5', 'YL/5', 'YL?5', 'YL#5', 'YL..5', '云岭-5', 'Y'.repeat(300)];
+    for (const [i, code] of bad.entries()) tasks.rows.push({ row: 5 + i, cells: { ...tasks.rows[0]!.cells, 任务编号: code } });
+    const store = await dynalite.fresh();
+    const summary = await importLedger(tables, options, { store, calendar });
+    const lines = summary.issues.map(describeIssue);
+    expect(lines).toHaveLength(bad.length);
+    const onRow = (row: number) => lines.find((l) => l.startsWith(`“任务清单”表第${row}行“任务编号”列：`));
+    expect(onRow(5)).toContain('“YL 5”不可用：任务编号只能含字母、数字和 - _ .');
+    for (const row of [6, 7, 8, 10]) expect(onRow(row)).toMatch(/不可用：任务编号只能含字母、数字和 - _ \./);
+    expect(onRow(9)).toContain('“YL..5”不可用：任务编号不能含“..”');
+    expect(onRow(11)).toContain('内容过长：最多 40 个字，本格有 300 个字');
+    expect(await store.tasks.list()).toEqual([]);
+  });
+});

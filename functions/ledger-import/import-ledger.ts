@@ -75,19 +75,27 @@ export interface ImportDeps {
   calendar: WorkdayCalendar;
 }
 
-/** A write failed midway: the plan is staged, and the next import or sandbox start finishes it. */
+/**
+ * A write failed: before the plan was staged (nothing of the ledger written), or midway (the plan
+ * is staged, and the next import or sandbox start finishes it). The store's own error, in English,
+ * is kept as the cause for the logs; the office reads the message.
+ */
 export class ImportInterruptedError extends DubanError {
-  constructor(
-    readonly applied: number,
-    readonly planned: number,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      'IMPORT_INVALID',
+  constructor(message: string, cause?: unknown) {
+    super('IMPORT_INVALID', message);
+    if (cause !== undefined) this.cause = cause;
+  }
+
+  static whileStaging(cause: unknown): ImportInterruptedError {
+    return new ImportInterruptedError('导入未完成：保存导入计划时存储服务出错，台账内容未做任何改动，请稍后重试。', cause);
+  }
+
+  static midway(applied: number, planned: number, cause: unknown): ImportInterruptedError {
+    return new ImportInterruptedError(
       `导入未完成：写入第 ${applied + 1} 项（共 ${planned} 项）时存储服务出错。本次导入的计划已保存，` +
         '已写入的部分不会丢失也不会重复：请稍后再次运行导入（或重新启动沙箱），系统会先按原计划补完本次导入，再告知结果。',
+      cause,
     );
-    if (options?.cause) this.cause = options.cause;
   }
 }
 
@@ -155,9 +163,14 @@ export async function importLedger(tables: RawTable[], options: ImportOptions, d
   const id = createHash('sha256').update(JSON.stringify([record, plan])).digest('hex').slice(0, 24);
   const changes = plan.map((change) => ({ ...change, event: { ...change.event, detail: { ...change.event.detail, import: id } } }));
   const staged: StagedImport = { id, record, changes: changes.length };
-  if (!(await store.stageImport(staged, changes))) {
-    throw new DubanError('IMPORT_INVALID', '另一次台账导入正在进行，请等它完成后再导入');
+  let stagedNow: boolean;
+  try {
+    stagedNow = await store.stageImport(staged, changes);
+  } catch (error) {
+    // Nothing of the ledger is written before the plan is staged.
+    throw ImportInterruptedError.whileStaging(error);
   }
+  if (!stagedNow) throw new DubanError('IMPORT_INVALID', '另一次台账导入正在进行，请等它完成后再导入');
   await applyPlan(staged, changes, store);
   return summary;
 }
@@ -186,13 +199,13 @@ async function applyPlan(staged: StagedImport, changes: PlannedChange[], store: 
       await applyChange(change, store);
     } catch (error) {
       if (error instanceof DubanError) throw error;
-      throw new ImportInterruptedError(index, changes.length, { cause: error });
+      throw ImportInterruptedError.midway(index, changes.length, error);
     }
   }
   try {
     await store.commitImport(staged);
   } catch (error) {
-    throw new ImportInterruptedError(changes.length - 1, changes.length, { cause: error });
+    throw ImportInterruptedError.midway(changes.length - 1, changes.length, error);
   }
 }
 

@@ -315,10 +315,18 @@ export class DynamoStore implements Store {
       chunks.at(-1)!.push(json);
       bytes += size;
     }
-    for (const [index, chunk] of chunks.entries()) {
-      await this.table.put({ pk: planPartition(staged.id), sk: `CHUNK#${String(index).padStart(6, '0')}`, changes: `[${chunk.join(',')}]` });
+    const sk = (index: number) => `CHUNK#${String(index).padStart(6, '0')}`;
+    try {
+      for (const [index, chunk] of chunks.entries()) {
+        await this.table.put({ pk: planPartition(staged.id), sk: sk(index), changes: `[${chunk.join(',')}]` });
+      }
+      if (await this.table.putNew({ ...STAGED, ...staged, chunks: chunks.length })) return true;
+    } catch (error) {
+      await Promise.allSettled(chunks.map((_, index) => this.table.delete(planPartition(staged.id), sk(index))));
+      throw error;
     }
-    return this.table.putNew({ ...STAGED, ...staged, chunks: chunks.length });
+    await Promise.allSettled(chunks.map((_, index) => this.table.delete(planPartition(staged.id), sk(index))));
+    return false;
   }
 
   async stagedImport(): Promise<{ staged: StagedImport; changes: PlannedChange[] } | undefined> {
