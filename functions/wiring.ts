@@ -23,7 +23,8 @@ import { DynamoStore } from './store/dynamo-store.ts';
 
 const configSchema = z.object({
   DUBAN_TABLE: z.string().min(1).default('duban'),
-  AWS_REGION: z.string().min(1).default('cn-north-1'),
+  /** Set by Lambda; the default (the CLI, local runs) is Singapore: SES is not offered in the China regions. */
+  AWS_REGION: z.string().min(1).default('ap-southeast-1'),
   /** Set locally (dynalite / the SES emulator); unset on AWS. */
   DUBAN_DYNAMODB_ENDPOINT: z.string().url().optional(),
   DUBAN_SES_ENDPOINT: z.string().url().optional(),

@@ -1,24 +1,24 @@
 /**
  * The CDK app: stacks split by lifetime. Settings come from context (cdk.json or `-c`):
- * mailDomain, mailFrom, appUrl (optional), cadence (optional JSON). cdk-nag's AwsSolutions checks
- * run on every synth.
+ * mailDomain (required), mailFrom, appUrl (optional), cadence (optional JSON); they are checked
+ * before any stack is built (infra/settings.ts). cdk-nag's AwsSolutions checks run on every synth.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { suppressReviewedFindings } from './nag-suppressions.ts';
+import { DeploySettingError, deploySettings } from './settings.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { StatelessStack } from './stateless-stack.ts';
 
 export function buildApp(app = new App()) {
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-  const context = (key: string) => app.node.tryGetContext(key) as string | undefined;
-  const mailDomain = context('mailDomain') ?? 'example.org';
+  const settings = deploySettings(app, env.region);
   const stateful = new StatefulStack(app, 'DubanStateful', { env });
   const stateless = new StatelessStack(app, 'DubanStateless', {
     env,
     table: stateful.table,
     reports: stateful.reports,
-    settings: { mailDomain, mailFrom: context('mailFrom') ?? `duban@${mailDomain}`, appUrl: context('appUrl'), cadence: context('cadence') },
+    settings,
   });
   // The finding ids name the cross-stack exports of the table and the report bucket, and the jobs function's logical id.
   suppressReviewedFindings(stateless, 'DubanStateful:ExportsOutputFnGetAttLedgerB7379752Arn8FB7B3DC', 'JobsFunction0F6DA2A5', 'DubanStateful:ExportsOutputFnGetAttReports65402A0AArn549BAC56');
@@ -27,5 +27,12 @@ export function buildApp(app = new App()) {
 }
 
 if (process.argv[1] && import.meta.filename === (await import('node:fs')).realpathSync(process.argv[1])) {
-  buildApp().app.synth();
+  try {
+    buildApp().app.synth();
+  } catch (error) {
+    // A setting the person deploying must give: say which and how, without a stack trace.
+    if (!(error instanceof DeploySettingError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }

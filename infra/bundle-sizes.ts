@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { buildApp } from './app.ts';
 
 export function handlerBundles(outdir = mkdtempSync(join(tmpdir(), 'duban-cdk-'))) {
-  const { app, stateless } = buildApp(new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } }));
+  const { app, stateless } = buildApp(new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, mailDomain: 'example.org' } }));
   const assembly = app.synth();
   const template = assembly.getStackByName(stateless.stackName).template as { Resources: Record<string, { Type: string; Metadata?: Record<string, string>; Properties: { Handler?: string } }> };
   return Object.entries(template.Resources)

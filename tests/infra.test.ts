@@ -1,6 +1,9 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import semver from 'semver';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
@@ -11,6 +14,8 @@ import { startSesEmulator } from '../functions/local/emulators.ts';
 import { tableIndexes } from '../functions/store/table.ts';
 import { buildApp } from '../infra/app.ts';
 import { handlerBundles } from '../infra/bundle-sizes.ts';
+import { sesOffered } from '../infra/settings.ts';
+import { readConfig } from '../functions/wiring.ts';
 import { sampleTables } from './support/ledger.ts';
 import { useDynalite } from './support/store.ts';
 
@@ -111,6 +116,70 @@ describe('the CDK app', () => {
       EventDestination: Match.objectLike({ MatchingEventTypes: ['bounce', 'complaint'], Enabled: true }),
     });
     stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda' });
+  });
+});
+
+describe('deploy settings', () => {
+  /** `cdk synth` runs the app command of cdk.json with the context in CDK_CONTEXT_JSON; so does this. */
+  async function synthProcess(context: Record<string, string>, env: Record<string, string> = {}) {
+    const app = (JSON.parse(readFileSync('cdk.json', 'utf8')) as { app: string }).app.split(' ');
+    try {
+      await promisify(execFile)(app[0]!, app.slice(1), {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }), CDK_OUTDIR: join(process.env.TMPDIR ?? '/tmp', `duban-synth-${process.pid}`), ...env },
+      });
+      return { code: 0, stderr: '' };
+    } catch (error) {
+      const e = error as { code: number; stderr: string };
+      return { code: e.code, stderr: e.stderr };
+    }
+  }
+
+  it('refuses to synthesise without a mail domain, and says how to set it', async () => {
+    const { code, stderr } = await synthProcess({});
+    expect(code).toBe(1);
+    expect(stderr).toContain('缺少发信域名 mailDomain');
+    expect(stderr).toContain('-c mailDomain=');
+    expect(stderr).toContain('cdk.json');
+    expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
+  }, 120_000);
+
+  it('refuses a region where SES is not offered, and names one where it is', async () => {
+    const { code, stderr } = await synthProcess({ mailDomain: 'hb.example.gov.cn' }, { CDK_DEFAULT_REGION: 'cn-north-1' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('cn-north-1 不提供 Amazon SES');
+    expect(stderr).toContain('ap-southeast-1');
+    expect(() => buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], mailDomain: 'duban@example.org' } }))).toThrow('发信域名 mailDomain 不是有效的域名');
+  }, 120_000);
+
+  it('sends mail by default from a region that offers SES', () => {
+    const region = readConfig({}).AWS_REGION;
+    expect(region).toBe('ap-southeast-1');
+    expect(sesOffered(region)).toBe(true);
+  });
+});
+
+describe('dependencies', () => {
+  const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean; optional?: boolean }> };
+  const runtime = Object.keys(lock.packages).filter((path) => path && !lock.packages[path]!.dev);
+  const project = JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } };
+
+  it('runs in production on the oldest Node the project declares: every installed runtime package allows it', () => {
+    const oldest = semver.minVersion(project.engines.node)!;
+    expect(oldest.major).toBe(20);
+    expect(runtime.length).toBeGreaterThan(100);
+    const refusing: string[] = [];
+    for (const path of runtime) {
+      const manifest = join(path, 'package.json');
+      if (!existsSync(manifest)) continue; // an optional package for another platform
+      const { name, version, engines } = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string; version: string; engines?: { node?: string } };
+      if (engines?.node && !semver.satisfies(oldest, engines.node)) refusing.push(`${name}@${version} (node ${engines.node})`);
+    }
+    expect(refusing, `runtime packages that refuse Node ${oldest}`).toEqual([]);
+  });
+
+  it('ships no SheetJS in production: xlsx is only for the tests', () => {
+    expect(runtime.filter((path) => path.endsWith('node_modules/xlsx'))).toEqual([]);
+    expect(lock.packages['node_modules/xlsx']?.dev).toBe(true);
   });
 });
 

@@ -13,14 +13,15 @@ import type { WorkdayCalendar } from '../core/calendar.ts';
 import { DubanError, ValidationError } from '../core/errors.ts';
 import type { Principal, Store } from '../core/ports.ts';
 import { ForbiddenError, requestCloseOut, reviewCloseOut, submitProgress, taskFor } from '../core/reporting.ts';
-import { verifyLink } from '../core/signed-link.ts';
+import { linkParams } from '../core/signed-link.ts';
 import { isoWeekOf, localDateOf, localTimeOf } from '../core/time.ts';
-import { principalOf } from './auth.ts';
+import { principalOf, unitOfLink } from './auth.ts';
 import { asDubanError, errorResponse, logUnhandled } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { renderPage } from './pages.ts';
 import { closeOutBody, interviewBody, parse, progressBody, readingBody, reviewBody, taskCode } from './schemas.ts';
 import { pathParam, pathParamOf } from './params.ts';
+import { unitAccessRoutes } from './units.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
 import { apiReportRoutes, pageReportRoutes, type ReportFiles } from './reports.ts';
@@ -133,6 +134,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json({ reading }, 201);
   });
 
+  unitAccessRoutes(app, deps, limit);
+
   app.get('/api/interviews', async (c) => {
     if (c.get('principal').kind !== 'office') throw new ForbiddenError('只有整改办可以查看约谈记录');
     return c.json({ interviews: await deps.store.openInterviews() });
@@ -167,16 +170,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   app.get('/report', async (c) => {
-    const params = new URL(c.req.url).searchParams;
-    const claims = verifyLink(await deps.linkSecret(), params, deps.clock());
+    const params = new URLSearchParams(linkParams(new URL(c.req.url).searchParams));
+    const claims = await unitOfLink(await deps.linkSecret(), params, deps.clock(), 'report', deps.store);
     return c.html(await reportForm(claims.unit, params, { monthly: params.get('k') === 'month', key: randomUUID() }));
   });
 
   app.post('/report', limit, async (c) => {
     const form = await c.req.parseBody();
     const text = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
-    const params = new URLSearchParams({ u: text('u'), p: text('p'), exp: text('exp'), sig: text('sig') });
-    const { unit } = verifyLink(await deps.linkSecret(), params, deps.clock());
+    const params = new URLSearchParams(linkParams(new URLSearchParams({ u: text('u'), p: text('p'), exp: text('exp'), sig: text('sig'), ...(text('iat') ? { iat: text('iat') } : {}) })));
+    const { unit } = await unitOfLink(await deps.linkSecret(), params, deps.clock(), 'report', deps.store);
     const principal: Principal = { kind: 'unit', unit };
     const monthly = text('kind') === 'month';
     const key = text('key') || randomUUID();
@@ -250,7 +253,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       monthly: state.monthly,
       key: state.key,
       message: state.message,
-      link: { u: params.get('u'), p: params.get('p'), exp: params.get('exp'), sig: params.get('sig') },
+      link: linkParams(params),
     });
   }
 

@@ -1,6 +1,6 @@
 /** The OpenAPI document, generated from the same zod schemas that validate the requests. */
 import { z } from 'zod';
-import { closeOutBody, progressBody, readingBody, reviewBody } from './schemas.ts';
+import { closeOutBody, deactivateBody, interviewBody, progressBody, readingBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
 
 const error = {
   type: 'object',
@@ -19,6 +19,7 @@ const errors = (...codes: number[]) =>
 
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const code = { name: 'code', in: 'path', required: true, schema: { type: 'string' }, description: '任务编号' };
+const unitName = { name: 'name', in: 'path', required: true, schema: { type: 'string', maxLength: 200 }, description: '单位名称（按 UTF-8 百分号编码）' };
 const idempotency = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 }, description: '同一键重复提交只保存一次' };
 
 export function openApiDocument() {
@@ -33,6 +34,10 @@ export function openApiDocument() {
         CloseOut: z.toJSONSchema(closeOutBody, { io: 'input' }),
         Review: z.toJSONSchema(reviewBody, { io: 'input' }),
         Reading: z.toJSONSchema(readingBody, { io: 'input' }),
+        InterviewFollowUp: z.toJSONSchema(interviewBody, { io: 'input' }),
+        Revoke: z.toJSONSchema(revokeBody, { io: 'input' }),
+        Deactivate: z.toJSONSchema(deactivateBody, { io: 'input' }),
+        TokenRevoke: z.toJSONSchema(tokenRevokeBody, { io: 'input' }),
       },
     },
     security: [{ bearer: [] }],
@@ -66,6 +71,51 @@ export function openApiDocument() {
         },
       },
       '/api/reports': { get: { summary: '整改办：已存档的周通报与月交账', responses: { 200: { description: '报告及其文件' }, ...errors(401, 403) } } },
+      '/api/reports/{kind}/{period}/{file}': {
+        get: {
+          summary: '整改办：下载存档报告的一个文件（网页、邮件版、台账 Excel、图表）',
+          parameters: [
+            { name: 'kind', in: 'path', required: true, schema: { type: 'string', enum: ['weekly-circular', 'monthly-account'] }, description: '报告类型：周通报或月交账' },
+            { name: 'period', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}-(W\\d{2}|\\d{2})$' }, description: '期次，如 2018-W28、2018-07' },
+            { name: 'file', in: 'path', required: true, schema: { type: 'string', maxLength: 200 }, description: '文件名（按 UTF-8 百分号编码）' },
+          ],
+          responses: { 200: { description: '文件内容' }, ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/api/interviews': {
+        get: { summary: '整改办：未办结的约谈记录', responses: { 200: { description: '约谈记录列表' }, ...errors(401, 403) } },
+      },
+      '/api/interviews/{id}': {
+        patch: {
+          summary: '整改办：登记约谈跟进（安排、举行、参加人员、承诺、结果、办结）；整体校验后才保存，同一请求重复提交只记一次',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 300 }, description: '约谈记录编号' }, idempotency],
+          requestBody: { required: true, ...json('InterviewFollowUp') },
+          responses: { 200: { description: '约谈记录' }, ...errors(400, 401, 403, 404, 409, 413) },
+        },
+      },
+      '/api/units/{name}/revoke': {
+        post: {
+          summary: '整改办：收回单位的全部令牌和此前发出的邮件链接（此后发放的令牌、此后邮件中的链接照常可用）',
+          parameters: [unitName],
+          requestBody: { required: false, ...json('Revoke') },
+          responses: { 200: { description: '已收回：收回的令牌数与生效时间' }, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      '/api/units/{name}/deactivate': {
+        post: {
+          summary: '整改办：停用单位（不再发送邮件，不能再发放令牌，其令牌和链接一律失效）',
+          parameters: [unitName],
+          requestBody: { required: true, ...json('Deactivate') },
+          responses: { 200: { description: '已停用' }, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      '/api/tokens/revoke': {
+        post: {
+          summary: '整改办：收回一个令牌',
+          requestBody: { required: true, ...json('TokenRevoke') },
+          responses: { 200: { description: '已收回' }, ...errors(400, 401, 403, 404) },
+        },
+      },
       '/api/late': { get: { summary: '整改办：逾期与未报情况', responses: { 200: { description: '红灯任务与本周未报送单位' }, ...errors(401, 403) } } },
     },
   };

@@ -44,3 +44,14 @@ export function pathParamOf<T extends z.ZodType>(c: Context, name: string, label
     throw error;
   }
 }
+
+/** The request's JSON body; an empty body is `{}` when `emptyAs` says so. */
+export async function jsonBody(c: Context, emptyAs?: unknown): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text.trim() && emptyAs !== undefined) return emptyAs;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError('请求体不是有效的 JSON', 'body');
+  }
+}

@@ -6,7 +6,7 @@
 import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { parseReportKind, reportLabels, type ReportKind } from '../core/reports/model.ts';
-import { LinkError, verifyLink } from '../core/signed-link.ts';
+import { LinkError, linkParams, verifyLink } from '../core/signed-link.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { pathParam } from './params.ts';
 import { ForbiddenError } from '../core/reporting.ts';
@@ -91,12 +91,12 @@ async function allow(c: Context, deps: ArchiveDeps, subject: string): Promise<vo
   const cookie = getCookie(c, COOKIE);
   const params = fromQuery ?? (cookie ? new URLSearchParams(cookie) : undefined);
   if (!params) throw new LinkError('请通过周通报或月交账邮件中的链接打开报告');
-  const claims = verifyLink(secret, params, now);
-  if (claims.purpose !== 'archive' || (claims.unit !== '*' && claims.unit !== subject)) {
+  const claims = verifyLink(secret, params, now, 'archive');
+  if (claims.unit !== '*' && claims.unit !== subject) {
     throw new LinkError('此链接不能打开这份报告：请使用对应一期邮件中的链接');
   }
   if (fromQuery) {
-    setCookie(c, COOKIE, new URLSearchParams({ u: claims.unit, p: claims.purpose, exp: String(claims.exp), sig: params.get('sig')! }).toString(), {
+    setCookie(c, COOKIE, new URLSearchParams(linkParams(params)).toString(), {
       path: '/reports',
       httpOnly: true,
       sameSite: 'Lax',

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
+import { taskCodeSchema } from '../core/ledger.ts';
 import { xmlSafe } from '../core/text.ts';
 import { isLocalDate } from '../core/time.ts';
 
@@ -82,11 +83,8 @@ export const readingBody = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
 );
 
-export const taskCode = z
-  .string({ error: '任务编号应为文字' })
-  .min(1, '任务编号不能为空')
-  .max(40, '任务编号不能超过40个字符')
-  .regex(/^[\w.-]+$/, '任务编号只能含字母、数字和 - _ .');
+/** The same rule the ledger import applies (core/ledger.ts), so every imported task can be reported on. */
+export const taskCode = taskCodeSchema;
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
@@ -114,6 +112,26 @@ export const interviewBody = z.strictObject(
       .optional(),
     outcome: text('约谈结果', 2000).optional(),
     close: z.boolean({ error: '“办结”应为 true 或 false' }).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);
+
+export const revokeBody = z.strictObject(
+  { reason: text('收回原因', 500).optional().describe('例如：联络员更换、令牌泄露') },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);
+
+export const deactivateBody = z.strictObject(
+  { reason: text('停用原因', 500).describe('例如：机构改革撤并') },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);
+
+export const tokenRevokeBody = z.strictObject(
+  {
+    token: z
+      .string({ error: '“令牌”应为文字' })
+      .regex(/^dbn_[A-Za-z0-9_-]{10,100}$/, '“令牌”应为以 dbn_ 开头的完整令牌')
+      .describe('要收回的令牌（npx duban token 打印的那一串）'),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
 );

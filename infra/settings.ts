@@ -1,0 +1,58 @@
+/**
+ * The deployment's settings, read from CDK context (`-c key=value` or cdk.json's "context") and
+ * checked before anything is synthesised: a missing or malformed mail domain, or a region where
+ * SES is not offered, stops the synth with a message that says how to fix it, instead of deploying
+ * a stack that mails from a domain nobody owns or cannot mail at all.
+ */
+import type { App } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
+import type { DubanSettings } from './stateless-stack.ts';
+
+/** A setting the deployment cannot go on without; its message is for the person deploying. */
+export class DeploySettingError extends Error {
+  constructor(
+    message: string,
+    readonly setting: string,
+  ) {
+    super(message);
+  }
+}
+
+const domainPattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/**
+ * SES is not offered in the AWS China regions (Beijing cn-north-1, Ningxia cn-northwest-1). The
+ * stacks default to the region of the deploying profile; the functions' own default (wiring's
+ * AWS_REGION) is ap-southeast-1, Singapore, where SES is offered.
+ */
+export function sesOffered(region: string): boolean {
+  return !/^cn-/.test(region);
+}
+
+export function deploySettings(app: App, region: string | undefined): DubanSettings {
+  const context = (key: string) => {
+    const value = app.node.tryGetContext(key) as unknown;
+    return value === undefined || value === null || value === '' ? undefined : String(value);
+  };
+  const mailDomain = context('mailDomain');
+  if (!mailDomain) {
+    throw new DeploySettingError(
+      '缺少发信域名 mailDomain：请在部署命令中指定，例如 npx cdk deploy --all -c mailDomain=hb.example.gov.cn，或写入 cdk.json 的 "context"（"mailDomain": "hb.example.gov.cn"）。该域名须是本单位可添加 DNS 记录的域名（用于 SES 验证）。',
+      'mailDomain',
+    );
+  }
+  if (!domainPattern.test(mailDomain)) {
+    throw new DeploySettingError(`发信域名 mailDomain 不是有效的域名：${mailDomain}。请填写如 hb.example.gov.cn 的域名，不含 @ 和 http://。`, 'mailDomain');
+  }
+  const mailFrom = context('mailFrom') ?? `duban@${mailDomain}`;
+  if (!mailFrom.toLowerCase().endsWith(`@${mailDomain.toLowerCase()}`)) {
+    throw new DeploySettingError(`发件地址 mailFrom（${mailFrom}）须属于发信域名 ${mailDomain}，例如 duban@${mailDomain}。`, 'mailFrom');
+  }
+  if (region && !Token.isUnresolved(region) && !sesOffered(region)) {
+    throw new DeploySettingError(
+      `所选区域 ${region} 不提供 Amazon SES 邮件服务，督办无法在此发送通知。请改用提供 SES 的区域，例如 ap-southeast-1（新加坡）：设置 AWS_REGION=ap-southeast-1 或在 AWS 配置文件中更改默认区域后重新部署。`,
+      'region',
+    );
+  }
+  return { mailDomain, mailFrom, appUrl: context('appUrl'), cadence: context('cadence') };
+}
