@@ -341,3 +341,12 @@ describe('limits', () => {
     expect(await store.tasks.list()).toEqual([]);
   });
 });
+
+describe('the file size limit', () => {
+  it('refuses a CSV file over 20 MB before parsing it, in Chinese', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duban-huge-'));
+    for (const file of readdirSync(COUNTY)) copyFileSync(join(COUNTY, file), join(dir, file));
+    writeFileSync(join(dir, '任务清单.csv'), `${readFileSync(join(COUNTY, '任务清单.csv'), 'utf8')}${'YL-9,,,,,,,,,长期坚持,,\n'.repeat(1_000_000)}`);
+    await expect(readLedgerSource(dir)).rejects.toThrow(/^文件过大：任务清单\.csv 有 2\d\.\d MB，台账文件最大 20 MB/);
+  });
+});

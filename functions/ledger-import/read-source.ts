@@ -10,12 +10,23 @@ import { sheetSpecs, type RawRow, type RawTable } from './sheets.ts';
 
 export class SourceError extends Error {}
 
+/** The largest workbook or CSV file read (a province's 10,000 tasks take about 5 MB). */
+export const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+function checkSize(path: string): void {
+  const size = statSync(path).size;
+  if (size > MAX_FILE_BYTES) {
+    throw new SourceError(`文件过大：${basename(path)} 有 ${(size / 1024 / 1024).toFixed(1)} MB，台账文件最大 ${MAX_FILE_BYTES / 1024 / 1024} MB。请删去无关的工作表、图片和空行后再导入`);
+  }
+}
+
 export async function readLedgerSource(path: string): Promise<RawTable[]> {
   if (!existsSync(path)) throw new SourceError(`找不到台账文件或文件夹：${path}`);
   if (statSync(path).isDirectory()) return readCsvFolder(path);
   if (extname(path).toLowerCase() !== '.xlsx') {
     throw new SourceError(`不支持的台账格式：${basename(path)}。请使用 .xlsx 工作簿，或存放各表 CSV 文件的文件夹`);
   }
+  checkSize(path);
   return readWorkbook(readFileSync(path));
 }
 
@@ -48,6 +59,7 @@ export function readCsvFolder(dir: string): RawTable[] {
   const known = new Map(sheetSpecs.map((s) => [`${s.name}.csv`, s.name]));
   return readdirSync(dir)
     .filter((file) => known.has(file.normalize('NFC')))
+    .map((file) => (checkSize(join(dir, file)), file))
     .map((file) => toTable(known.get(file.normalize('NFC'))!, parseCsv(decodeText(readFileSync(join(dir, file))))));
 }
 
