@@ -159,7 +159,8 @@ describe('delivery through SES', () => {
     for (const person of office) {
       const circular = mails.find((m) => m.destination.to[0] === person.email)!;
       expect(circular.body.text).toContain('六、未能送达的通知（仅整改办可见）');
-      expect(circular.body.text).toContain(unit.liaison.email);
+      expect(circular.body.text).toContain(`${unit.liaison.email} 周调度：邮箱地址被拒收，未送达（MessageRejected: Email address is not verified.）`);
+      expect(circular.body.text).not.toContain('本周所有通知均已送达');
     }
     const leader = mails.find((m) => !office.some((p) => p.email === m.destination.to[0]) && m.body.text?.includes('领导小组成员'));
     expect(leader?.body.text).not.toContain(unit.liaison.email);
@@ -178,6 +179,36 @@ describe('the suppression list', () => {
     expect(mails).toHaveLength(result.delivery!.recipients - 1);
     const notice = (await store.notices.ofRun('weekly-dispatch', '2018-W28')).find((n) => n.to.email === unit.liaison.email)!;
     expect(notice.status).toBe('suppressed');
+  });
+});
+
+describe('delivery as the office is told it', () => {
+  it('names a bounced liaison’s address in the office’s circular and says all were delivered only when nothing failed or was suppressed', async () => {
+    const { store, deps } = await bench.setup();
+    const office = (await store.people.list()).filter((p) => p.roles.includes('整改办'));
+    expect(office.length).toBeGreaterThan(0);
+    const officeCirculars = async () => (await bench.mail()).filter((m) => office.some((p) => p.email === m.destination.to[0]));
+
+    await runJob('weekly-circular', instantAt('2018-07-13', '16:00'), deps);
+    for (const mail of await officeCirculars()) expect(mail.body.text).toContain('本周所有通知均已送达。');
+
+    // A permanent bounce, recorded the way the SES feedback function records it.
+    const unit = (await store.units.get('市林业局'))!;
+    await store.notices.suppress(unit.liaison.email, '永久退信', '2018-07-16T02:00:00Z');
+    await bench.clearMail();
+    const result = await runJob('weekly-circular', instantAt('2018-07-20', '16:00'), deps);
+    expect(result.delivery?.suppressed).toBe(1);
+    const circulars = await officeCirculars();
+    expect(circulars).toHaveLength(office.length);
+    for (const mail of circulars) {
+      expect(mail.body.text).not.toContain('本周所有通知均已送达');
+      expect(mail.body.text).toContain(`- ${unit.liaison.name}（市林业局联络员） ${unit.liaison.email} 所有通知：永久退信，该地址已停止发送（自2018-07-16起）`);
+      expect(mail.body.html).toContain(unit.liaison.email);
+      expect(mail.body.html).not.toContain('本周所有通知均已送达');
+    }
+    const others = (await bench.mail()).filter((m) => !office.some((p) => p.email === m.destination.to[0]));
+    expect(others.length).toBeGreaterThan(0);
+    for (const mail of others) expect(mail.body.text).not.toContain(unit.liaison.email);
   });
 });
 

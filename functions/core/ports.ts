@@ -237,6 +237,8 @@ export interface NoticeLog {
   acknowledgeFailure(id: string): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
   suppress(email: string, reason: string, at: string): Promise<void>;
+  /** Every address on the suppression list, with why (退信 / 投诉) and since when (one query). */
+  suppressions(): Promise<{ email: string; reason: string; at: string }[]>;
 }
 
 export interface Attachment {

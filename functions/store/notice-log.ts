@@ -10,6 +10,7 @@ import type { Item, TableClient } from './table-client.ts';
 const key = (id: string) => ({ pk: `NOTICE#${id}`, sk: 'A' });
 const runKey = (job: string, period: string) => `RUN#${job}#${period}`;
 const FAILED = 'NOTICE#FAILED';
+const SUPPRESSED = 'SUPPRESSED';
 
 /**
  * The rendered message is kept gzipped: a unit that leads hundreds of tasks gets a dispatch whose
@@ -89,6 +90,11 @@ export class DynamoNoticeLog implements NoticeLog {
   }
 
   async suppress(email: string, reason: string, at: string) {
-    await this.table.put({ pk: `SUPPRESS#${email.toLowerCase()}`, sk: 'A', email, reason, at });
+    // Listed in one collection too, so the circular can name every suppressed address to the office.
+    await this.table.put({ pk: `SUPPRESS#${email.toLowerCase()}`, sk: 'A', gsi1pk: SUPPRESSED, gsi1sk: email.toLowerCase(), email, reason, at });
+  }
+
+  async suppressions() {
+    return (await this.table.query({ index: 'byCollection', partition: SUPPRESSED })).map(({ email, reason, at }) => ({ email: String(email), reason: String(reason), at: String(at) }));
   }
 }

@@ -2,7 +2,7 @@
  * 周通报. Input: the instant it fires. Output: one circular, sent to the leaders, the office and
  * every unit's liaison: an overview by light and by section, the red and yellow lists with their
  * reasons, the units that did not report, a ranking by on-time reporting, and, for the office,
- * the notices that could not be delivered. Runs on the last workday of the week.
+ * the notices that could not be delivered and the addresses that are no longer mailed (undelivered.ts). Runs on the last workday of the week.
  */
 import { instantAt, isoWeekOf, localDateOf, localTimeOf, parseWeekPeriod } from '../time.ts';
 import { levelNames } from './escalation-model.ts';
@@ -10,6 +10,7 @@ import { send, skipped, type JobDeps, type JobResult, type NoticeDraft, type Rec
 import { publishReport } from '../reports/model.ts';
 import { byLight, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights, taskRow } from './weekly-dispatch.ts';
+import { undeliveredRows } from './undelivered.ts';
 import { chineseWeek, reportDueDay } from './week.ts';
 import { calendarReminders } from './calendar-reminder.ts';
 
@@ -33,6 +34,7 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   }
   const snapshot = await loadSnapshot(at, deps);
   const failures = await deps.store.notices.failures();
+  const undelivered = undeliveredRows(failures, await deps.store.notices.suppressions(), snapshot);
   const compiled = compileCircular(snapshot, deps);
   const escalations = await escalationLists(deps);
   const circular = { ...compiled, ...escalations };
@@ -48,14 +50,16 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   ]) {
     if (!recipients.has(r.email.toLowerCase())) recipients.set(r.email.toLowerCase(), r);
   }
-  const failureRows = failures.map((n) => ({ to: `${n.to.name}（${n.to.unit ?? n.to.role}）${n.to.email}`, kind: n.kind, error: n.error ?? '' }));
   const drafts: NoticeDraft[] = [...recipients.values()].map((to) => ({
     kind: 'weekly-circular',
     to,
     data: {
       ...emailLists(circular),
       forOffice: office.has(to.email),
-      failures: office.has(to.email) ? failureRows : [],
+      // The office is told what did not arrive: rejected addresses and suppressed ones (退信/投诉).
+      failures: office.has(to.email) ? undelivered.failed : [],
+      suppressed: office.has(to.email) ? undelivered.suppressed : [],
+      allDelivered: undelivered.failed.length === 0 && undelivered.suppressed.length === 0,
       calendarWarning,
       reportUrl: deps.links.report('weekly-circular', week, published.page.name, at),
       archiveUrl: office.has(to.email) ? deps.links.archive(at) : undefined,
