@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { LocalError } from './errors.ts';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -17,6 +18,18 @@ const settingsSchema = z.object({
   DUBAN_TABLE: z.string().min(1).default('duban'),
   DUBAN_SCHEDULER_TICK_MS: z.coerce.number().int().min(100).default(15_000),
 });
+
+const portRule = '应为 0–65535 之间的端口号';
+/** What each setting must be, as the message for a bad value says it. */
+const settingRules: Record<string, string> = {
+  DUBAN_DATA_DIR: '应为数据文件夹的路径',
+  DUBAN_HTTP_PORT: portRule,
+  DUBAN_DYNAMODB_PORT: portRule,
+  DUBAN_SES_PORT: portRule,
+  DUBAN_CLOCK: '应为带时区的 ISO 时刻，如 2018-07-09T09:00:00+08:00',
+  DUBAN_TABLE: '应为表名',
+  DUBAN_SCHEDULER_TICK_MS: '应为不小于 100 的整数（毫秒）',
+};
 
 export interface LocalSettings {
   dataDir: string;
@@ -33,7 +46,8 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`Invalid setting ${issue.path.join('.')}: ${issue.message}`);
+    const name = String(issue.path[0]);
+    throw new LocalError('SETTING_INVALID', `环境变量 ${name} 的值“${env[name] ?? ''}”无效：${settingRules[name] ?? '请检查'}`, name);
   }
   const s = parsed.data;
   return {

@@ -1,0 +1,77 @@
+/**
+ * `npx duban <verb>`: the office's command line. One module per verb in this folder; this file
+ * dispatches, prints the usage and maps every error to a Chinese line: known errors print their
+ * message, anything else `命令失败：…` without a stack. Exit codes: 0 done, 1 refused, 2 wrong usage.
+ */
+import { DubanError } from '../../core/errors.ts';
+import { SourceError } from '../../ledger-import/read-source.ts';
+import { LocalError } from '../errors.ts';
+import { calendarVerb } from './calendar.ts';
+import { importVerb } from './import.ts';
+import { interviewVerb } from './interview.ts';
+import { replayVerb } from './replay.ts';
+import { reportVerb } from './report.ts';
+import { runVerb } from './run.ts';
+import { templateVerb } from './template.ts';
+import { tokenVerb } from './token.ts';
+import type { CliEnv, CliIo, Verb } from './verb.ts';
+
+export type { CliIo } from './verb.ts';
+export { printImport } from './import.ts';
+
+const verbs: Verb[] = [importVerb, templateVerb, runVerb, replayVerb, reportVerb, tokenVerb, interviewVerb, calendarVerb];
+
+export const usage = `用法：npx duban <命令>\n${verbs.map((v) => v.usage).join('\n')}`;
+
+export const consoleIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  now: () => new Date(),
+  progress: (line) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
+  },
+};
+
+export async function runCli(argv: string[], io: CliIo = consoleIo, env: CliEnv = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  const verb = verbs.find((v) => v.name === name);
+  if (!verb) {
+    io.err(name ? `未知命令“${name}”\n${usage}` : usage);
+    return 2;
+  }
+  try {
+    return await verb.run(rest, io, env);
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+}
+
+/** One place where a command's failure becomes what the office reads: never a stack trace. */
+export function reportFailure(error: unknown, io: Pick<CliIo, 'err'>): number {
+  if (error instanceof DubanError || error instanceof SourceError || error instanceof LocalError) {
+    io.err(`错误：${error.message}`);
+    return 1;
+  }
+  const usageFault = usageErrorOf(error);
+  if (usageFault) {
+    io.err(`参数有误：${usageFault}\n${usage}`);
+    return 2;
+  }
+  io.err(`命令失败：${firstLine(error)}`);
+  return 1;
+}
+
+/** node:util parseArgs refuses an unknown option or a missing value with an English message: say it in Chinese. */
+function usageErrorOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return undefined;
+  const option = /'(-[^' ]+)/.exec((error as Error).message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `未知选项“${option ?? ''}”`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `选项“${option ?? ''}”缺少取值或取值有误`;
+  return '多余的参数';
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n').find((l) => l.trim()) ?? '未知错误').trim() || '未知错误';
+}

@@ -1,0 +1,49 @@
+/**
+ * What every verb that touches the ledger shares: the connection to the sandbox's store (or the
+ * data folder, when no sandbox holds it) and the instant the command acts at.
+ */
+import { localDateOf, localTimeOf } from '../../core/time.ts';
+import { connectLocal, type LocalConnection } from '../local-env.ts';
+import { readLocalSettings } from '../settings.ts';
+import type { CliEnv, CliIo } from './verb.ts';
+
+export interface Session extends LocalConnection {
+  /** The instant the command acts at: --at, else the sandbox's clock, else the real now. */
+  at: Date;
+}
+
+export interface SessionOptions {
+  /** An instant given with --at. */
+  at?: Date;
+  /** Print the instant the command acts at (verbs that write or decide by time). */
+  announce?: boolean;
+}
+
+export async function withSession<T>(io: CliIo, env: CliEnv, options: SessionOptions, use: (session: Session) => Promise<T>): Promise<T> {
+  const local = await connectLocal(readLocalSettings(env));
+  try {
+    const at = options.at ?? io.now();
+    if (options.announce) io.err(`按${options.at ? '指定时刻' : '当前时间'} ${describeInstant(at)} 执行`);
+    return await use({ ...local, at });
+  } finally {
+    await local.close();
+  }
+}
+
+/** 2018-07-09 09:00（北京时间） */
+export const describeInstant = (at: Date) => `${localDateOf(at)} ${localTimeOf(at)}（北京时间）`;
+
+/** An ISO instant as the office types it; one without a zone is Shanghai time. Undefined if unreadable. */
+export function parseInstant(text: string | undefined): Date | undefined {
+  if (!text || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.test(text)) return undefined;
+  const date = new Date(/(Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}+08:00`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** The --at option: undefined when not given, null (reported) when unreadable. */
+export function readAtOption(text: string | undefined, io: CliIo): Date | undefined | null {
+  if (text === undefined) return undefined;
+  const at = parseInstant(text);
+  if (!at) io.err(`--at 应为 ISO 时刻，如 2018-07-09T09:00+08:00（收到“${text}”）`);
+  return at ?? null;
+}
