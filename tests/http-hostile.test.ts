@@ -27,10 +27,10 @@ const CHINESE = /[\u4e00-\u9fff]/;
 /** What a stack trace looks like in a body: `at fn (file.ts:1:2)` lines or a raw error name. */
 const STACK = /\n\s+at |\.ts:\d+|node:internal|URIError|TypeError|ValidationException/;
 
-const request = (method: string, path: string, token?: string, body?: string) =>
+const request = (method: string, path: string, token?: string, body?: string, type = 'application/json') =>
   bench.app.request(path, {
     method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': type } : {}) },
     ...(body !== undefined ? { body } : {}),
   });
 
@@ -86,6 +86,9 @@ describe('the inputs that used to answer 500', () => {
     await expectClear(await request('GET', '/reports/weekly-circular/2018-W28/%E0%A4%A'), 400, /百分号编码无效/);
     await expectClear(await request('GET', '/tasks/%E0%A4%A'), 400, /路径参数“任务编号”（code）的百分号编码无效/);
     await expectClear(await request('GET', '/reports?u=%E0%A4%A&p=archive&exp=1&sig=%ZZ'), 401, /链接/);
+    const brokenForm = await bench.app.request('/report', { method: 'POST', headers: { 'Content-Type': 'multipart/form-data; boundary=xx' }, body: 'garbage' });
+    await expectClear(brokenForm, 400, /表单内容无法读取：请从邮件中的链接重新打开表单后再提交/);
+    await expectClear(await request('GET', '/reports', undefined), 401, /请通过周通报或月交账邮件中的链接打开报告/);
   });
 
   it('answers a 2,000-character task code with 400 naming the code', async () => {
@@ -134,10 +137,11 @@ describe('random addresses, queries and numbers on every route', () => {
         query,
         body,
         fc.constantFrom<'office' | 'unit'>('office', 'unit'),
-        async (route, segments, q, raw, who) => {
+        fc.constantFrom('application/json', 'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xx', 'multipart/form-data', 'text/plain'),
+        async (route, segments, q, raw, who, type) => {
           let i = 0;
           const path = route.path.replace(/:[A-Za-z]+/g, () => segments[i++]!) + q;
-          const response = await request(route.method, path, who === 'office' ? office : unit, ['POST', 'PATCH', 'PUT'].includes(route.method) ? raw : undefined);
+          const response = await request(route.method, path, who === 'office' ? office : unit, ['POST', 'PATCH', 'PUT'].includes(route.method) ? raw : undefined, type);
           const text = await response.text();
           const label = `${route.method} ${path.slice(0, 200)} ${raw}`;
           expect(response.status, `${label}\n${text.slice(0, 300)}`).toBeLessThan(500);

@@ -24,6 +24,7 @@ import { pathParam, pathParamOf } from './params.ts';
 import { unitAccessRoutes } from './units.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
+import { calendarRoutes } from './calendar.ts';
 import { apiReportRoutes, pageReportRoutes, type ReportFiles } from './reports.ts';
 
 export interface AppDeps {
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   apiReportRoutes(app, deps);
+  calendarRoutes(app, deps, limit);
 
   app.post('/api/indicators/:name/readings', limit, async (c) => {
     const name = pathParam(c, 'name', '指标名称', 100);
@@ -176,7 +178,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   app.post('/report', limit, async (c) => {
-    const form = await c.req.parseBody();
+    const form = await c.req.parseBody().catch(() => {
+      throw new ValidationError('表单内容无法读取：请从邮件中的链接重新打开表单后再提交', 'body');
+    });
     const text = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
     const params = new URLSearchParams(linkParams(new URLSearchParams({ u: text('u'), p: text('p'), exp: text('exp'), sig: text('sig'), ...(text('iat') ? { iat: text('iat') } : {}) })));
     const { unit } = await unitOfLink(await deps.linkSecret(), params, deps.clock(), 'report', deps.store);
