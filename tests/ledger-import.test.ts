@@ -134,10 +134,10 @@ describe('npx duban calendar', () => {
     const bad = join(dataDir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ year: 2027, holidays: ['2027-02-30'], makeupWorkdays: [] }));
     expect(await runCli(['calendar', 'load', bad], io, env)).toBe(1);
-    expect(err.join('\n')).toContain('holidays.0：日期应写作 YYYY-MM-DD，且须为真实日期');
+    expect(err.join('\n')).toContain('错误：日期应写作 YYYY-MM-DD，且须为真实日期：节假日（holidays）第1项为“2027-02-30”');
 
     const good = join(dataDir, '2027.json');
-    writeFileSync(good, JSON.stringify({ year: 2027, holidays: ['2027-01-01'], makeupWorkdays: [], source: '示例' }));
+    writeFileSync(good, JSON.stringify({ year: 2027, holidays: ['2027-01-01', '2027-05-01', '2027-10-01', '2027-10-02', '2027-10-03'], makeupWorkdays: [], source: '示例' }));
     expect(await runCli(['calendar', 'load', good], io, env)).toBe(0);
     expect(await runCli(['calendar'], io, env)).toBe(0);
     expect(out).toContain('工作日历已载入：2004–2027 年（共 24 年）');

@@ -66,9 +66,8 @@ export function describeDisagreement(d: Disagreement): string {
 export function checkCalendarYear(input: unknown): CalendarYear {
   const parsed = calendarYearSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const more = parsed.error.issues.length > 1 ? `（另有 ${parsed.error.issues.length - 1} 处问题）` : '';
-    throw new ValidationError(`${issue.message}${more}`, issue.path.join('.') || 'year');
+    const issues = parsed.error.issues;
+    throw new ValidationError(issues.map((i) => i.message).join('；'), issues[0]!.path.join('.') || 'year');
   }
   return parsed.data;
 }
