@@ -1,5 +1,6 @@
 /** The OpenAPI document, generated from the same zod schemas that validate the requests. */
 import { z } from 'zod';
+import { calendarNoticeBody } from './calendar.ts';
 import { closeOutBody, deactivateBody, interviewBody, progressBody, readingBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
 
 const error = {
@@ -38,6 +39,7 @@ export function openApiDocument() {
         Revoke: z.toJSONSchema(revokeBody, { io: 'input' }),
         Deactivate: z.toJSONSchema(deactivateBody, { io: 'input' }),
         TokenRevoke: z.toJSONSchema(tokenRevokeBody, { io: 'input' }),
+        CalendarNotice: z.toJSONSchema(calendarNoticeBody, { io: 'input' }),
       },
     },
     security: [{ bearer: [] }],
@@ -71,6 +73,14 @@ export function openApiDocument() {
         },
       },
       '/api/reports': { get: { summary: '整改办：已存档的周通报与月交账', responses: { 200: { description: '报告及其文件' }, ...errors(401, 403) } } },
+      '/api/calendar/{year}': {
+        put: {
+          summary: '整改办：粘贴国务院办公厅节假日安排通知，载入该年工作日历（已有该年安排时列出不一致的日期，须 replace: true 才替换）',
+          parameters: [{ name: 'year', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}$' }, description: '年份，如 2027' }],
+          requestBody: { required: true, ...json('CalendarNotice') },
+          responses: { 200: { description: '只核对（dryRun）：读出的安排' }, 201: { description: '已载入' }, ...errors(400, 401, 403, 409) },
+        },
+      },
       '/api/reports/{kind}/{period}/{file}': {
         get: {
           summary: '整改办：下载存档报告的一个文件（网页、邮件版、台账 Excel、图表）',
