@@ -149,6 +149,11 @@ describe('refusing what it cannot read with certainty', () => {
     expect(refusal(text)).toMatch(/无法确定“2月25日另行安排”中的日期是放假还是上班：“二、春节:/);
   });
 
+  it('an amendment (调整/延长 a year’s holidays), which only states what changed', () => {
+    expect(refusal(notice('2019-amendment.txt'))).toMatch(/^这是一份调整2019年假期的通知（“关于调整2019年劳动节假期安排的通知”），只写改动，不是全年安排，不能单独载入/);
+    expect(refusal(notice('2020-amendment.txt'))).toMatch(/^这是一份调整2020年假期的通知（“关于延长2020年春节假期的通知”）/);
+  });
+
   it('something that is not a notice', () => {
     expect(refusal('')).toMatch(/通知内容为空/);
     expect(refusal('关于2027年部分节假日安排的通知\n请各单位注意。')).toMatch(/未找到“一、元旦：……”这样的分项安排/);

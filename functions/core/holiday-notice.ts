@@ -72,6 +72,13 @@ function sourceOf(text: string, year: number): string {
 }
 
 function yearOf(text: string): number {
+  const amendment = /关于(?:调整|延长|变更)(\d{4})年[^\n]{0,16}?(?:假期|放假|节假日)[^\n]{0,12}?的通知/.exec(text);
+  if (amendment) {
+    throw new NoticeUnreadableError(
+      `这是一份调整${amendment[1]}年假期的通知（“${amendment[0]}”），只写改动，不是全年安排，不能单独载入：` +
+        `请把该年原通知读出的安排（npx duban calendar notice 原通知.txt --dry-run）按调整通知改好，再用 npx duban calendar load <文件> --replace 载入`,
+    );
+  }
   const title = /关于(\d{4})年(?:部分)?节假日安排的通知/.exec(text) ?? /现将(\d{4})年/.exec(text);
   if (!title) throw new NoticeUnreadableError('无法确定这份通知是哪一年的安排：未找到“关于20XX年部分节假日安排的通知”或“现将20XX年……”');
   return Number(title[1]);
