@@ -116,6 +116,23 @@ describe('revoking tokens and links', () => {
     expect(recipients).not.toContain(unit.head.email);
   });
 
+  it('refuses the token and link of a unit a re-import removed, and issues it no new token', async () => {
+    const w = await world();
+    const token = await issueToken(w.store, { kind: 'unit', unit: UNIT }, w.now());
+    const link = `/report?${signLink(SECRET, UNIT, 'report', w.now())}`;
+    const unit = (await w.store.units.get(UNIT))!;
+    const { version, createdAt, updatedAt, ...plain } = unit;
+    await w.store.units.update(UNIT, version, { ...plain, active: false, removedAt: '2018-07-09T03:00:00.000Z' }, { type: 'unit.removed', by: 'import:test', at: '2018-07-09T03:00:00.000Z' });
+    const message = `“${UNIT}”已不在当前台账中，其令牌和邮件链接不再有效；如有疑问请联系整改办`;
+    const byToken = await w.call('GET', `/api/tasks`, token);
+    expect(byToken.status).toBe(403);
+    expect((await errorOf(byToken)).message).toBe(message);
+    const byLink = await w.app.request(link);
+    expect(byLink.status).toBe(403);
+    expect(await byLink.text()).toContain(message);
+    await expect(issueToken(w.store, { kind: 'unit', unit: UNIT }, w.now())).rejects.toThrow(`${message}，不能为其发放令牌`);
+  });
+
   it('opens a link only for what it was made for: a report link not the archive, an archive link not the report form', async () => {
     const w = await world();
     const report = signLink(SECRET, UNIT, 'report', w.now());
