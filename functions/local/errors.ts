@@ -3,7 +3,7 @@
  * folder but cannot be reached, a second sandbox on a held folder. The message is Chinese and is
  * what the person at the terminal reads; `field` names the setting at fault.
  */
-export type LocalErrorCode = 'SETTING_INVALID' | 'SANDBOX_UNREACHABLE' | 'SANDBOX_RUNNING';
+export type LocalErrorCode = 'SETTING_INVALID' | 'SANDBOX_UNREACHABLE' | 'SANDBOX_RUNNING' | 'SANDBOX_LEDGER';
 
 export class LocalError extends Error {
   constructor(

@@ -57,8 +57,26 @@ export function reportFailure(error: unknown, io: Pick<CliIo, 'err'>): number {
     io.err(`参数有误：${usageFault}\n${usage}`);
     return 2;
   }
-  io.err(`命令失败：${firstLine(error)}`);
+  const fileFault = fileErrorOf(error);
+  io.err(fileFault ? `错误：${fileFault}` : `命令失败：${firstLine(error)}`);
   return 1;
+}
+
+/** A file the command could not read or write, said in Chinese with its path. */
+const fileFaults: Record<string, string> = {
+  ENOENT: '找不到文件或文件夹',
+  ENOTDIR: '路径中有一段不是文件夹',
+  EISDIR: '这是文件夹，不是文件',
+  EACCES: '没有读写权限',
+  EPERM: '没有读写权限',
+  ENOSPC: '磁盘已满',
+  EROFS: '文件系统只读',
+};
+
+function fileErrorOf(error: unknown): string | undefined {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  const fault = code ? fileFaults[code] : undefined;
+  return fault && path ? `${fault}：${path}` : undefined;
 }
 
 /** node:util parseArgs refuses an unknown option or a missing value with an English message: say it in Chinese. */

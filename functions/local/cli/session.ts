@@ -4,6 +4,8 @@
  */
 import { localDateOf, localTimeOf } from '../../core/time.ts';
 import { connectLocal, type LocalConnection } from '../local-env.ts';
+import { instantOn } from '../clock.ts';
+import { anchorOf } from '../sandbox-state.ts';
 import { readLocalSettings } from '../settings.ts';
 import type { CliEnv, CliIo } from './verb.ts';
 
@@ -22,8 +24,9 @@ export interface SessionOptions {
 export async function withSession<T>(io: CliIo, env: CliEnv, options: SessionOptions, use: (session: Session) => Promise<T>): Promise<T> {
   const local = await connectLocal(readLocalSettings(env));
   try {
-    const at = options.at ?? io.now();
-    if (options.announce) io.err(`按${options.at ? '指定时刻' : '当前时间'} ${describeInstant(at)} 执行`);
+    const at = options.at ?? (local.sandbox ? instantOn(anchorOf(local.sandbox), io.now()) : io.now());
+    const by = options.at ? '指定时刻' : local.sandbox ? '沙盒时钟' : '当前时间';
+    if (options.announce) io.err(`按${by} ${describeInstant(at)}执行`);
     return await use({ ...local, at });
   } finally {
     await local.close();
