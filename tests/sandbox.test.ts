@@ -1,65 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<void>;
-}
-
-/** `npm start` as a user runs it; resolves once it prints its URLs (it must within 20 s). */
-async function npmStart(env: Record<string, string>): Promise<Started> {
-  // Its own process group, so a Ctrl-C reaches npm and the sandbox alike, as in a terminal.
-  const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const deadline = Date.now() + 20_000;
-  while (!output.includes('Press Ctrl-C to stop')) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not serve within 20 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, output: () => output, exited };
-}
-
-/** Ctrl-C: signal the whole group; the sandbox must report a clean stop. */
-async function stop(started: Started): Promise<string> {
-  process.kill(-started.child.pid!, 'SIGINT');
-  await started.exited;
-  return started.output();
-}
-
-/** A fresh data folder and free ports, so the test never meets a sandbox a developer is running. */
-async function sandboxEnv(extra: Record<string, string>): Promise<Record<string, string>> {
-  return {
-    DUBAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'duban-sandbox-')),
-    DUBAN_HTTP_PORT: String(await freePort()),
-    DUBAN_DYNAMODB_PORT: String(await freePort()),
-    DUBAN_SES_PORT: String(await freePort()),
-    ...extra,
-  };
-}
+import { isRunning, npmStart, sandboxEnv, spawnNpmStart, stop, type Started } from './support/sandbox.ts';
 
 let running: Started | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null && running.child.signalCode === null) await stop(running);
+  if (isRunning(running)) await stop(running);
 });
 
 describe('npm start', () => {
@@ -78,7 +24,18 @@ describe('npm start', () => {
     expect(page).toContain('共 31 项整改任务');
     expect(page).toContain('实施饮用水环境安全保障行动');
     expect(await (await fetch(`http://127.0.0.1:${env.DUBAN_SES_PORT}/store`)).json()).toMatchObject({ emails: [] });
+
+    // It publishes itself in its data folder, and a second sandbox on the same folder is refused.
+    const state = JSON.parse(readFileSync(join(env.DUBAN_DATA_DIR!, 'sandbox.json'), 'utf8'));
+    expect(state).toMatchObject({ ready: true, urls: { app, ses: `http://127.0.0.1:${env.DUBAN_SES_PORT}` }, clock: { start: '2018-07-09T01:00:00.000Z' } });
+    const second = spawnNpmStart({ ...(await sandboxEnv({})), DUBAN_DATA_DIR: env.DUBAN_DATA_DIR! });
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain(`数据文件夹 ${env.DUBAN_DATA_DIR} 已由另一个正在运行的沙盒使用（进程 ${state.pid}，${app}/）`);
+    expect(second.output()).not.toMatch(/^\s+at /m);
+    expect((await fetch(`${app}/health`)).status).toBe(200);
+
     expect(await stop(running)).toContain('"msg":"stopped"');
+    expect(existsSync(join(env.DUBAN_DATA_DIR!, 'sandbox.json'))).toBe(false);
 
     running = await npmStart(env);
     expect(running.output()).not.toContain('first start');
