@@ -4,7 +4,7 @@ import { cronTable, runsBetween } from '../functions/core/cadence/schedule.ts';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
 import { unitsOfTask, type Task } from '../functions/core/ledger.ts';
 import { MailError, type Mailer } from '../functions/core/ports.ts';
-import { instantAt, localDateOf } from '../functions/core/time.ts';
+import { instantAt, isoWeekOf, localDateOf } from '../functions/core/time.ts';
 import { codesIn, countByRecipient, useCadenceBench } from './support/cadence.ts';
 
 const bench = useCadenceBench();
@@ -209,6 +209,47 @@ describe('delivery as the office is told it', () => {
     const others = (await bench.mail()).filter((m) => !office.some((p) => p.email === m.destination.to[0]));
     expect(others.length).toBeGreaterThan(0);
     for (const mail of others) expect(mail.body.text).not.toContain(unit.liaison.email);
+  });
+});
+
+describe('lights that count everything missed', () => {
+  const report = async (store: Awaited<ReturnType<typeof bench.setup>>['store'], code: string, unit: string, day: string) =>
+    store.recordProgress({ id: `${code}-${day}`, code, unit, period: isoWeekOf(day), summary: `${day} 进展`, evidence: [], by: 'liaison@example.org', at: instantAt(day, '10:00').toISOString() });
+  const dispatchLine = (text: string, code: string) => text.split('\n').find((l) => l.includes(`] ${code} `)) ?? '';
+
+  it('shows a unit silent for five weeks as 连续5周未报送, counted back to its last report', async () => {
+    const { store, deps } = await bench.setup();
+    const unit = (await store.units.get('市林业局'))!;
+    const [task] = await store.unitOpenTasks(unit.name);
+    await report(store, task!.code, unit.name, '2018-07-10'); // week 28; then nothing for weeks 29–33
+    await runJob('weekly-dispatch', instantAt('2018-08-20', '09:00'), deps);
+    const mail = (await bench.mail()).find((m) => m.destination.to[0] === unit.liaison.email)!;
+    expect(dispatchLine(mail.body.text!, task!.code)).toMatch(/^- \[红灯\] .*连续5周未报送进展/);
+    // A task that never reported counts from the first dispatch after it came into the ledger (week 28).
+    const others = (await bench.mail()).filter((m) => m.destination.to[0] !== unit.liaison.email);
+    expect(others.some((m) => /连续6周未报送进展/.test(m.body.text!))).toBe(true);
+  });
+
+  it('turns a task red when a milestone has passed with no report since, naming the milestone', async () => {
+    const { store, deps } = await bench.setup();
+    const task = (await store.tasks.get('MZ-1-2'))!;
+    const milestone = task.milestones.find((m) => m.due === '2018-08-31')!;
+    expect(milestone.content).toContain('修订稿');
+    const unit = (await store.units.get(task.leadUnits[0]!))!;
+    for (const day of ['2018-08-14', '2018-08-21']) await report(store, task.code, unit.name, day); // weeks 33 and 34
+
+    await runJob('weekly-dispatch', instantAt('2018-09-03', '09:00'), deps);
+    const line = dispatchLine((await bench.mail()).find((m) => m.destination.to[0] === unit.liaison.email)!.body.text!, task.code);
+    expect(line).toMatch(/^- \[红灯\] MZ-1-2 /);
+    expect(line).toContain(`阶段节点“${milestone.content}”（2018-08-31）已逾期1个工作日，此后未报送进展`);
+
+    // Reported in the milestone's week: the unit has given its account, the milestone no longer counts.
+    await report(store, task.code, unit.name, '2018-08-31');
+    await bench.clearMail();
+    await runJob('weekly-dispatch', instantAt('2018-09-10', '09:00'), deps);
+    const after = dispatchLine((await bench.mail()).find((m) => m.destination.to[0] === unit.liaison.email)!.body.text!, task.code);
+    expect(after).toMatch(/^- \[黄灯\] MZ-1-2 /);
+    expect(after).not.toContain('阶段节点');
   });
 });
 

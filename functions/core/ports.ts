@@ -161,6 +161,8 @@ export interface Store {
   unitsReportedInPeriod(period: string): Promise<Set<string>>;
   /** Which unit reported on which task in a period, with its latest report (one query on the period's partition). */
   reportedInPeriod(period: string): Promise<PeriodReport[]>;
+  /** Each task's latest weekly report (its week and instant), one item per task that ever reported (one query). */
+  lastReports(): Promise<{ code: string; unit: string; period: string; at: string }[]>;
   /** Open tasks and milestones due in [from, to]. */
   dueBetween(from: string, to: string): Promise<DueItem[]>;
   notices: NoticeLog;

@@ -176,7 +176,24 @@ export class DynamoStore implements Store {
       ...report,
     });
     await this.markPeriod(report);
+    await this.markLastReport(report);
     return stored;
+  }
+
+  /**
+   * A task's latest weekly report, one item per task (collection `LASTREPORTS`): the scheduled jobs
+   * count the weeks a task has gone unreported by subtracting its week, instead of reading every
+   * earlier week's markers. One conditional put: an older report never overwrites a newer one.
+   */
+  private async markLastReport(report: ProgressReport): Promise<void> {
+    if (!/^\d{4}-W\d{2}$/.test(report.period)) return; // monthly accounts are not weekly reports
+    const item = { pk: entityKey('TASK', report.code), sk: 'LASTREPORT', gsi1pk: 'LASTREPORTS', gsi1sk: report.code, code: report.code, unit: report.unit, period: report.period, at: report.at };
+    await this.table.putIf(item, 'attribute_not_exists(pk) OR #at < :at', { ':at': report.at }, { '#at': 'at' });
+  }
+
+  async lastReports(): Promise<{ code: string; unit: string; period: string; at: string }[]> {
+    const items = await this.table.query({ index: 'byCollection', partition: 'LASTREPORTS' });
+    return items.map((item) => ({ code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string }));
   }
 
   /**

@@ -1,12 +1,15 @@
 /**
  * The ledger as a job sees it at an instant: the open tasks with their lights, every unit with the
  * open tasks it leads or shares, the people by role, and who reported in the recent weeks.
- * Reads only open tasks and the recent weeks' report markers: its cost follows what is open.
+ * Reads only open tasks, the recent weeks' report markers and each task's latest-report marker
+ * (how many weeks a task has gone unreported is a subtraction, not a walk through history): its
+ * cost follows the ledger, not the weeks behind it.
  */
 import type { OfficeWords, Person, PersonRole, Task, Unit } from '../ledger.ts';
 import { isActiveUnit, unitsOfTask } from '../ledger.ts';
 import type { PeriodReport, Versioned } from '../ports.ts';
-import { addDays, isoWeekOf, localDateOf, parseWeekPeriod, weekStart, type LocalDate } from '../time.ts';
+import { addDays, isoWeekOf, localDateOf, weekStart, type LocalDate } from '../time.ts';
+import type { WorkdayCalendar } from '../calendar.ts';
 import type { JobDeps, Recipient } from './job.ts';
 import { taskLight, type TaskLight } from './lights.ts';
 
@@ -42,7 +45,13 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
   const { store, calendar, config } = deps;
   const today = localDateOf(at);
   const week = isoWeekOf(today);
-  const [open, allUnits, people, office] = await Promise.all([store.openTasks(), store.units.list(), store.people.list(), store.officeWords()]);
+  const [open, allUnits, people, office, lastReports] = await Promise.all([
+    store.openTasks(),
+    store.units.list(),
+    store.people.list(),
+    store.officeWords(),
+    store.lastReports(),
+  ]);
   // A unit the ledger no longer lists is kept with its history but gets no more mail.
   const units = allUnits.filter(isActiveUnit);
 
@@ -53,16 +62,26 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
   const reported = new Map<string, PeriodReport[]>();
   for (const w of [week, ...recentWeeks]) reported.set(w, await store.reportedInPeriod(w));
 
+  // Each task's latest weekly report: its own marker, or (for reports stored before markers were
+  // kept) the recent weeks' period markers, whichever is later.
+  const lastReported = new Map(lastReports.map((r) => [r.code, r.period]));
+  for (const [w, reports] of reported) {
+    for (const r of reports) if ((lastReported.get(r.code) ?? '') < w) lastReported.set(r.code, w);
+  }
+  const weeks = dispatchWeeks(today, open.map((t) => localDateOf(new Date(t.createdAt))), calendar);
+
   const tasks = open.map((task): TaskView => {
     const since = localDateOf(new Date(task.createdAt));
+    const lastReportedWeek = lastReported.get(task.code);
     let missedWeeks = 0;
-    for (const w of recentWeeks) {
+    for (const w of weeks) {
       // A week counts only if the task was in the ledger when that week's dispatch went out.
-      if (calendar.firstWorkdayOfWeek(parseWeekPeriod(w).start)! < since) break;
-      if (reported.get(w)!.some((r) => r.code === task.code)) break;
+      if (w.dispatch < since) break;
+      if (lastReportedWeek && w.week <= lastReportedWeek) break;
       missedWeeks++;
     }
-    return { task, missedWeeks, light: taskLight({ task, today, missedWeeks, closeOutPending: task.closeOut?.state === 'requested' }, calendar, config) };
+    const light = taskLight({ task, today, missedWeeks, lastReportedWeek, closeOutPending: task.closeOut?.state === 'requested' }, calendar, config);
+    return { task, missedWeeks, light };
   });
   const byCode = new Map(tasks.map((t) => [t.task.code, t]));
 
@@ -75,8 +94,25 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
   return { at, today, week, tasks, byCode, units: unitViews, people, recentWeeks, reported, office };
 }
 
+/**
+ * The completed weeks that had a dispatch, most recent first, back to the week the oldest open task
+ * came into the ledger (or the first year the calendar knows): the weeks a task can have missed.
+ * Computed once per run from the calendar; each task's count is then a walk down to its latest
+ * report, with no store reads.
+ */
+function dispatchWeeks(today: LocalDate, starts: LocalDate[], calendar: WorkdayCalendar): { week: string; dispatch: LocalDate }[] {
+  const oldest = starts.reduce((a, b) => (b < a ? b : a), today);
+  const weeks: { week: string; dispatch: LocalDate }[] = [];
+  for (let start = addDays(weekStart(today), -7); start >= weekStart(oldest); start = addDays(start, -7)) {
+    if (!calendar.knows(Number(start.slice(0, 4)))) break;
+    const dispatch = calendar.firstWorkdayOfWeek(start);
+    if (dispatch) weeks.push({ week: isoWeekOf(start), dispatch });
+  }
+  return weeks;
+}
+
 export function liaisonOf(unit: Unit): Recipient {
-  return { name: unit.liaison.name, email: unit.liaison.email, role: '联络员', unit: unit.name };
+  return { name: unit.liaison.name, email: unit.liaison.email, role: '联络员', unit: unit.name, ...(unit.channels ? { channels: unit.channels } : {}) };
 }
 
 export function headOf(unit: Unit): Recipient {
@@ -86,7 +122,7 @@ export function headOf(unit: Unit): Recipient {
 export function peopleWithRole(people: Person[], ...roles: PersonRole[]): Recipient[] {
   return people
     .filter((p) => p.roles.some((r) => roles.includes(r)))
-    .map((p) => ({ name: p.name, email: p.email, role: roles.find((r) => p.roles.includes(r))! }));
+    .map((p) => ({ name: p.name, email: p.email, role: roles.find((r) => p.roles.includes(r))!, ...(p.channels ? { channels: p.channels } : {}) }));
 }
 
 export const lightOrder = { red: 0, yellow: 1, green: 2, grey: 3 } as const;
