@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashToken } from '../functions/http/auth.ts';
 import { runCli } from '../functions/local/cli.ts';
 import { connectLocal } from '../functions/local/local-env.ts';
 import { readLocalSettings, SAMPLE_LEDGER } from '../functions/local/settings.ts';
@@ -133,4 +134,33 @@ describe('npx duban never shows a stack trace', () => {
     expect(badSetting.code).toBe(1);
     expect(badSetting.stderr.trim()).toBe('错误：环境变量 DUBAN_HTTP_PORT 的值“abc”无效：应为 0–65535 之间的端口号');
   }, 120_000);
+});
+
+describe('npx duban token --revoke', () => {
+  it('takes back one token, then every token of a unit, and says so; an unknown one is refused in Chinese', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'duban-cli-revoke-'));
+    const env = { DUBAN_DATA_DIR: dataDir, DUBAN_DYNAMODB_PORT: '1', DUBAN_SES_PORT: '2' };
+    const { out, err, io } = terminal(() => new Date('2018-07-10T02:00:00Z'));
+    expect(await runCli(['import', SAMPLE_LEDGER], io, env)).toBe(0);
+    const unit = '市林业局';
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      expect(await runCli(['token', unit], io, env)).toBe(0);
+      tokens.push(out.at(-1)!);
+    }
+
+    expect(await runCli(['token', '--revoke', tokens[0]!, '--by', '唐文博'], io, env)).toBe(0);
+    expect(out.at(-1)).toBe('已收回该令牌：它不能再调用接口。');
+    expect(await runCli(['token', '--revoke', unit, '--by', '唐文博', '--reason', '联系人更换'], io, env)).toBe(0);
+    expect(out.at(-1)).toBe(`已收回“${unit}”的全部令牌（2 个）和邮件链接：2018-07-10 10:00（北京时间）之前发放的一律失效，此后新发的有效。`);
+    expect(await runCli(['token', '--revoke', tokens[0]!], io, env)).toBe(1);
+    expect(err.at(-1)).toBe(`错误：没有找到名为“${tokens[0]}”的单位，也没有找到这个令牌（或它已被收回）；令牌须完整粘贴，系统只保存其摘要`);
+
+    const local = await connectLocal(readLocalSettings(env));
+    try {
+      for (const token of tokens) expect(await local.deps.store.principalOfToken(hashToken(token))).toBeUndefined();
+    } finally {
+      await local.close();
+    }
+  }, 60_000);
 });
