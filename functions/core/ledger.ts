@@ -59,6 +59,37 @@ export const taskCodeSchema = z
   .refine((code) => !code.includes('..') && code !== '.', '任务编号不能含“..”');
 
 export const contactSchema = z.object({ name: z.string().min(1), email });
+
+/**
+ * Where a person or a unit reads its notices (the optional columns 接收方式 and 接收地址): email
+ * (the default: SES on AWS), email through the office's own SMTP server, a 企业微信 group robot or
+ * a 钉钉 custom robot. One person may have several; each notice goes to each once.
+ */
+export const channelKinds = ['email', 'smtp', 'wecom', 'dingtalk'] as const;
+export type ChannelKind = (typeof channelKinds)[number];
+
+/** The names an office writes in 接收方式 and the circular shows. */
+export const channelNames: Record<ChannelKind, string> = { email: '邮件', smtp: 'SMTP邮件', wecom: '企业微信', dingtalk: '钉钉' };
+
+export const channelSchema = z.object({
+  kind: z.enum(channelKinds),
+  /** An email address (email, smtp) or the robot's webhook URL. */
+  address: z.string().min(1),
+  /** A 钉钉 robot's signing secret (SEC…): never logged, never shown. */
+  secret: z.string().optional(),
+});
+export type Channel = z.infer<typeof channelSchema>;
+
+/** The official robot hosts; a webhook elsewhere is sent to only where the deployment allows it (DUBAN_ROBOT_HOSTS). */
+export const officialRobotHosts: Record<'wecom' | 'dingtalk', string> = { wecom: 'qyapi.weixin.qq.com', dingtalk: 'oapi.dingtalk.com' };
+
+/** A robot channel (a group chat), as opposed to mail. */
+export const isRobot = (kind: ChannelKind): boolean => kind === 'wecom' || kind === 'dingtalk';
+
+/** The channels a person with this email reads: those the ledger names, or email alone. */
+export function channelsOf(email: string, channels: readonly Channel[] | undefined): Channel[] {
+  return channels?.length ? [...channels] : [{ kind: 'email', address: email }];
+}
 export type Contact = z.infer<typeof contactSchema>;
 
 export const unitSchema = z.object({
@@ -69,6 +100,8 @@ export const unitSchema = z.object({
   liaison: contactSchema,
   head: contactSchema,
   groups: z.array(z.string().min(1)),
+  /** Where the unit's liaison gets the unit's notices (接收方式); absent: email. The head is mailed. */
+  channels: z.array(channelSchema).optional(),
   /**
    * False once a re-import no longer lists the unit: its record and history stay, scheduled jobs
    * stop mailing it, and a later import that lists it again makes it active again.
@@ -84,7 +117,8 @@ export const unitSchema = z.object({
 export type Unit = z.infer<typeof unitSchema>;
 
 /** A unit is active unless an import removed it (records from before the flag existed are active). */
-export const isActiveUnit = (unit: Pick<Unit, 'active'>): boolean => unit.active !== false;
+/** Listed in the ledger and not deactivated by the office: gets mail, may use its tokens and links. */
+export const isActiveUnit = (unit: Pick<Unit, 'active' | 'deactivated'>): boolean => unit.active !== false && !unit.deactivated;
 
 /**
  * The office's own words (the optional 基本信息 sheet): the programme, the office's full and short
@@ -123,6 +157,8 @@ export const personSchema = z.object({
   title: z.string(),
   email,
   roles: z.array(z.enum(personRoles)).min(1),
+  /** Where this person gets notices (接收方式); absent: email. */
+  channels: z.array(channelSchema).optional(),
 });
 export type Person = z.infer<typeof personSchema>;
 
@@ -218,4 +254,19 @@ export function groupMembers(units: readonly Unit[]): Map<string, string[]> {
     }
   }
   return groups;
+}
+
+/**
+ * An address as the office may see it in a listing or a log: email as it is; a robot's webhook
+ * with its key cut short (the key is what lets anyone post to the group), never a secret.
+ */
+export function displayAddress(channel: ChannelKind | undefined, address: string): string {
+  if (!channel || channel === 'email' || channel === 'smtp') return address;
+  try {
+    const url = new URL(address);
+    const shown = `${url.host}${url.pathname}${url.search}`.replace(/[A-Za-z0-9_-]{12,}/g, (key) => `${key.slice(0, 4)}…`);
+    return `${channelNames[channel]}机器人 ${shown}`;
+  } catch {
+    return `${channelNames[channel]}机器人`;
+  }
 }

@@ -4,7 +4,7 @@
  */
 import type { CalendarYear } from './calendar.ts';
 import type { Escalation, Interview } from './cadence/escalation-model.ts';
-import type { Indicator, OfficeWords, Person, RecurringDuty, Task, Unit } from './ledger.ts';
+import type { ChannelKind, Indicator, OfficeWords, Person, RecurringDuty, Task, Unit } from './ledger.ts';
 
 /** Who changed something and why: a person's email, `import:<file>`, or a rule such as `rule:escalation`. */
 export interface ChangeEvent {
@@ -190,6 +190,12 @@ export interface Store {
   revokeTokens(unit: string, at: string): Promise<number>;
   /** The key that signs email links; created once, on first use. */
   linkSecret(create: () => string): Promise<string>;
+  /**
+   * The 发文字号 sequence number of a compiled document (`weekly-circular/2018-W28`): the next
+   * number of `year` on first call, the same year and number on every later call (a rerun of the
+   * period reuses it). Numbers of a year follow each other without gaps, concurrent callers included.
+   */
+  documentNumber(document: string, year: number): Promise<{ year: number; number: number }>;
   imports(): Promise<LedgerImportRecord[]>;
 }
 
@@ -208,7 +214,11 @@ export interface Notice {
   job: string;
   period: string;
   kind: string;
-  to: { name: string; email: string; role: string; unit?: string };
+  /**
+   * Who, and on which channel: `channel` absent means email (notices recorded before channels
+   * existed); `address` is the email or the robot's webhook; `secret` a 钉钉 robot's signing key.
+   */
+  to: { name: string; email: string; role: string; unit?: string; channel?: ChannelKind; address?: string; secret?: string };
   subject: string;
   html: string;
   text: string;
@@ -250,7 +260,12 @@ export interface Attachment {
 }
 
 export interface OutgoingMail {
+  /** The email address, or the robot's webhook URL. */
   to: string;
+  /** Which channel carries it; absent: email. */
+  channel?: ChannelKind;
+  /** A 钉钉 robot's signing secret. */
+  secret?: string;
   subject: string;
   html: string;
   text: string;
@@ -272,7 +287,10 @@ export interface ReportArchive {
   list(prefix: string): Promise<ArchivedFile[]>;
 }
 
-/** Sends one message. Throws MailError, whose `retryable` says whether trying again can help. */
+/**
+ * Sends one message on its channel (email by SES or SMTP, a 企业微信 or 钉钉 robot). Throws
+ * MailError, whose `retryable` says whether trying again can help.
+ */
 export interface Mailer {
   send(mail: OutgoingMail): Promise<{ messageId: string }>;
 }

@@ -80,6 +80,8 @@ export const sheetSpecs: SheetSpec[] = [
       column('负责人邮箱', true, 28, ''),
       longColumn('所属分组', false, 24, '如：各乡镇、县级有关部门，用、分隔'),
       column('单位类别', false, 10, '可不填：系统按单位类型识别乡镇、部门、园区；识别不准时填写 乡镇、部门、园区 或 其他'),
+      column('接收方式', false, 14, '可不填（默认邮件）；可填 邮件、SMTP、企业微信、钉钉，多个用、分隔'),
+      longColumn('接收地址', false, 40, '企业微信、钉钉机器人的 Webhook 地址，按接收方式中的顺序，多个用；分隔；钉钉机器人设置了加签的，在地址后空一格写 SEC 开头的密钥'),
     ],
   },
   {
@@ -91,6 +93,8 @@ export const sheetSpecs: SheetSpec[] = [
       column('职务', false, 20, ''),
       column('邮箱', true, 28, ''),
       column('角色', true, 14, '督办领导、领导小组、整改办 或 纪委监委'),
+      column('接收方式', false, 14, '可不填（默认邮件）；可填 邮件、SMTP、企业微信、钉钉，多个用、分隔'),
+      longColumn('接收地址', false, 40, '企业微信、钉钉机器人的 Webhook 地址，按接收方式中的顺序，多个用；分隔；钉钉机器人设置了加签的，在地址后空一格写 SEC 开头的密钥'),
     ],
   },
   {

@@ -24,6 +24,7 @@ import {
   type Task,
   type Unit,
 } from '../core/ledger.ts';
+import { readChannels } from './channels.ts';
 import { DUTIES, INDICATORS, OFFICE, PEOPLE, TASKS, UNITS, officeItems, sheetSpecs, splitList, type RawRow, type RawTable } from './sheets.ts';
 
 export interface ImportIssue {
@@ -163,6 +164,12 @@ function checker(issues: IssueList) {
       }
       return value.toLowerCase();
     },
+    /** 接收方式 and 接收地址; undefined when the row leaves them empty (email). */
+    channels(sheet: string, row: RawRow, email: string) {
+      const { channels, problems } = readChannels(row.cells, email);
+      for (const p of problems) issues.add({ sheet, row: row.row, column: p.column, message: p.message });
+      return channels;
+    },
     unique(sheet: string, row: RawRow, column: string, seen: Map<string, number>, value: string) {
       if (!value) return;
       const first = seen.get(value);
@@ -222,13 +229,17 @@ function readUnits(rows: RawRow[], check: Check): Unit[] {
     if (!kind) {
       check.fail(UNITS, row.row, '单位类别', `“${kindText}”不是可用的单位类别，应为：${Object.values(unitKindNames).join('、')}（也可不填，按单位类型识别）`);
     }
+    const liaison = { name: check.required(UNITS, row, '联系人'), email: check.email(UNITS, row, '联系人邮箱') };
+    // 接收方式 and 接收地址 are the unit's: its liaison gets the unit's notices there.
+    const channels = check.channels(UNITS, row, liaison.email);
     return {
       name,
       type,
       kind: kind ?? 'other',
-      liaison: { name: check.required(UNITS, row, '联系人'), email: check.email(UNITS, row, '联系人邮箱') },
+      liaison,
       head: { name: check.required(UNITS, row, '主要负责人'), email: check.email(UNITS, row, '负责人邮箱') },
       groups: splitList(row.cells['所属分组'] ?? ''),
+      ...(channels ? { channels } : {}),
     };
   });
 }
@@ -244,15 +255,17 @@ function readPeople(rows: RawRow[], check: Check): Person[] {
       if ((personRoles as readonly string[]).includes(role)) roles.push(role as PersonRole);
       else check.fail(PEOPLE, row.row, '角色', `“${role}”不是可用的角色，应为：${personRoles.join('、')}`);
     }
+    const channels = check.channels(PEOPLE, row, email);
     const existing = people.get(name);
     if (existing) {
+      if (channels) existing.channels = [...(existing.channels ?? []), ...channels.filter((c) => !existing.channels?.some((e) => e.kind === c.kind && e.address === c.address))];
       if (existing.email !== email) {
         check.fail(PEOPLE, row.row, '邮箱', `“${name}”在第${existing.row}行的邮箱是 ${existing.email}，同一人的邮箱须一致`);
       }
       existing.roles = [...new Set([...existing.roles, ...roles])];
       if (!existing.title) existing.title = row.cells['职务'] ?? '';
     } else if (name) {
-      people.set(name, { name, title: row.cells['职务'] ?? '', email, roles, row: row.row });
+      people.set(name, { name, title: row.cells['职务'] ?? '', email, roles, row: row.row, ...(channels ? { channels } : {}) });
     }
   }
   return [...people.values()].map(({ row, ...person }) => person);

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Composer, NoticeDraft } from '../core/cadence/job.ts';
-import { defaultOfficeWords, type OfficeWords } from '../core/ledger.ts';
+import { defaultOfficeWords, isRobot, type ChannelKind, type OfficeWords } from '../core/ledger.ts';
+import { robotMarkdown } from './robot-message.ts';
 
 type Data = Record<string, any>;
 
@@ -96,20 +97,28 @@ export class TemplateComposer implements Composer {
     return html;
   }
 
-  compose(draft: NoticeDraft) {
+  compose(draft: NoticeDraft, channel: ChannelKind = 'email') {
     const name = templateOf(draft.kind);
     const subjectOf = subjects[name];
     if (!subjectOf) throw new Error(`No template for notice kind ${draft.kind}`);
     const office = { ...defaultOfficeWords, ...draft.office };
     const subject = oneLine(subjectOf(draft.data, office));
     const context = { ...draft, office, subject, why: why(draft, office) };
+    if (isRobot(channel)) {
+      // A group robot gets the text part as markdown, within its length limit; no HTML, no files.
+      const markdown = robotMarkdown(subject, this.plainText(name, context, office), { lineBreak: channel === 'dingtalk' ? '  \n' : '\n' });
+      return { subject, html: '', text: markdown };
+    }
     const masked = { ...context, to: { ...draft.to, name: NAME_MASK }, why: WHY_MASK };
     const body = this.template(`${name}.hbs`)(masked);
     const html = this.inline(this.template('layout.hbs')({ ...masked, body }))
       .replaceAll(NAME_MASK, Handlebars.escapeExpression(draft.to.name))
       .replaceAll(WHY_MASK, Handlebars.escapeExpression(context.why));
-    const text = `${this.template(`${name}.txt.hbs`, true)(context).replace(/\n{3,}/g, '\n\n').trim()}\n\n—\n${context.why}\n本邮件由${office.programme}督办系统自动发送，请勿直接回复；如有疑问请联系${office.officeShortName}${office.phone ? `（电话 ${office.phone}）` : ''}。\n`;
-    return { subject, html, text };
+    return { subject, html, text: this.plainText(name, context, office) };
+  }
+
+  private plainText(name: string, context: Record<string, any> & { why: string }, office: OfficeWords): string {
+    return `${this.template(`${name}.txt.hbs`, true)(context).replace(/\n{3,}/g, '\n\n').trim()}\n\n—\n${context.why}\n本邮件由${office.programme}督办系统自动发送，请勿直接回复；如有疑问请联系${office.officeShortName}${office.phone ? `（电话 ${office.phone}）` : ''}。\n`;
   }
 }
 

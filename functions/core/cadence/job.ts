@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { WorkdayCalendar } from '../calendar.ts';
-import type { OfficeWords } from '../ledger.ts';
+import { channelsOf, type Channel, type ChannelKind, type OfficeWords } from '../ledger.ts';
 import type { Notice, Store } from '../ports.ts';
 import type { CadenceConfig } from './config.ts';
 import type { JobName } from './schedule.ts';
@@ -16,6 +16,8 @@ export interface Recipient {
   /** Why they get it: 联络员, 主要负责人, 督办领导, 领导小组, 整改办, 纪委监委. */
   role: string;
   unit?: string;
+  /** Where they read notices (the ledger's 接收方式); absent: email to `email`. */
+  channels?: Channel[];
 }
 
 /** A notice before rendering: which template, for whom, with what data. */
@@ -30,7 +32,8 @@ export interface NoticeDraft {
 }
 
 export interface Composer {
-  compose(draft: NoticeDraft): { subject: string; html: string; text: string };
+  /** Email (html and text) by default; for a robot channel, its markdown message in `text` and no html. */
+  compose(draft: NoticeDraft, channel?: ChannelKind): { subject: string; html: string; text: string };
 }
 
 export interface DeliveryReport {
@@ -78,8 +81,26 @@ export interface JobResult {
   delivery?: DeliveryReport;
 }
 
-export function noticeId(job: string, period: string, email: string, kind: string): string {
-  return createHash('sha256').update([job, period, email.toLowerCase(), kind].join('\n')).digest('hex').slice(0, 32);
+/**
+ * The notice's id from job, period, recipient and kind, and for any channel but email the channel
+ * and its address: each (recipient, channel, address) is its own notice, so a rerun never sends
+ * twice and a failure on one channel does not hold up another. Email keeps the id it always had.
+ */
+export function noticeId(job: string, period: string, email: string, kind: string, channel?: Pick<Channel, 'kind' | 'address'>): string {
+  const parts = [job, period, email.toLowerCase(), kind];
+  if (channel && channel.kind !== 'email') parts.push(channel.kind, channel.address);
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
+}
+
+/** Each channel of a recipient once (same kind and address: one notice). */
+function channelsOfRecipient(to: Recipient): Channel[] {
+  const seen = new Set<string>();
+  return channelsOf(to.email, to.channels).filter((c) => {
+    const key = `${c.kind}\n${c.kind === 'email' || c.kind === 'smtp' ? c.address.toLowerCase() : c.address}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**
@@ -93,14 +114,16 @@ export async function toNotices(job: JobName, period: string, at: Date, drafts: 
   const office = await deps.store.officeWords();
   const notices: Notice[] = [];
   for (const draft of drafts) {
-    const known = recorded.get(noticeId(job, period, draft.to.email, draft.kind));
-    if (known) {
-      notices.push(known);
-      continue;
+    for (const channel of channelsOfRecipient(draft.to)) {
+      const known = recorded.get(noticeId(job, period, draft.to.email, draft.kind, channel));
+      if (known) {
+        notices.push(known);
+        continue;
+      }
+      const notice = render(job, period, at, { office, ...draft }, channel, deps.composer);
+      await deps.store.notices.record(notice);
+      notices.push(headerOf(notice));
     }
-    const notice = render(job, period, at, { office, ...draft }, deps.composer);
-    await deps.store.notices.record(notice);
-    notices.push(headerOf(notice));
   }
   // A notice recorded by an earlier, interrupted run of this job and period is still owed.
   const ids = new Set(notices.map((n) => n.id));
@@ -112,15 +135,19 @@ export function headerOf(notice: Notice): Notice {
   return { ...notice, html: '', text: '' };
 }
 
-function render(job: JobName, period: string, at: Date, draft: NoticeDraft, composer: Composer): Notice {
+function render(job: JobName, period: string, at: Date, draft: NoticeDraft, channel: Channel, composer: Composer): Notice {
+  const { channels, ...to } = draft.to;
+  const robot = channel.kind === 'wecom' || channel.kind === 'dingtalk';
   return {
-    id: noticeId(job, period, draft.to.email, draft.kind),
+    id: noticeId(job, period, draft.to.email, draft.kind, channel),
     job,
     period,
     kind: draft.kind,
-    to: draft.to,
-    ...composer.compose(draft),
-    ...(draft.attachments?.length ? { attachments: draft.attachments } : {}),
+    // Email keeps the shape notices always had; other channels name themselves and their address.
+    to: channel.kind === 'email' ? to : { ...to, channel: channel.kind, address: channel.address, ...(channel.secret ? { secret: channel.secret } : {}) },
+    ...composer.compose(draft, channel.kind),
+    // A robot carries no files: its message links to the archived report instead.
+    ...(draft.attachments?.length && !robot ? { attachments: draft.attachments } : {}),
     status: 'pending',
     attempts: 0,
     createdAt: at.toISOString(),
