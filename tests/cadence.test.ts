@@ -38,7 +38,7 @@ describe('周调度 on the sample ledger', () => {
       expect(codesIn(mail.body.text), to).toEqual(expected.get(to));
       expect(mail.subject).toBe('【周调度】2018年第28周（7月9日—7月15日）：请于7月12日（周四）17:00前报送整改进展');
       expect(mail.body.html).toContain('style="'); // CSS inlined for mail clients
-      expect(mail.body.html).toMatch(/href="http:\/\/duban\.example\.org\/report\?u&#x3D;.+&amp;p&#x3D;report&amp;exp&#x3D;\d+&amp;sig&#x3D;/);
+      expect(mail.body.html).toMatch(/href="http:\/\/duban\.example\.org\/report\?u&#x3D;.+&amp;p&#x3D;report&amp;exp&#x3D;\d+&amp;iat&#x3D;\d+&amp;sig&#x3D;/);
       expect(mail.body.text).toMatch(/您收到此邮件，是因为您是.+的督察整改联络员/);
     }
     expect(result.delivery).toMatchObject({ sent: mails.length, recipients: mails.length, failed: 0 });

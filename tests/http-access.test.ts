@@ -15,6 +15,8 @@ import { createApp } from '../functions/http/app.ts';
 import { issueToken } from '../functions/http/auth.ts';
 import type { ArchivePublisher } from '../functions/reports/publish.ts';
 import { useCadenceBench } from './support/cadence.ts';
+import { sampleTables } from './support/ledger.ts';
+import { importLedger } from '../functions/ledger-import/import-ledger.ts';
 
 const bench = useCadenceBench();
 const SECRET = 'a-test-secret-of-at-least-32-characters'; // the bench's jobs sign their links with it
@@ -114,6 +116,17 @@ describe('revoking tokens and links', () => {
     expect(mails.some((m) => m.subject.startsWith('【周通报】'))).toBe(true);
     expect(recipients).not.toContain(unit.liaison.email);
     expect(recipients).not.toContain(unit.head.email);
+
+    // The same workbook imported again lists the unit: the office's decision stands.
+    const reimport = await importLedger(sampleTables(), { at: instantAt('2018-07-16', '09:00'), by: 'office', source: 'again' }, { store: w.store, calendar: bench.calendar });
+    expect(reimport.ok).toBe(true);
+    expect(reimport.reactivatedUnits).not.toContain(UNIT);
+    expect(await w.store.units.get(UNIT)).toMatchObject({ deactivated: { reason: '机构改革撤并' } });
+    expect((await w.call('GET', '/api/tasks', token)).status).toBe(403);
+    expect((await w.app.request(link)).status).toBe(403);
+    await bench.clearMail();
+    await runJob('weekly-dispatch', instantAt('2018-07-16', '09:00'), w.deps);
+    expect((await bench.mail()).flatMap((m) => m.destination.to)).not.toContain(unit.liaison.email);
   });
 
   it('refuses the token and link of a unit a re-import removed, and issues it no new token', async () => {

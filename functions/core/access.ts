@@ -5,7 +5,7 @@
  * Tokens and links are checked here against the unit as stored. Time is passed in.
  */
 import { DubanError, NotFoundError, ValidationError } from './errors.ts';
-import type { Unit } from './ledger.ts';
+import { isActiveUnit, type Unit } from './ledger.ts';
 import { unversioned, type Principal, type Store, type Versioned } from './ports.ts';
 import { ForbiddenError } from './reporting.ts';
 
@@ -15,7 +15,6 @@ export class RevokedError extends DubanError {
   }
 }
 
-export const isActive = (unit: Pick<Unit, 'active' | 'deactivated'>) => unit.active !== false && !unit.deactivated;
 
 function inactiveMessage(unit: Unit): string {
   if (unit.deactivated) return `“${unit.name}”已被整改办停用（${unit.deactivated.reason}），其令牌和邮件链接不再有效`;
@@ -29,7 +28,7 @@ function inactiveMessage(unit: Unit): string {
 export async function checkUnitCredential(store: Store, unitName: string, issuedAt: string | undefined, what: '令牌' | '链接'): Promise<Versioned<Unit>> {
   const unit = await store.units.get(unitName);
   if (!unit) throw new ForbiddenError(`台账中没有“${unitName}”这个单位，此${what}不再有效；如有疑问请联系整改办`);
-  if (!isActive(unit)) throw new ForbiddenError(inactiveMessage(unit));
+  if (!isActiveUnit(unit)) throw new ForbiddenError(inactiveMessage(unit));
   if (unit.credentialsValidFrom && (issuedAt === undefined || issuedAt < unit.credentialsValidFrom)) {
     throw new RevokedError(`此${what}已被整改办收回：${what === '令牌' ? '请向整改办重新申领令牌' : '请使用此后收到的邮件中的链接'}`);
   }
@@ -40,7 +39,7 @@ export async function checkUnitCredential(store: Store, unitName: string, issued
 export async function assertCanIssue(store: Store, unitName: string): Promise<void> {
   const unit = await store.units.get(unitName);
   if (!unit) throw new NotFoundError(`台账中没有“${unitName}”这个单位`);
-  if (!isActive(unit)) throw new ForbiddenError(`${inactiveMessage(unit)}，不能为其发放令牌`);
+  if (!isActiveUnit(unit)) throw new ForbiddenError(`${inactiveMessage(unit)}，不能为其发放令牌`);
 }
 
 export interface Revocation {

@@ -246,7 +246,7 @@ async function planImport(ledger: Ledger, storedTasks: Versioned<Ledger['tasks']
         plan.push({ collection, id, from: 0, value, event });
         continue;
       }
-      const next = { ...value, ...Object.fromEntries(keep.map((key) => [key, current[key]])) } as T;
+      const next = { ...value, ...Object.fromEntries(keep.filter((key) => current[key] !== undefined).map((key) => [key, current[key]])) } as T;
       const previous = unversioned(current);
       const changed = changedFields(previous, next);
       if (changed.length === 0) {
@@ -267,8 +267,10 @@ async function planImport(ledger: Ledger, storedTasks: Versioned<Ledger['tasks']
 
   const storedUnits = await store.units.list();
   const inactive = new Set(storedUnits.filter((u) => u.active === false).map((u) => u.name));
-  summary.units = diff('units', storedUnits, ledger.units, (u) => u.name);
-  summary.reactivatedUnits = ledger.units.filter((u) => inactive.has(u.name)).map((u) => u.name);
+  // What the office decided over the API (停用, 收回令牌和链接) stands whatever the workbook says.
+  summary.units = diff('units', storedUnits, ledger.units, (u) => u.name, ['deactivated', 'credentialsValidFrom']);
+  const deactivated = new Set(storedUnits.filter((u) => u.deactivated).map((u) => u.name));
+  summary.reactivatedUnits = ledger.units.filter((u) => inactive.has(u.name) && !deactivated.has(u.name)).map((u) => u.name);
   const listedUnits = new Set(ledger.units.map((u) => u.name));
   for (const unit of storedUnits.filter((u) => !listedUnits.has(u.name) && u.active !== false)) {
     const previous = unversioned<Unit>(unit);
