@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import ExcelJS from 'exceljs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -322,6 +323,19 @@ describe('limits', () => {
     units.rows = Array.from({ length: 5001 }, (_, i) => ({ row: i + 2, cells: { ...units.rows[0]!.cells, 单位名称: `单位${i}` } }));
     const summary = await importLedger(tables, options, { store: await dynalite.fresh(), calendar });
     expect(summary.issues.map(describeIssue)).toEqual(['“责任单位”表：行数超过上限：最多 5,000 行，本表有 5,001 行']);
+  });
+
+  it('stops reading a workbook whose sheet runs past its limit, without loading the sheet whole', async () => {
+    // 60,000 task rows, written as Excel writes them (shared strings, one <row> each).
+    const path = join(mkdtempSync(join(tmpdir(), 'duban-big-')), '台账.xlsx');
+    const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: true });
+    const sheet = writer.addWorksheet('任务清单');
+    sheet.addRow(['任务编号', '类别', '整改任务']).commit();
+    for (let i = 0; i < 60_000; i++) sheet.addRow([`T-${i}`, '示例', `第${i}项整改任务`]).commit();
+    await sheet.commit();
+    await writer.commit();
+    const error = await readLedgerSource(path).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('“任务清单”表的行数超过上限：最多 20,000 行，读到第 20,020 行后即停止读取。请拆分或删去空行后再导入');
   });
 
   it('refuses task codes the API could not serve, naming sheet, row and column', async () => {

@@ -6,6 +6,7 @@
 import ExcelJS from 'exceljs';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { sheetSpecs, type RawRow, type RawTable } from './sheets.ts';
 
 export class SourceError extends Error {}
@@ -30,7 +31,42 @@ export async function readLedgerSource(path: string): Promise<RawTable[]> {
   return readWorkbook(readFileSync(path));
 }
 
+/**
+ * Reading a whole workbook holds every cell in memory (a 500,000-row sheet took 3 GB). The rows of
+ * the ledger's sheets are counted first, streaming, and the count stops at the sheet's limit.
+ */
+async function refuseOversizedSheets(content: Buffer | ArrayBuffer): Promise<void> {
+  const limits = new Map(sheetSpecs.map((s) => [s.name, s.maxRows]));
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([Buffer.from(content as ArrayBuffer)]), {
+    sharedStrings: 'ignore',
+    hyperlinks: 'ignore',
+    styles: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
+  try {
+    for await (const sheet of reader) {
+      // The reader names each sheet from workbook.xml (its typings leave the name out).
+      const name = (sheet as unknown as { name: string }).name.trim();
+      const limit = limits.get(name);
+      if (limit === undefined) continue;
+      // Header, hint and blank rows come on top of the data rows.
+      const ceiling = limit + 20;
+      let rows = 0;
+      for await (const row of sheet) {
+        if (row.hasValues && ++rows > ceiling) {
+          throw new SourceError(`“${name}”表的行数超过上限：最多 ${limit.toLocaleString('en-US')} 行，读到第 ${ceiling.toLocaleString('en-US')} 行后即停止读取。请拆分或删去空行后再导入`);
+        }
+      }
+    }
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    throw new SourceError('无法读取该工作簿：文件已损坏或不是 .xlsx 格式');
+  }
+}
+
 export async function readWorkbook(content: Buffer | ArrayBuffer): Promise<RawTable[]> {
+  await refuseOversizedSheets(content);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(content as ArrayBuffer);
