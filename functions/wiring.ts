@@ -19,6 +19,9 @@ import type { Mailer, Store } from './core/ports.ts';
 import { EMAIL_TEMPLATE_DIR, TemplateComposer } from './notify/composer.ts';
 import { deliver } from './notify/outbox.ts';
 import { SesMailer } from './notify/ses-mailer.ts';
+import { ChannelMailer } from './notify/channel-mailer.ts';
+import { RobotMailer } from './notify/robots.ts';
+import { SmtpMailer } from './notify/smtp-mailer.ts';
 import { DynamoStore } from './store/dynamo-store.ts';
 
 const configSchema = z.object({
@@ -43,6 +46,19 @@ const configSchema = z.object({
   DUBAN_S3_ENDPOINT: z.string().url().optional(),
   /** Signs email links; if unset, a key kept in the table is used. */
   DUBAN_LINK_SECRET: z.string().min(32).optional(),
+  /** The office's SMTP server, for people whose 接收方式 is SMTP (the sandbox sets its SMTP sink). */
+  DUBAN_SMTP_HOST: z.string().min(1).optional(),
+  DUBAN_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** `tls` (from the first byte, port 465), `starttls` (required upgrade, port 587) or `none` (the sandbox's sink). */
+  DUBAN_SMTP_TLS: z.enum(['tls', 'starttls', 'none']).default('starttls'),
+  DUBAN_SMTP_USER: z.string().min(1).optional(),
+  /** Never logged. On AWS the stack may pass it from Secrets Manager instead. */
+  DUBAN_SMTP_PASSWORD: z.string().optional(),
+  /** `host:port` of robot receivers allowed besides qyapi.weixin.qq.com and oapi.dingtalk.com, comma-separated. */
+  DUBAN_ROBOT_HOSTS: z.string().optional(),
+  /** 钉钉: a keyword the robots' security setting requires; phone numbers to @, comma-separated; or @all. */
+  DUBAN_DINGTALK_KEYWORD: z.string().min(1).optional(),
+  DUBAN_DINGTALK_AT: z.string().optional(),
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -115,6 +131,37 @@ export function appLinks(appUrl: string, secret: string): Links {
   };
 }
 
+/** The SMTP sender, when a server is configured. */
+export function smtpMailer(config: Config): SmtpMailer | undefined {
+  if (!config.DUBAN_SMTP_HOST) return undefined;
+  return new SmtpMailer({
+    host: config.DUBAN_SMTP_HOST,
+    port: config.DUBAN_SMTP_PORT ?? (config.DUBAN_SMTP_TLS === 'tls' ? 465 : 587),
+    security: config.DUBAN_SMTP_TLS,
+    user: config.DUBAN_SMTP_USER,
+    password: config.DUBAN_SMTP_PASSWORD,
+    from: config.DUBAN_MAIL_FROM,
+  });
+}
+
+export function robotMailer(config: Config, sleep?: (ms: number) => Promise<void>): RobotMailer {
+  const at = (config.DUBAN_DINGTALK_AT ?? '').split(/[,，、\s]+/).filter(Boolean);
+  return new RobotMailer({
+    extraHosts: (config.DUBAN_ROBOT_HOSTS ?? '').split(/[,\s]+/).filter(Boolean),
+    sleep,
+    dingtalk: { keyword: config.DUBAN_DINGTALK_KEYWORD, atAll: at.includes('all'), atMobiles: at.filter((a) => a !== 'all') },
+  });
+}
+
+/** Every channel behind one Mailer: SES for email, SMTP when configured, the robots. */
+export function channelMailer(deps: Deps, sleep?: (ms: number) => Promise<void>): ChannelMailer {
+  return new ChannelMailer({
+    email: new SesMailer(deps.ses, deps.config.DUBAN_MAIL_FROM, deps.config.DUBAN_SES_CONFIGURATION_SET),
+    smtp: smtpMailer(deps.config),
+    robots: robotMailer(deps.config, sleep),
+  });
+}
+
 export interface JobRuntime {
   calendar: WorkdayCalendar;
   linkSecret: string;
@@ -131,7 +178,7 @@ const composer = new TemplateComposer(EMAIL_TEMPLATE_DIR);
 
 /** Everything a cadence job needs, from the process's dependencies. */
 export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
-  const mailer = runtime.mailer ?? new SesMailer(deps.ses, deps.config.DUBAN_MAIL_FROM, deps.config.DUBAN_SES_CONFIGURATION_SET);
+  const mailer = runtime.mailer ?? channelMailer(deps, runtime.sleep);
   return {
     store: deps.store,
     calendar: runtime.calendar,
@@ -139,6 +186,8 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
     composer,
     links: appLinks(deps.config.DUBAN_APP_URL, runtime.linkSecret),
     reports: deps.reports,
+    // Loaded on first use: exceljs only where a confirmed 追责问责 needs its referral workbook.
+    referrals: { file: async (record) => new (await import('./reports/referral.ts')).ArchiveReferrals(deps.reports.archive).file(record) },
     deliver: (notices) =>
       deliver(notices, {
         notices: deps.store.notices,

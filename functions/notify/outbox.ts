@@ -7,9 +7,12 @@
  * records its notices as it renders them and passes only their headers); then for each pending
  * one: claim it, which reads the recorded notice with its body (so a second run at the same time
  * does not send it too), check the suppression list right before sending, send at the configured rate, retry throttling with backoff,
- * and write the outcome. A run repeated after a crash sends only what was not sent.
+ * and write the outcome. A run repeated after a crash sends only what was not sent. Every channel
+ * (SES, SMTP, 企业微信 and 钉钉 robots) goes through here: the mailer routes each notice to its
+ * channel, and a robot's errors are retried or failed like mail's.
  */
 import type { DeliveryReport } from '../core/cadence/job.ts';
+import { displayAddress, isRobot } from '../core/ledger.ts';
 import { MailError, type Attachment, type Mailer, type Notice, type NoticeLog, type ReportArchive } from '../core/ports.ts';
 
 export interface OutboxDeps {
@@ -32,7 +35,8 @@ export interface OutboxDeps {
 
 
 export async function deliver(notices: Notice[], deps: OutboxDeps): Promise<DeliveryReport> {
-  const addresses = [...new Set(notices.map((n) => n.to.email.toLowerCase()))];
+  // Each channel's address is its own recipient; a robot's is shown without its key.
+  const addresses = [...new Set(notices.map((n) => (isRobot(n.to.channel ?? 'email') ? displayAddress(n.to.channel, n.to.address ?? '') : (n.to.address ?? n.to.email).toLowerCase())))];
   const report: DeliveryReport = { recorded: 0, sent: 0, alreadySent: 0, failed: 0, suppressed: 0, deferred: 0, recipients: addresses.length, addresses };
   for (const notice of notices) {
     // A notice without a body was recorded by the job as it was rendered (its header is all that
@@ -51,7 +55,8 @@ export async function deliver(notices: Notice[], deps: OutboxDeps): Promise<Deli
       else report.alreadySent++;
       continue;
     }
-    if (await deps.notices.isSuppressed(claimed.to.email)) {
+    // The suppression list holds mailboxes that bounced or complained: it stops mail, not a robot.
+    if (!isRobot(claimed.to.channel ?? 'email') && (await deps.notices.isSuppressed(claimed.to.address ?? claimed.to.email))) {
       await deps.notices.settle({ ...claimed, status: 'suppressed', error: '该地址曾退信或投诉，已停止发送' });
       report.suppressed++;
       continue;
@@ -78,7 +83,15 @@ async function sendWithRetry(notice: Notice, deps: OutboxDeps, pace: () => Promi
     await pace();
     attempts++;
     try {
-      const { messageId } = await deps.mailer.send({ to: notice.to.email, subject: notice.subject, html: notice.html, text: notice.text, attachments });
+      const { messageId } = await deps.mailer.send({
+        to: notice.to.address ?? notice.to.email,
+        ...(notice.to.channel ? { channel: notice.to.channel } : {}),
+        ...(notice.to.secret ? { secret: notice.to.secret } : {}),
+        subject: notice.subject,
+        html: notice.html,
+        text: notice.text,
+        attachments,
+      });
       return { ...notice, status: 'sent', attempts, messageId, sentAt: deps.now().toISOString(), error: undefined };
     } catch (error) {
       // Anything but a classified mail error is a fault of this process: stop the run. The claim

@@ -5,6 +5,7 @@
  * The circular says that everything was delivered only when both lists are empty. A suppressed
  * address that nobody in the ledger uses any more is left out: nobody is missing mail.
  */
+import { channelNames, displayAddress, type ChannelKind } from '../ledger.ts';
 import type { Notice } from '../ports.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -45,6 +46,13 @@ function owners(snapshot: Pick<Snapshot, 'units' | 'people'>): Map<string, strin
   return byEmail;
 }
 
+/** What failed, naming the channel in Chinese. */
+function failureWhat(channel: ChannelKind | undefined): string {
+  if (!channel || channel === 'email') return '邮箱地址被拒收';
+  if (channel === 'smtp') return '经SMTP邮件服务器发送被拒收';
+  return `${channelNames[channel]}机器人消息发送失败`;
+}
+
 function sinceText(at: string): string {
   const day = /^\d{4}-\d{2}-\d{2}/.exec(at)?.[0];
   return day ? `（自${day}起）` : '';
@@ -58,9 +66,10 @@ export function undeliveredRows(
   const whose = owners(snapshot);
   const failed = failures.map((n) => ({
     who: `${n.to.name}（${n.to.unit ? `${n.to.unit}${n.to.role}` : n.to.role}）`,
-    email: n.to.email,
+    // A robot's webhook is shown with its key cut short; a signing secret never.
+    email: displayAddress(n.to.channel, n.to.address ?? n.to.email),
     notice: noticeNames[n.kind] ?? noticeNames[n.kind.replace(/-\d+$/, '')] ?? n.kind,
-    why: `邮箱地址被拒收，未送达${n.error ? `（${n.error}）` : ''}`,
+    why: `${failureWhat(n.to.channel)}，未送达${n.error ? `（${n.error}）` : ''}`,
   }));
   const suppressed = suppressions.flatMap((s) =>
     (whose.get(s.email.toLowerCase()) ?? []).map((who) => ({
