@@ -197,6 +197,45 @@ export interface Store {
    */
   documentNumber(document: string, year: number): Promise<{ year: number; number: number }>;
   imports(): Promise<LedgerImportRecord[]>;
+  /** Records a failed job run; a retry of the same job and instant adds an attempt to the same record. */
+  recordJobFailure(failure: JobFailure): Promise<JobFailure>;
+  /** A retry or rerun of the same job and instant succeeded: the failure is resolved (nothing when there was none). */
+  resolveJobFailure(job: string, at: string, resolvedAt: string): Promise<void>;
+  /** Failed runs for instants at or after `since` (ISO), newest first, resolved ones included (the console's 总览). */
+  recentJobFailures(since: string): Promise<JobFailure[]>;
+  /** Failed runs neither resolved nor yet listed to the office, oldest first (its next circular lists them). */
+  unlistedJobFailures(): Promise<JobFailure[]>;
+  /** The office's circular has listed this failure. */
+  markJobFailureListed(id: string, at: string): Promise<void>;
+}
+
+/**
+ * A cadence job run that threw (say, a calendar year not loaded): kept so that the office sees it
+ * on the console and in its next circular, in Chinese, with what to do. One record per scheduled
+ * run (job and instant), however often it was retried.
+ */
+export interface JobFailure {
+  /** `<job>@<instant>`. */
+  id: string;
+  job: string;
+  /** The instant the run was for (ISO). */
+  at: string;
+  /** The period the run was for: a day (2018-07-09), a week (2018-W28) or a month (2018-07). */
+  period: string;
+  /** The error's code (CALENDAR_YEAR_UNKNOWN …), or INTERNAL for a fault with no code. */
+  code: string;
+  /** What went wrong, in Chinese. */
+  message: string;
+  /** What the office does about it, in Chinese. */
+  action: string;
+  attempts: number;
+  /** When it first and last failed (ISO, on the clock of the edge that ran it). */
+  firstFailedAt: string;
+  lastFailedAt: string;
+  /** When a retry or rerun of the same job and instant succeeded. */
+  resolvedAt?: string;
+  /** When the office's circular listed it. */
+  listedAt?: string;
 }
 
 /** An API token as kept (only its hash is stored). */

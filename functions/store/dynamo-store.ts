@@ -6,8 +6,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { defaultOfficeWords, taskStatuses, type Indicator, type OfficeWords, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, DueItem, IndicatorReading, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
+import type { ChangeEvent, DueItem, IndicatorReading, JobFailure, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
+import { DynamoJobFailureLog } from './job-failure-log.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './versioned-collection.ts';
@@ -110,6 +111,7 @@ export class DynamoStore implements Store {
   readonly notices: DynamoNoticeLog;
   readonly escalations: DynamoCollection<Escalation>;
   readonly interviews: DynamoCollection<Interview>;
+  private readonly jobFailures: DynamoJobFailureLog;
 
   constructor(
     client: DynamoDBClient,
@@ -125,6 +127,27 @@ export class DynamoStore implements Store {
     this.notices = new DynamoNoticeLog(this.table);
     this.escalations = new DynamoCollection(this.table, escalationKind);
     this.interviews = new DynamoCollection(this.table, interviewKind);
+    this.jobFailures = new DynamoJobFailureLog(this.table);
+  }
+
+  recordJobFailure(failure: JobFailure) {
+    return this.jobFailures.record(failure);
+  }
+
+  resolveJobFailure(job: string, at: string, resolvedAt: string) {
+    return this.jobFailures.resolve(job, at, resolvedAt);
+  }
+
+  recentJobFailures(since: string) {
+    return this.jobFailures.recent(since);
+  }
+
+  unlistedJobFailures() {
+    return this.jobFailures.unlisted();
+  }
+
+  markJobFailureListed(id: string, at: string) {
+    return this.jobFailures.markListed(id, at);
   }
 
   openEscalations() {

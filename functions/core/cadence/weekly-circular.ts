@@ -2,7 +2,8 @@
  * 周通报. Input: the instant it fires. Output: one circular, sent to the leaders, the office and
  * every unit's liaison: an overview by light and by section, the red and yellow lists with their
  * reasons, the units that did not report, a ranking by on-time reporting, and, for the office,
- * the notices that could not be delivered and the addresses that are no longer mailed (undelivered.ts). Runs on the last workday of the week.
+ * the notices that could not be delivered and the addresses that are no longer mailed (undelivered.ts),
+ * and the job runs that failed since the last circular with what to do (job-failure.ts). Runs on the last workday of the week.
  */
 import { instantAt, isoWeekOf, localDateOf, localTimeOf, parseWeekPeriod } from '../time.ts';
 import { levelNames } from './escalation-model.ts';
@@ -13,6 +14,7 @@ import { countLights, taskRow } from './weekly-dispatch.ts';
 import { undeliveredRows } from './undelivered.ts';
 import { chineseWeek, reportDueDay } from './week.ts';
 import { calendarReminders } from './calendar-reminder.ts';
+import { jobFailureRow } from './job-failure.ts';
 
 export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult> {
   const today = localDateOf(at);
@@ -34,6 +36,8 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   }
   const snapshot = await loadSnapshot(at, deps);
   const failures = await deps.store.notices.failures();
+  // Job runs that failed since the last circular (a calendar year not loaded …), with what to do.
+  const jobFailures = await deps.store.unlistedJobFailures();
   const undelivered = undeliveredRows(failures, await deps.store.notices.suppressions(), snapshot);
   const compiled = compileCircular(snapshot, deps);
   const escalations = await escalationLists(deps);
@@ -61,6 +65,7 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
       suppressed: office.has(to.email) ? undelivered.suppressed : [],
       allDelivered: undelivered.failed.length === 0 && undelivered.suppressed.length === 0,
       calendarWarning,
+      jobFailures: office.has(to.email) ? jobFailures.map(jobFailureRow) : [],
       reportUrl: deps.links.report('weekly-circular', week, published.page.name, at),
       archiveUrl: office.has(to.email) ? deps.links.archive(at) : undefined,
       workbook: leaders.has(to.email) ? published.workbook.name : undefined,
@@ -72,6 +77,7 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   // The failures are now before the office; list them once.
   if (result.delivery && result.delivery.sent + result.delivery.alreadySent > 0) {
     for (const n of failures) await deps.store.notices.acknowledgeFailure(n.id);
+    for (const f of jobFailures) await deps.store.markJobFailureListed(f.id, at.toISOString());
   }
   return result;
 }
