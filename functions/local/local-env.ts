@@ -11,6 +11,7 @@
 import { LOCAL_CADENCE_DEFAULTS } from './quiet-sdk.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { inboxSettings } from './inbox.ts';
 import { buildDeps, readConfig, type Deps } from '../wiring.ts';
 import { ensureTable, startDynalite, startSesEmulator, type RunningServer } from './emulators.ts';
 import { LocalError } from './errors.ts';
@@ -49,7 +50,7 @@ export interface ConnectOptions {
 export async function connectLocal(settings: LocalSettings, options: ConnectOptions = {}): Promise<LocalConnection> {
   if (liveSandbox(settings.dataDir)) {
     const sandbox = await reachSandbox(settings.dataDir, options.patienceMs ?? SANDBOX_PATIENCE_MS);
-    return connect(settings, { dynamo: sandbox.urls!.dynamodb, ses: sandbox.urls!.ses, app: sandbox.urls!.app, table: sandbox.table }, { sandbox });
+    return connect(settings, { dynamo: sandbox.urls!.dynamodb, ses: sandbox.urls!.ses, app: sandbox.urls!.app, table: sandbox.table, inbox: sandbox.urls }, { sandbox });
   }
   const sandboxUrl = `http://127.0.0.1:${settings.dynamoPort}`;
   const sandboxSes = `http://127.0.0.1:${settings.sesPort}`;
@@ -99,6 +100,8 @@ interface Endpoints {
   ses: string;
   app: string;
   table: string;
+  /** The sandbox's inbox: its SMTP sink and robot receiver carry those channels for the CLI too. */
+  inbox?: { inbox?: string; smtpPort?: number };
 }
 
 async function connect(
@@ -115,6 +118,7 @@ async function connect(
       DUBAN_CADENCE: process.env.DUBAN_CADENCE ?? LOCAL_CADENCE_DEFAULTS,
       DUBAN_APP_URL: process.env.DUBAN_APP_URL ?? endpoints.app,
       DUBAN_REPORTS_DIR: join(settings.dataDir, 'reports'),
+      ...(endpoints.inbox?.inbox && endpoints.inbox.smtpPort ? inboxSettings({ smtpPort: endpoints.inbox.smtpPort, robotHost: new URL(endpoints.inbox.inbox).host }) : {}),
     }),
   );
   const close = async () => {

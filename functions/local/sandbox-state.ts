@@ -15,7 +15,7 @@ const stateSchema = z.object({
   table: z.string().min(1),
   /** False while the sandbox starts (its store may be open, its endpoints not yet serving). */
   ready: z.boolean(),
-  urls: z.object({ app: z.string(), dynamodb: z.string(), ses: z.string() }).optional(),
+  urls: z.object({ app: z.string(), dynamodb: z.string(), ses: z.string(), inbox: z.string().optional(), smtpPort: z.number().optional() }).optional(),
   clock: z.object({ start: z.iso.datetime({ offset: true }), realStart: z.iso.datetime({ offset: true }) }),
 });
 

@@ -14,12 +14,13 @@ import { join } from 'node:path';
 import { createApp } from '../http/app.ts';
 import { importLedger, resumeStagedImport, resumedNotice } from '../ledger-import/import-ledger.ts';
 import { readLedgerSource } from '../ledger-import/read-source.ts';
-import { runJob } from '../core/cadence/jobs.ts';
+import { runScheduled } from '../core/cadence/job-runs.ts';
 import { cronTable, runsBetween } from '../core/cadence/schedule.ts';
-import { buildDeps, jobDeps, linkSecret, loadCalendar, readConfig } from '../wiring.ts';
+import { buildDeps, consoleDeps, jobDeps, linkSecret, loadCalendar, readConfig } from '../wiring.ts';
 import { printImport } from './cli/import.ts';
 import { clockAnchor, sandboxClock, type ClockAnchor } from './clock.ts';
 import { ensureTable, startDynalite, startSesEmulator } from './emulators.ts';
+import { inboxSettings, startInbox } from './inbox.ts';
 import { LocalError } from './errors.ts';
 import { dynamoFolder } from './local-env.ts';
 import { liveSandbox, removeSandboxState, stateClock, writeSandboxState, type SandboxState } from './sandbox-state.ts';
@@ -29,7 +30,7 @@ import { readLocalSettings, SAMPLE_LEDGER, type LocalSettings } from './settings
 const log = (msg: string, extra: object = {}) => console.log(JSON.stringify({ level: 'info', msg, ...extra }));
 
 export interface Sandbox {
-  urls: { app: string; mail: string; dynamodb: string };
+  urls: { app: string; mail: string; dynamodb: string; inbox: string };
   stop(): Promise<void>;
 }
 
@@ -62,9 +63,13 @@ async function openSandbox(settings: LocalSettings, anchor: ClockAnchor, startin
   opened.push(() => dynalite.close());
   const ses = await startSesEmulator({ port: settings.sesPort });
   opened.push(() => ses.close());
+  // Every channel lands locally: SMTP in the inbox's sink, robots at its webhook receiver.
+  const inbox = await startInbox({ port: settings.inboxPort, smtpPort: settings.smtpPort, sesUrl: ses.url });
+  opened.push(() => inbox.close());
   const deps = buildDeps(
     readConfig({
       ...process.env,
+      ...inboxSettings(inbox),
       DUBAN_TABLE: settings.table,
       DUBAN_DYNAMODB_ENDPOINT: dynalite.url,
       DUBAN_SES_ENDPOINT: ses.url,
@@ -103,6 +108,7 @@ async function openSandbox(settings: LocalSettings, anchor: ClockAnchor, startin
     cadence: deps.cadence,
     reports: deps.reports,
     linkSecret: async () => secret,
+    console: consoleDeps(deps, `sandbox-http-${process.pid}`),
   });
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const server = serve({ fetch: app.fetch, port: settings.httpPort, hostname: '127.0.0.1' }, () => resolve(server));
@@ -121,16 +127,22 @@ async function openSandbox(settings: LocalSettings, anchor: ClockAnchor, startin
     log,
     tickMs: settings.schedulerTickMs,
     dueBetween: (from, to) => runsBetween(table, from, to),
+    // The same path as the Lambda's: a failed run is recorded for the console and the next circular,
+    // logged, and left behind (EventBridge gives up after its retries too), not retried every tick.
     run: async ({ job, at }) => {
-      const result = await runJob(job, at, jobDeps(deps, { calendar: await loadCalendar(deps.store), linkSecret: await linkSecret(deps), sender: `sandbox-${process.pid}`, now: () => new Date(), log }));
-      log('job finished', { job, at: at.toISOString(), period: result.period, skipped: result.skipped, sent: result.delivery?.sent });
+      try {
+        const result = await runScheduled(job, at, jobDeps(deps, { calendar: await loadCalendar(deps.store), linkSecret: await linkSecret(deps), sender: `sandbox-${process.pid}`, now: () => new Date(), log }), clock);
+        log('job finished', { job, at: at.toISOString(), period: result.period, skipped: result.skipped, sent: result.delivery?.sent });
+      } catch (error) {
+        log('job failed', { job, at: at.toISOString(), code: (error as { code?: string }).code ?? 'INTERNAL' });
+      }
     },
   });
   opened.push(() => scheduler.stop());
 
-  writeSandboxState(settings.dataDir, { ...starting, ready: true, urls: { app: appUrl, dynamodb: dynalite.url, ses: ses.url } });
+  writeSandboxState(settings.dataDir, { ...starting, ready: true, urls: { app: appUrl, dynamodb: dynalite.url, ses: ses.url, inbox: inbox.url, smtpPort: inbox.smtpPort } });
   return {
-    urls: { app: appUrl, mail: ses.url, dynamodb: dynalite.url },
+    urls: { app: appUrl, mail: ses.url, dynamodb: dynalite.url, inbox: inbox.url },
     async stop() {
       for (const close of opened.reverse()) await close();
       removeSandboxState(settings.dataDir, process.pid);
@@ -142,7 +154,7 @@ async function openSandbox(settings: LocalSettings, anchor: ClockAnchor, startin
 function startFailure(error: unknown): string {
   if (error instanceof LocalError) return error.message;
   const e = error as NodeJS.ErrnoException & { port?: number };
-  if (e?.code === 'EADDRINUSE') return `端口${e.port ? ` ${e.port}` : ''}已被占用：请停止占用它的程序，或用 DUBAN_HTTP_PORT、DUBAN_DYNAMODB_PORT、DUBAN_SES_PORT 另选端口`;
+  if (e?.code === 'EADDRINUSE') return `端口${e.port ? ` ${e.port}` : ''}已被占用：请停止占用它的程序，或用 DUBAN_HTTP_PORT、DUBAN_DYNAMODB_PORT、DUBAN_SES_PORT、DUBAN_INBOX_PORT、DUBAN_SMTP_PORT 另选端口`;
   return `沙盒启动失败：${String(e?.message ?? error).split('\n')[0]}`;
 }
 
@@ -162,6 +174,7 @@ duban sandbox is running
   health             ${sandbox.urls.app}/health
   API                ${sandbox.urls.app}/api/tasks
   mail viewer        ${sandbox.urls.mail}/
+  inbox, all channels ${sandbox.urls.inbox}/ (SMTP sink on port ${settings.smtpPort}; JSON at /store)
   DynamoDB endpoint  ${sandbox.urls.dynamodb}
   data folder        ${settings.dataDir}
   compiled reports   ${settings.dataDir}/reports (the office's circular links to them)

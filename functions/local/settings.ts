@@ -13,6 +13,9 @@ const settingsSchema = z.object({
   DUBAN_HTTP_PORT: port(7700),
   DUBAN_DYNAMODB_PORT: port(7701),
   DUBAN_SES_PORT: port(7702),
+  /** The inbox of every channel (GET /store) and the robots' webhook receiver; the SMTP sink. */
+  DUBAN_INBOX_PORT: port(7703),
+  DUBAN_SMTP_PORT: port(7704),
   DUBAN_CLOCK: z.string().datetime({ offset: true }).optional(),
   DUBAN_LEDGER: z.string().optional(),
   DUBAN_TABLE: z.string().min(1).default('duban'),
@@ -26,6 +29,8 @@ const settingRules: Record<string, string> = {
   DUBAN_HTTP_PORT: portRule,
   DUBAN_DYNAMODB_PORT: portRule,
   DUBAN_SES_PORT: portRule,
+  DUBAN_INBOX_PORT: portRule,
+  DUBAN_SMTP_PORT: portRule,
   DUBAN_CLOCK: '应为带时区的 ISO 时刻，如 2018-07-09T09:00:00+08:00',
   DUBAN_TABLE: '应为表名',
   DUBAN_SCHEDULER_TICK_MS: '应为不小于 100 的整数（毫秒）',
@@ -36,6 +41,8 @@ export interface LocalSettings {
   httpPort: number;
   dynamoPort: number;
   sesPort: number;
+  inboxPort: number;
+  smtpPort: number;
   clockStart?: Date;
   ledger?: string;
   table: string;
@@ -55,6 +62,8 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     httpPort: s.DUBAN_HTTP_PORT,
     dynamoPort: s.DUBAN_DYNAMODB_PORT,
     sesPort: s.DUBAN_SES_PORT,
+    inboxPort: s.DUBAN_INBOX_PORT,
+    smtpPort: s.DUBAN_SMTP_PORT,
     clockStart: s.DUBAN_CLOCK ? new Date(s.DUBAN_CLOCK) : undefined,
     ledger: s.DUBAN_LEDGER,
     table: s.DUBAN_TABLE,
