@@ -62,6 +62,8 @@ export async function sandboxEnv(extra: Record<string, string>): Promise<Record<
     DUBAN_HTTP_PORT: String(await freePort()),
     DUBAN_DYNAMODB_PORT: String(await freePort()),
     DUBAN_SES_PORT: String(await freePort()),
+    DUBAN_INBOX_PORT: String(await freePort()),
+    DUBAN_SMTP_PORT: String(await freePort()),
     ...extra,
   };
 }
