@@ -23,6 +23,7 @@ import { ChannelMailer } from './notify/channel-mailer.ts';
 import { RobotMailer } from './notify/robots.ts';
 import { SmtpMailer } from './notify/smtp-mailer.ts';
 import { DynamoStore } from './store/dynamo-store.ts';
+import type { ConsoleDeps } from './http/deps.ts';
 
 const configSchema = z.object({
   DUBAN_TABLE: z.string().min(1).default('duban'),
@@ -201,6 +202,25 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
         log: runtime.log,
       }),
     warn: (message) => runtime.log?.('warning', { message }),
+  };
+}
+
+/** The console's mail (sign-in links through the outbox) and upload keeping, for the HTTP app. */
+export function consoleDeps(deps: Deps, sender = `http-${process.pid}`): ConsoleDeps {
+  const mailer = channelMailer(deps);
+  return {
+    appUrl: deps.config.DUBAN_APP_URL,
+    composer,
+    uploads: deps.reports.archive,
+    deliver: (notices) =>
+      deliver(notices, {
+        notices: deps.store.notices,
+        mailer,
+        now: () => new Date(),
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        ratePerSecond: deps.cadence.sendRatePerSecond,
+        sender,
+      }),
   };
 }
 

@@ -207,6 +207,36 @@ export interface Store {
   unlistedJobFailures(): Promise<JobFailure[]>;
   /** The office's circular has listed this failure. */
   markJobFailureListed(id: string, at: string): Promise<void>;
+  /** The console's sign-in: one-time link nonces, sessions, per-address request counters. */
+  signIns: SignInStore;
+}
+
+/** A person signed in to the console: the office, or a leader reading. Kept by the hash of the cookie. */
+export interface ConsoleSession {
+  /** sha256 of the cookie's value (the value itself is never stored). */
+  hash: string;
+  /** The person's name in 领导与联系人, and the address the link went to. */
+  person: string;
+  email: string;
+  role: 'office' | 'leader';
+  /** Every form of the session carries it (CSRF). */
+  csrf: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+}
+
+export interface SignInStore {
+  /** Counts one sign-in request of an address in a window (e.g. its hour); returns the count so far. */
+  countRequest(email: string, window: string): Promise<number>;
+  /** Records a one-time link's nonce (by hash) until it expires. */
+  saveNonce(hash: string, email: string, expiresAt: string): Promise<void>;
+  /** Marks a nonce used; false when it is unknown or was used already (one conditional write). */
+  useNonce(hash: string, at: string): Promise<boolean>;
+  saveSession(session: ConsoleSession): Promise<void>;
+  session(hash: string): Promise<ConsoleSession | undefined>;
+  /** Ends a session; false when no live session has that hash. */
+  revokeSession(hash: string, at: string): Promise<boolean>;
 }
 
 /**

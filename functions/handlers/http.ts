@@ -1,7 +1,7 @@
 /** Lambda entry for API Gateway (HTTP API): the same hono app the sandbox serves. */
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '../http/app.ts';
-import { buildDeps, linkSecret, loadCalendar } from '../wiring.ts';
+import { buildDeps, consoleDeps, linkSecret, loadCalendar } from '../wiring.ts';
 
 const deps = buildDeps();
 let secret: Promise<string> | undefined;
@@ -14,5 +14,6 @@ export const handler = handle(
     cadence: deps.cadence,
     reports: deps.reports,
     linkSecret: () => (secret ??= linkSecret(deps)),
+    console: consoleDeps(deps),
   }),
 );

@@ -25,27 +25,17 @@ import { unitAccessRoutes } from './units.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
 import { calendarRoutes } from './calendar.ts';
-import { apiReportRoutes, pageReportRoutes, type ReportFiles } from './reports.ts';
+import { apiReportRoutes, pageReportRoutes } from './reports.ts';
+import type { AppDeps } from './deps.ts';
+import { securityHeaders, type ConsoleEnv } from './session.ts';
+import { signInRoutes } from './console/sign-in.ts';
+import { overviewRoutes } from './console/overview.ts';
+import { ledgerRoutes } from './console/ledger.ts';
+import { consoleOfficeRoutes } from './console/office.ts';
 
-export interface AppDeps {
-  store: Store;
-  clock: () => Date;
-  calendar: () => Promise<WorkdayCalendar>;
-  cadence: CadenceConfig;
-  linkSecret: () => Promise<string>;
-  /** The archive of compiled reports. */
-  reports: ReportFiles;
-}
+export type { AppDeps } from './deps.ts';
 
-type Env = { Variables: { principal: Principal } };
-
-const eventLabels: Record<string, string> = {
-  'ledger.imported': '台账导入',
-  'task.edited': '整改办修改',
-  'closeout.requested': '申请销号',
-  'closeout.approved': '同意销号',
-  'closeout.returned': '退回销号申请',
-};
+type Env = ConsoleEnv;
 
 const shanghai = (iso: string) => {
   const at = new Date(iso);
@@ -56,6 +46,7 @@ const MAX_BODY = 64 * 1024;
 
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
+  app.use('*', securityHeaders);
   app.onError((error, c) => (c.req.path.startsWith('/api/') ? errorResponse(error, c) : errorPage(error, c)));
   app.notFound((c) =>
     c.req.path.startsWith('/api/')
@@ -69,6 +60,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.get('/health', (c) => c.json({ status: 'ok', at: deps.clock().toISOString() }));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
+
+  // Pages need a session, but for the sign-in page, a unit's signed form and signed report links.
+  signInRoutes(app, deps);
 
   // Everything else under /api needs a token.
   app.use('/api/*', async (c, next) => {
@@ -151,25 +145,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json({ interview });
   });
 
-  // Pages: the ledger for the office's screens, and the report form a unit opens from its email.
-  app.get('/', async (c) => {
-    const [tasks, units, imports] = await Promise.all([deps.store.tasks.list(), deps.store.units.list(), deps.store.imports()]);
-    tasks.sort((a, b) => a.code.localeCompare(b.code, 'en', { numeric: true }));
-    const sections = [...new Set(tasks.map((t) => t.category))].map((name) => ({ name: name || '未分类', tasks: tasks.filter((t) => t.category === name) }));
-    const last = imports.at(-1);
-    return c.html(renderPage('ledger', '整改任务台账', { tasks, sections, unitCount: units.length, importedAt: last ? shanghai(last.at) : '' }));
-  });
-
+  // The console (office and leaders, signed in), and the report form a unit opens from its email.
+  overviewRoutes(app, deps);
+  ledgerRoutes(app, deps);
+  consoleOfficeRoutes(app, deps);
   pageReportRoutes(app, deps);
-
-  app.get('/tasks/:code', async (c) => {
-    const code = codeOf(c);
-    const task = await deps.store.tasks.get(code);
-    if (!task) return c.html(renderPage('message', '未找到任务', { heading: '未找到该整改任务', text: `没有编号为“${code}”的任务。` }), 404);
-    const history = (await deps.store.auditEvents(`TASK#${code}`)).map((e) => ({ at: shanghai(e.at), label: eventLabels[e.type] ?? e.type, by: e.by }));
-    const reports = (await deps.store.progressOf(code)).map((r) => ({ ...r, at: shanghai(r.at) })).reverse();
-    return c.html(renderPage('task', `${task.code} ${task.title}`, { task, history, reports }));
-  });
 
   app.get('/report', async (c) => {
     const params = new URLSearchParams(linkParams(new URL(c.req.url).searchParams));

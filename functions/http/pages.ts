@@ -11,6 +11,7 @@ export const TEMPLATE_DIR = process.env.DUBAN_TEMPLATE_DIR ?? join(import.meta.d
 const hb = Handlebars.create();
 hb.registerHelper('join', (list: unknown) => (Array.isArray(list) ? list.join('、') : ''));
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hb.registerHelper('encode', (text: unknown) => encodeURIComponent(String(text ?? '')));
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
@@ -23,6 +24,14 @@ function compiled(name: string): Handlebars.TemplateDelegate {
   return template;
 }
 
-export function renderPage(name: string, title: string, context: object): string {
-  return compiled('layout')({ title, body: new Handlebars.SafeString(compiled(name)(context)) });
+/** What the layout shows around a console page: who is signed in, the sections they may open, the sign-out form. */
+export interface Chrome {
+  person: string;
+  roleName: string;
+  csrf: string;
+  nav: { href: string; label: string; active: boolean }[];
+}
+
+export function renderPage(name: string, title: string, context: object, chrome?: Chrome): string {
+  return compiled('layout')({ title, chrome, body: new Handlebars.SafeString(compiled(name)({ ...context, csrf: chrome?.csrf })) });
 }

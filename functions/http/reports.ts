@@ -30,7 +30,7 @@ function contentDisposition(name: string, inline: boolean): string {
   return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-function fileResponse(c: Context, name: string, file: { body: Uint8Array; contentType: string }): Response {
+export function fileResponse(c: Context, name: string, file: { body: Uint8Array; contentType: string }): Response {
   const inline = /\.(html|svg)$/.test(name);
   return c.body(file.body as Uint8Array<ArrayBuffer>, 200, {
     'Content-Type': file.contentType,
@@ -38,7 +38,7 @@ function fileResponse(c: Context, name: string, file: { body: Uint8Array; conten
     'Cache-Control': 'private, max-age=300',
     'X-Content-Type-Options': 'nosniff',
     // Archived pages carry their styles and SVG inline and run no script.
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   });
 }
 

@@ -25,6 +25,7 @@ const subjects: Record<string, (d: Data, office: OfficeWords) => string> = {
   escalation: (d) => `【${d.topName}】${d.unit ? `${d.unit}：` : ''}${d.items.length}项整改任务督办升级`,
   'interview-reminder': (d) => `【约谈跟进】${d.items.length}项约谈超过期限尚未登记`,
   'calendar-reminder': (d) => `【工作日历】尚未载入${d.year}年法定节假日安排，请尽快载入`,
+  'sign-in': (d) => `【登录】督办系统登录链接（${d.minutes}分钟内有效）`,
 };
 
 function why(draft: NoticeDraft, office: OfficeWords): string {

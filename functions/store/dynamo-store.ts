@@ -10,6 +10,7 @@ import type { ChangeEvent, DueItem, IndicatorReading, JobFailure, LedgerImportRe
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DynamoJobFailureLog } from './job-failure-log.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
+import { DynamoSignIns } from './sign-in-store.ts';
 import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './versioned-collection.ts';
 
@@ -111,6 +112,7 @@ export class DynamoStore implements Store {
   readonly notices: DynamoNoticeLog;
   readonly escalations: DynamoCollection<Escalation>;
   readonly interviews: DynamoCollection<Interview>;
+  readonly signIns: DynamoSignIns;
   private readonly jobFailures: DynamoJobFailureLog;
 
   constructor(
@@ -127,6 +129,7 @@ export class DynamoStore implements Store {
     this.notices = new DynamoNoticeLog(this.table);
     this.escalations = new DynamoCollection(this.table, escalationKind);
     this.interviews = new DynamoCollection(this.table, interviewKind);
+    this.signIns = new DynamoSignIns(this.table);
     this.jobFailures = new DynamoJobFailureLog(this.table);
   }
 
