@@ -89,11 +89,12 @@ describe('周通报 compiled on the sample ledger at 2018-07-27 16:00', () => {
     world = await setupCircular();
   });
 
-  it('archives the page, the email version, the 台账 workbook and both charts', () => {
+  it('archives the page, the email version, the 台账 workbook, the 公文 and both charts', () => {
     expect(world.published.files.map((f) => f.name)).toEqual([
       '周通报-2018-W30.html',
       '周通报-2018-W30-邮件版.html',
       WORKBOOK,
+      '周通报-2018-W30.docx',
       '灯色分布-2018-W30.svg',
       '报送情况-2018-W30.svg',
     ]);
@@ -169,7 +170,7 @@ describe('周通报 compiled on the sample ledger at 2018-07-27 16:00', () => {
       const to = mail.destination.to[0]!;
       expect(mail.body.html, to).toContain('/reports/weekly-circular/2018-W30/');
       if (leaders.has(to)) {
-        expect(attachmentsOf(mail).map((a) => a.filename), to).toEqual([WORKBOOK]);
+        expect(attachmentsOf(mail).map((a) => a.filename), to).toEqual([WORKBOOK, '周通报-2018-W30.docx']);
         expect(Buffer.from(attachmentsOf(mail)[0]!.content, 'base64').equals(Buffer.from(world.workbookBytes)), to).toBe(true);
         expect(mail.subject).toBe('【周通报】2018年第30周（7月23日—7月29日）中央环保督察整改推进情况');
       } else {
@@ -329,7 +330,7 @@ describe('月交账 compiled on the first workday of August', () => {
 
     const account = (await bench.mail()).filter((m) => m.subject.startsWith('【月交账】'));
     expect(account.length).toBeGreaterThan(0);
-    for (const mail of account) expect(attachmentsOf(mail).map((a) => a.filename)).toEqual(['月交账台账-2018-07.xlsx']);
+    for (const mail of account) expect(attachmentsOf(mail).map((a) => a.filename)).toEqual(['月交账台账-2018-07.xlsx', '月交账-2018-07.docx']);
   });
 });
 
@@ -346,8 +347,8 @@ describe('npx duban report', () => {
     expect(await runCli(['import', SAMPLE_LEDGER], io('2018-07-04T02:00:00Z'), env)).toBe(0);
     const folder = mkdtempSync(join(tmpdir(), 'duban-report-out-'));
     expect(await runCli(['report', 'weekly-circular', '--period', '2018-W30', '--out', folder], io('2018-07-30T02:00:00Z'), env)).toBe(0);
-    expect(out.at(-1)).toBe('周通报 2018-W30：已写出 5 个文件');
-    expect(readdirSync(folder).sort()).toEqual(['周通报-2018-W30-邮件版.html', '周通报-2018-W30.html', '周通报台账-2018-W30.xlsx', '报送情况-2018-W30.svg', '灯色分布-2018-W30.svg'].sort());
+    expect(out.at(-1)).toBe('周通报 2018-W30：已写出 6 个文件');
+    expect(readdirSync(folder).sort()).toEqual(['周通报-2018-W30-邮件版.html', '周通报-2018-W30.html', '周通报台账-2018-W30.xlsx', '周通报-2018-W30.docx', '报送情况-2018-W30.svg', '灯色分布-2018-W30.svg'].sort());
     const archived = join(env.DUBAN_DATA_DIR, 'reports/weekly-circular/2018-W30');
     expect(readFileSync(join(folder, WORKBOOK)).equals(readFileSync(join(archived, WORKBOOK)))).toBe(true);
     expect(sectionRows(XLSX.read(readFileSync(join(folder, WORKBOOK)))).flatMap((s) => s.rows).length).toBe(31);

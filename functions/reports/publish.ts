@@ -3,7 +3,8 @@
  *
  * Files of a report (周通报 2018-W28 shown; 月交账 alike): the page with its charts
  * (周通报-2018-W28.html), the email-safe version with inlined CSS and no SVG
- * (周通报-2018-W28-邮件版.html), the Excel 台账 (周通报台账-2018-W28.xlsx), each chart as SVG, and
+ * (周通报-2018-W28-邮件版.html), the Excel 台账 (周通报台账-2018-W28.xlsx), the 公文 in the
+ * GB/T 9704-2012 layout (周通报-2018-W28.docx), each chart as SVG, and
  * manifest.json, written last: a report is archived when its manifest is. Publishing a period
  * already archived changes nothing, so a job run twice sends the report it first compiled.
  */
@@ -13,6 +14,7 @@ import { reportKinds, type PublishedReport, type ReportKind, type ReportModel, t
 import type { ReportRenderer } from './render.ts';
 
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 export const HTML = 'text/html; charset=utf-8';
 export const SVG = 'image/svg+xml';
 const JSON_TYPE = 'application/json';
@@ -46,6 +48,7 @@ export const fileNames = (kind: ReportKind, period: string) => {
     page: `${label}-${period}.html`,
     email: `${label}-${period}-邮件版.html`,
     workbook: `${label}台账-${period}.xlsx`,
+    document: `${label}-${period}.docx`,
     lights: `灯色分布-${period}.svg`,
     reporting: `报送情况-${period}.svg`,
   };
@@ -122,5 +125,7 @@ function published(manifest: Manifest): PublishedReport {
     files: manifest.files.map((f) => ({ name: f.name, key: key(f.name), contentType: f.contentType })),
     page: { name: names.page, key: key(names.page) },
     workbook: { name: names.workbook, key: key(names.workbook), contentType: XLSX },
+    // Reports archived before the 公文 was made have none.
+    document: manifest.files.some((f) => f.name === names.document) ? { name: names.document, key: key(names.document), contentType: DOCX } : undefined,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Renders a compiled report into its files: the page with its charts, the email-safe version
- * (CSS inlined by juice, no SVG), the Excel 台账 and each chart as SVG.
+ * (CSS inlined by juice, no SVG), the Excel 台账, the 公文 (.docx) and each chart as SVG.
  */
 import Handlebars from 'handlebars';
 import juice from 'juice';
@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportModel } from '../core/reports/model.ts';
 import { reportCharts, type ReportCharts } from './charts.ts';
-import { fileNames, HTML, SVG, XLSX, type RenderedFile } from './publish.ts';
+import { gongwenDocx } from './gongwen/document.ts';
+import { DOCX, fileNames, HTML, SVG, XLSX, type RenderedFile } from './publish.ts';
 import { reportWorkbook } from './workbook.ts';
 
 const encoder = new TextEncoder();
@@ -45,12 +46,14 @@ export class ReportRenderer {
     const charts = reportCharts(report);
     const links = [
       { label: `下载台账（Excel）`, url: encodeURIComponent(names.workbook) },
+      { label: '公文版（Word）', url: encodeURIComponent(names.document) },
       { label: '邮件版', url: encodeURIComponent(names.email) },
     ];
     return [
       { name: names.page, contentType: HTML, body: encoder.encode(this.html(report, { charts, files: links })) },
       { name: names.email, contentType: HTML, body: encoder.encode(this.html(report, { files: [] })) },
       { name: names.workbook, contentType: XLSX, body: await reportWorkbook(report) },
+      { name: names.document, contentType: DOCX, body: await gongwenDocx(report) },
       { name: names.lights, contentType: SVG, body: encoder.encode(charts.lights) },
       { name: names.reporting, contentType: SVG, body: encoder.encode(charts.reporting) },
     ];

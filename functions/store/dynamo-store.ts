@@ -8,6 +8,7 @@ import type { CalendarYear } from '../core/calendar.ts';
 import { defaultOfficeWords, taskStatuses, type Indicator, type OfficeWords, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
 import type { ChangeEvent, DueItem, IndicatorReading, JobFailure, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
+import { DubanError } from '../core/errors.ts';
 import { DynamoJobFailureLog } from './job-failure-log.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { DynamoSignIns } from './sign-in-store.ts';
@@ -15,6 +16,7 @@ import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './versioned-collection.ts';
 
 const DUE_PARTITION = 'DUE';
+const DOCNUMBERS = 'DOCNUMBERS';
 const openTasksOf = (unit: string) => `OPENTASKS#${unit}`;
 const tokensOf = (p: Principal) => (p.kind === 'unit' ? `TOKENS#UNIT#${p.unit}` : `TOKENS#OFFICE#${p.name}`);
 const milestoneSk = (index: number) => `MS#${String(index).padStart(3, '0')}`;
@@ -332,6 +334,34 @@ export class DynamoStore implements Store {
   async linkSecret(create: () => string): Promise<string> {
     await this.table.putNew({ pk: 'CONFIG', sk: 'LINK_SECRET', secret: create() });
     return (await this.table.get('CONFIG', 'LINK_SECRET'))!.secret as string;
+  }
+
+  /**
+   * One partition `DOCNUMBERS`: a counter per year (`YEAR#2018`: the last number and the document
+   * it went to) and the number each document got (`DOC#<document>`). The counter advances by one
+   * conditional update; the document's number is then put if absent. A run stopped between the
+   * two finds the counter naming its document and takes that number, so no number is skipped;
+   * a concurrent run for the same document reads the number the first one recorded.
+   */
+  async documentNumber(document: string, year: number): Promise<{ year: number; number: number }> {
+    const docKey = `DOC#${document}`;
+    const yearKey = `YEAR#${year}`;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const assigned = await this.table.get(DOCNUMBERS, docKey);
+      if (assigned) return { year: assigned.year as number, number: assigned.number as number };
+      const counter = await this.table.get(DOCNUMBERS, yearKey);
+      const last = (counter?.last as number | undefined) ?? 0;
+      let number = last;
+      if (counter?.lastDocument !== document) {
+        const advanced = counter
+          ? (await this.table.update(DOCNUMBERS, yearKey, { set: { last: last + 1, lastDocument: document } }, { expression: '#last = :last', values: { ':last': last }, names: { '#last': 'last' } })) !== undefined
+          : await this.table.putNew({ pk: DOCNUMBERS, sk: yearKey, last: 1, lastDocument: document });
+        if (!advanced) continue; // another document took this number: read the counter again
+        number = last + 1;
+      }
+      await this.table.putNew({ pk: DOCNUMBERS, sk: docKey, document, year, number });
+    }
+    throw new DubanError('VERSION_CONFLICT', `${year}年发文字号同时编号的文件过多，请稍后重试`);
   }
 
   async officeWords(): Promise<OfficeWords> {

@@ -8,7 +8,7 @@
  */
 import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../time.ts';
 import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
-import { publishReport } from '../reports/model.ts';
+import { publishReport, reportAttachments } from '../reports/model.ts';
 import { indicatorStatus } from '../indicators.ts';
 import { liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights } from './weekly-dispatch.ts';
@@ -45,7 +45,7 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
     const published = await publishReport('monthly-account', previous, snapshot, deps, { account });
     // A province has a thousand units: the email lists the first hundred, the workbook all.
     const data = { ...account, units: account.units.slice(0, 100), unitsMore: Math.max(0, account.units.length - 100), reportUrl: deps.links.report('monthly-account', previous, published.page.name, at), workbook: published.workbook.name };
-    const attachments = [{ filename: published.workbook.name, key: published.workbook.key, contentType: published.workbook.contentType }];
+    const attachments = reportAttachments(published);
     for (const to of peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办')) {
       drafts.push({ kind: 'monthly-account', to, data, attachments });
     }

@@ -8,7 +8,7 @@
 import { instantAt, isoWeekOf, localDateOf, localTimeOf, parseWeekPeriod } from '../time.ts';
 import { levelNames } from './escalation-model.ts';
 import { send, skipped, type JobDeps, type JobResult, type NoticeDraft, type Recipient } from './job.ts';
-import { publishReport } from '../reports/model.ts';
+import { publishReport, reportAttachments } from '../reports/model.ts';
 import { byLight, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights, taskRow } from './weekly-dispatch.ts';
 import { undeliveredRows } from './undelivered.ts';
@@ -70,8 +70,8 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
       archiveUrl: office.has(to.email) ? deps.links.archive(at) : undefined,
       workbook: leaders.has(to.email) ? published.workbook.name : undefined,
     },
-    // Leaders and the office get the 台账 workbook with their digest.
-    attachments: leaders.has(to.email) ? [{ filename: published.workbook.name, key: published.workbook.key, contentType: published.workbook.contentType }] : undefined,
+    // Leaders and the office get the 台账 workbook and the 公文 (.docx) with their digest.
+    attachments: leaders.has(to.email) ? reportAttachments(published) : undefined,
   }));
   const result = await send('weekly-circular', week, at, [...drafts, ...reminders], deps);
   // The failures are now before the office; list them once.

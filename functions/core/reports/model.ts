@@ -117,6 +117,20 @@ export interface ReportModel {
   home: string;
   /** The office's own words: the programme in the title, the office in the signature. */
   office: Snapshot['office'];
+  /** What the 公文 (.docx) carries besides the lists. */
+  document: ReportDocument;
+}
+
+/** The 公文's own parts (GB/T 9704-2012): its 发文字号, 成文日期 and 抄送. */
+export interface ReportDocument {
+  /** 县整改办〔2018〕12号: given when the report is compiled as the period's own; a preview has none. */
+  number?: string;
+  /** 成文日期 (and 印发日期), Arabic numerals, no leading zeros: 2018年7月13日. */
+  date: string;
+  /** 主送机关: the units the circular goes to. */
+  to: string;
+  /** 抄送: who else receives it (the leaders), as the 版记 names them. */
+  copyTo: string[];
 }
 
 const byCode = (a: { code: string }, b: { code: string }) => a.code.localeCompare(b.code, 'en', { numeric: true });
@@ -126,7 +140,29 @@ const shanghai = (iso: string) => `${localDateOf(new Date(iso))} ${localTimeOf(n
 export async function compileReport(kind: ReportKind, period: string, deps: ReportDeps, at?: Date): Promise<ReportModel> {
   const when = at ?? reportInstant(kind, period, deps.calendar, deps.config);
   const snapshot = await loadSnapshot(when, deps);
-  return buildReport(kind, period, snapshot, deps);
+  const report = await buildReport(kind, period, snapshot, deps);
+  // Compiled when due (or later) it is the period's own circular and takes its 文号; earlier, a preview.
+  return isDue(kind, period, when, deps) ? numberReport(report, deps.store) : report;
+}
+
+function isDue(kind: ReportKind, period: string, at: Date, deps: ReportDeps): boolean {
+  try {
+    return at >= reportInstant(kind, period, deps.calendar, deps.config);
+  } catch {
+    return false; // a week without workdays has no circular of its own
+  }
+}
+
+/**
+ * Gives a compiled report its 发文字号: the office's prefix (its short name when the 基本信息 sheet
+ * gives none), the year of the 成文日期 in 〔〕 and the year's next number, without 第 or leading
+ * zeros (GB/T 9704-2012, 7.2.5). Numbered once per kind and period: a rerun gets the same number.
+ */
+export async function numberReport(report: ReportModel, store: Pick<Store, 'documentNumber'>): Promise<ReportModel> {
+  const year = Number(localDateOf(new Date(report.compiledAt)).slice(0, 4));
+  const assigned = await store.documentNumber(`${report.kind}/${report.period}`, year);
+  const prefix = report.office.documentPrefix.trim() || report.office.officeShortName;
+  return { ...report, document: { ...report.document, number: `${prefix}〔${assigned.year}〕${assigned.number}号` } };
 }
 
 /** What a job has already compiled for its email, so the report does not compile it again. */
@@ -220,7 +256,22 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     ledger,
     home: deps.links.home(),
     office: snapshot.office,
+    document: {
+      date: chineseDate(snapshot.today),
+      to: kind === 'weekly-circular' ? '各牵头单位、责任单位' : `${snapshot.office.programme}领导小组`,
+      copyTo: copyTo(snapshot, kind),
+    },
   };
+}
+
+/** 2018年7月13日 (GB/T 9704-2012, 7.3.5.4: Arabic numerals, the year in full, no leading zeros). */
+const chineseDate = (day: LocalDate) => `${day.slice(0, 4)}年${Number(day.slice(5, 7))}月${Number(day.slice(8, 10))}日`;
+
+/** The 版记's 抄送: the leaders who receive the report besides its 主送. */
+function copyTo(snapshot: Snapshot, kind: ReportKind): string[] {
+  const has = (role: string) => snapshot.people.some((p) => (p.roles as readonly string[]).includes(role));
+  if (kind === 'monthly-account') return has('督办领导') ? ['各督办领导'] : [];
+  return [...(has('领导小组') ? ['领导小组各成员'] : []), ...(has('督办领导') ? ['各督办领导'] : [])];
 }
 
 /**
@@ -228,7 +279,7 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
  * what was first compiled, and compiles nothing), else built from the job's snapshot and archived.
  */
 export async function publishReport(kind: ReportKind, period: string, snapshot: Snapshot, deps: ReportDeps & { reports: ReportPublisher }, parts: CompiledParts = {}): Promise<PublishedReport> {
-  return (await deps.reports.find(kind, period)) ?? deps.reports.publish(await buildReport(kind, period, snapshot, deps, parts));
+  return (await deps.reports.find(kind, period)) ?? deps.reports.publish(await numberReport(await buildReport(kind, period, snapshot, deps, parts), deps.store));
 }
 
 /** The day the office approved a task's close-out (销号). */
@@ -285,13 +336,20 @@ function ledgerRow(task: Versioned<Task>, view: TaskView | undefined, latest: Ma
   };
 }
 
-/** A report as archived: its files, with the page and the workbook named. */
+/** A report as archived: its files, with the page, the workbook and the 公文 named. */
 export interface PublishedReport {
   kind: ReportKind;
   period: string;
   files: { name: string; key: string; contentType: string }[];
   page: { name: string; key: string };
   workbook: { name: string; key: string; contentType: string };
+  /** The 公文 (.docx); absent from reports archived before it was made. */
+  document?: { name: string; key: string; contentType: string };
+}
+
+/** The files a report is sent with: the 台账 workbook and, where archived, the 公文 (.docx). */
+export function reportAttachments(published: PublishedReport): { filename: string; key: string; contentType: string }[] {
+  return [published.workbook, ...(published.document ? [published.document] : [])].map((f) => ({ filename: f.name, key: f.key, contentType: f.contentType }));
 }
 
 /** Renders a compiled report (page, email version, the Excel 台账, charts) and archives it. */
