@@ -196,12 +196,6 @@ export interface Store {
    * period reuses it). Numbers of a year follow each other without gaps, concurrent callers included.
    */
   documentNumber(document: string, year: number): Promise<{ year: number; number: number }>;
-  /**
-   * The 发文字号 sequence number of a compiled document (`weekly-circular/2018-W28`): the next
-   * number of `year` on first call, the same year and number on every later call (a rerun of the
-   * period reuses it). Numbers of a year follow each other without gaps, concurrent callers included.
-   */
-  documentNumber(document: string, year: number): Promise<{ year: number; number: number }>;
   imports(): Promise<LedgerImportRecord[]>;
   /** Records a failed job run; a retry of the same job and instant adds an attempt to the same record. */
   recordJobFailure(failure: JobFailure): Promise<JobFailure>;
