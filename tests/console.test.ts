@@ -208,4 +208,28 @@ describe('总览', () => {
     expect(answer.status).toBe(200);
     expect(await answer.text()).toContain('工作日历尚未载入2035年的法定节假日安排');
   });
+
+  it('lists a failed job run with what to do, and a malformed task address is a 400 naming the parameter', async () => {
+    const bench = await console_.setup();
+    const office = await bench.signIn(OFFICE);
+    await bench.store.recordJobFailure({
+      id: 'weekly-dispatch@2018-07-09T01:00:00.000Z',
+      job: 'weekly-dispatch',
+      at: '2018-07-09T01:00:00.000Z',
+      period: '2018-W28',
+      code: 'CALENDAR_YEAR_UNKNOWN',
+      message: '工作日历不知道2018年的节假日安排',
+      action: '请在“工作日历”中载入2018年',
+      attempts: 1,
+      firstFailedAt: '2018-07-09T01:00:01.000Z',
+      lastFailedAt: '2018-07-09T01:00:01.000Z',
+    });
+    const page = await (await bench.request('/', { cookie: office.cookie })).text();
+    expect(page).toContain('定时工作运行失败');
+    expect(page).toContain('weekly-dispatch：工作日历不知道2018年的节假日安排');
+    expect(page).toContain('请在“工作日历”中载入2018年');
+    const bad = await bench.request('/tasks/%E0%A4%A', { cookie: office.cookie });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('路径参数“任务编号”（code）的百分号编码无效');
+  });
 });

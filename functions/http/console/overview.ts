@@ -19,11 +19,12 @@ export const shanghai = (iso: string) => {
   return `${localDateOf(at)} ${localTimeOf(at)}`;
 };
 
-/** Recent failed job runs, once the store keeps them (the deploy's job-failure records). */
-async function jobFailures(deps: AppDeps): Promise<{ job: string; at: string; message: string }[]> {
-  const store = deps.store as unknown as { jobFailures?: (limit?: number) => Promise<{ job: string; at: string; message?: string; error?: string }[]> };
-  if (typeof store.jobFailures !== 'function') return [];
-  return (await store.jobFailures(20)).map((f) => ({ job: f.job, at: shanghai(f.at), message: f.message ?? f.error ?? '' }));
+/** Job runs that failed in the last 14 days and were not rerun successfully since (the store keeps one record per run). */
+async function jobFailures(deps: AppDeps, at: Date): Promise<{ job: string; at: string; message: string; action: string }[]> {
+  const since = new Date(at.getTime() - 14 * 86_400_000).toISOString();
+  return (await deps.store.recentJobFailures(since))
+    .filter((f) => !f.resolvedAt)
+    .map((f) => ({ job: f.job, at: shanghai(f.at), message: f.message, action: f.action }));
 }
 
 export function overviewRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
@@ -42,7 +43,7 @@ export function overviewRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
       if (!(error instanceof DubanError && error.code === 'CALENDAR_YEAR_UNKNOWN')) throw error;
       warnings.push(error.message);
     }
-    const [interviews, failures, failedJobs] = await Promise.all([deps.store.openInterviews(), deps.store.notices.failures(), jobFailures(deps)]);
+    const [interviews, failures, failedJobs] = await Promise.all([deps.store.openInterviews(), deps.store.notices.failures(), jobFailures(deps, at)]);
     const sections = new Map<string, Record<Light, number>>();
     for (const view of snapshot?.tasks ?? []) {
       const name = view.task.category || '未分类';
