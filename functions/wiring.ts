@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { signLink } from './core/signed-link.ts';
 import { SESClient } from '@aws-sdk/client-ses';
 import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ArchivePublisher } from './reports/publish.ts';
 import { FolderArchive } from './store/folder-archive.ts';
 import { S3Archive } from './store/s3-archive.ts';
@@ -45,8 +46,10 @@ const configSchema = z.object({
   DUBAN_REPORTS_DIR: z.string().min(1).default('.data/reports'),
   /** Set locally when S3 is an emulator. */
   DUBAN_S3_ENDPOINT: z.string().url().optional(),
-  /** Signs email links; if unset, a key kept in the table is used. */
+  /** Signs email links; if unset, the secret below, else a key kept in the table. */
   DUBAN_LINK_SECRET: z.string().min(32).optional(),
+  /** On AWS: the Secrets Manager secret holding the link key (created by the stack), read once per process. */
+  DUBAN_LINK_SECRET_ARN: z.string().min(1).optional(),
   /** The office's SMTP server, for people whose 接收方式 is SMTP (the sandbox sets its SMTP sink). */
   DUBAN_SMTP_HOST: z.string().min(1).optional(),
   DUBAN_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
@@ -224,11 +227,34 @@ export function consoleDeps(deps: Deps, sender = `http-${process.pid}`): Console
   };
 }
 
-/** The key that signs email links: DUBAN_LINK_SECRET, or one kept in the table (made on first use). */
+/** Secrets read from Secrets Manager, once per process (at cold start on Lambda). */
+const secretsRead = new Map<string, Promise<string>>();
+
+/**
+ * The key that signs email links: DUBAN_LINK_SECRET; on AWS the Secrets Manager secret the stack
+ * made (DUBAN_LINK_SECRET_ARN), read once per process and refused if shorter than 32 characters,
+ * so a function fails at its first call rather than signing with a weak key; else one kept in the
+ * table (made on first use: the sandbox and the CLI).
+ */
 export function linkSecret(deps: Deps): Promise<string> {
-  return deps.config.DUBAN_LINK_SECRET
-    ? Promise.resolve(deps.config.DUBAN_LINK_SECRET)
-    : deps.store.linkSecret(() => randomBytes(32).toString('base64url'));
+  const { DUBAN_LINK_SECRET: given, DUBAN_LINK_SECRET_ARN: arn } = deps.config;
+  if (given) return Promise.resolve(given);
+  if (arn) {
+    let read = secretsRead.get(arn);
+    if (!read) {
+      read = readLinkSecret(new SecretsManagerClient({ region: deps.config.AWS_REGION }), arn);
+      secretsRead.set(arn, read);
+      read.catch(() => secretsRead.delete(arn)); // a later call tries again
+    }
+    return read;
+  }
+  return deps.store.linkSecret(() => randomBytes(32).toString('base64url'));
+}
+
+export async function readLinkSecret(client: SecretsManagerClient, arn: string): Promise<string> {
+  const { SecretString: value } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!value || value.length < 32) throw new Error(`The link secret ${arn} is empty or shorter than 32 characters`);
+  return value;
 }
 
 /** The built-in calendar plus the years the office loaded into the store. */

@@ -1,6 +1,6 @@
 /**
  * The deployment's settings, read from CDK context (`-c key=value` or cdk.json's "context") and
- * checked before anything is synthesised: a missing or malformed mail domain, or a region where
+ * checked before anything is synthesised: a missing or malformed mail domain or admin email, or a region where
  * SES is not offered, stops the synth with a message that says how to fix it, instead of deploying
  * a stack that mails from a domain nobody owns or cannot mail at all.
  */
@@ -18,6 +18,7 @@ export class DeploySettingError extends Error {
   }
 }
 
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const domainPattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /**
@@ -54,5 +55,15 @@ export function deploySettings(app: App, region: string | undefined): DubanSetti
       'region',
     );
   }
-  return { mailDomain, mailFrom, appUrl: context('appUrl'), cadence: context('cadence') };
+  const adminEmail = context('adminEmail');
+  if (!adminEmail) {
+    throw new DeploySettingError(
+      '缺少管理员邮箱 adminEmail：请在部署命令中指定，例如 npx cdk deploy --all -c mailDomain=hb.example.gov.cn -c adminEmail=zhangsan@hb.example.gov.cn（可加 -c adminName=张三）。部署会以此邮箱建立第一个整改办账号，系统告警也发往该邮箱。',
+      'adminEmail',
+    );
+  }
+  if (!emailPattern.test(adminEmail)) {
+    throw new DeploySettingError(`管理员邮箱 adminEmail 不是有效的邮箱地址：${adminEmail}。请填写如 zhangsan@hb.example.gov.cn 的地址。`, 'adminEmail');
+  }
+  return { mailDomain, mailFrom, appUrl: context('appUrl'), cadence: context('cadence'), adminEmail, adminName: context('adminName') ?? '整改办管理员' };
 }

@@ -1,17 +1,20 @@
 /**
  * What a deployment replaces: the Lambdas, the schedules (generated from the one cron table, in
- * Asia/Shanghai, with retries and a dead-letter queue that raises an alarm), the HTTP API with
- * access logs and throttling, and SES (identity, and a configuration set whose bounces and
- * complaints feed the suppression list).
+ * Asia/Shanghai, with retries and a dead-letter queue), the jobs' on-failure queue, the HTTP API
+ * with access logs and throttling, SES (identity, and a configuration set whose bounces and
+ * complaints feed the suppression list), the link key in Secrets Manager, the first office
+ * account, and the alarms that email the operator (infra/operations.ts). Its outputs are what
+ * `npx duban --stack <name>` reads to find the table, the bucket and the mail settings.
  */
-import { CfnOutput, Duration, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, type CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, ContextAttribute } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { ConfigurationSet, ConfigurationSetEventDestination, EmailIdentity, EmailSendingEvent, EventDestination, Identity } from 'aws-cdk-lib/aws-ses';
@@ -22,6 +25,9 @@ import type { Construct } from 'constructs';
 import { cadenceConfig } from '../functions/core/cadence/config.ts';
 import { cronExpression, cronTable } from '../functions/core/cadence/schedule.ts';
 import { DubanFunction } from './duban-function.ts';
+import { STACK_OUTPUTS as stackOutputs } from '../functions/local/stack.ts';
+import { OfficeAdmin } from './office-admin.ts';
+import { Operations } from './operations.ts';
 
 export interface DubanSettings {
   /** The domain mail is sent from (an SES identity to verify). */
@@ -31,7 +37,11 @@ export interface DubanSettings {
   appUrl?: string;
   /** DUBAN_CADENCE JSON, as in the sandbox. */
   cadence?: string;
+  /** The first office (整改办) account, and where alarms are emailed. */
+  adminEmail: string;
+  adminName: string;
 }
+
 
 export interface StatelessStackProps extends StackProps {
   table: ITable;
@@ -55,7 +65,17 @@ export class StatelessStack extends Stack {
     });
 
     const api = new HttpApi(this, 'Api', { description: 'duban: unit reports, report form, office API' });
+    // The key that signs email links: generated here, readable by the two functions that sign.
+    const linkKey = new Secret(this, 'LinkSecret', {
+      description: 'duban: the key that signs the links in its emails',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(linkKey).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'Rotating the link key would void every link already emailed (report forms for 14 days, archived reports for a year); the office replaces it deliberately (README, Deploying for a real office).',
+    });
     const mail = {
+      DUBAN_LINK_SECRET_ARN: linkKey.secretArn,
       DUBAN_MAIL_FROM: settings.mailFrom,
       DUBAN_SES_CONFIGURATION_SET: configurationSet.configurationSetName,
       DUBAN_APP_URL: settings.appUrl ?? api.apiEndpoint,
@@ -81,6 +101,8 @@ export class StatelessStack extends Stack {
     jobs.fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: [reports.arnForObjects('*')] }));
     const http = new DubanFunction(this, 'Http', { handler: 'http', description: 'duban HTTP app', environment: mail }).bindTable(table);
     for (const statement of readReports) http.fn.addToRolePolicy(statement);
+    linkKey.grantRead(jobs.fn);
+    linkKey.grantRead(http.fn);
     const sesFeedback = new DubanFunction(this, 'SesFeedback', { handler: 'ses-events', description: 'duban bounce and complaint suppression' }).bindTable(table);
     sesEvents.addSubscription(new LambdaSubscription(sesFeedback.fn));
 
@@ -95,13 +117,16 @@ export class StatelessStack extends Stack {
     stage.defaultRouteSettings = { throttlingBurstLimit: 50, throttlingRateLimit: 20 };
 
     const deadLetters = new Queue(this, 'ScheduleDeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    new Alarm(this, 'ScheduleDeadLettersAlarm', {
-      metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'A duban scheduled job could not be delivered to its Lambda after retries',
+    // A run that throws is retried twice by Lambda (the job is idempotent), then kept here.
+    const failedRuns = new Queue(this, 'JobFailedRuns', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    jobs.fn.configureAsyncInvoke({ onFailure: new SqsDestination(failedRuns), retryAttempts: 2 });
+    const admin = new OfficeAdmin(this, 'OfficeAdmin', { table, name: settings.adminName, email: settings.adminEmail });
+    const operations = new Operations(this, 'Operations', {
+      operatorEmail: settings.adminEmail,
+      jobs: jobs.fn,
+      functions: [jobs.fn, http.fn, sesFeedback.fn, admin.fn.fn],
+      scheduleDeadLetters: deadLetters,
+      failedRuns,
     });
     for (const entry of cronTable(cadenceConfig(settings.cadence))) {
       new Schedule(this, `Schedule-${entry.job}`, {
@@ -116,7 +141,16 @@ export class StatelessStack extends Stack {
       });
     }
 
-    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
-    new CfnOutput(this, 'MailIdentityName', { value: settings.mailDomain });
+    const output = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
+    output(stackOutputs.apiUrl, api.apiEndpoint, 'The app: open it, sign in with adminEmail and upload the ledger workbook');
+    output(stackOutputs.appUrl, mail.DUBAN_APP_URL, 'The base of every link in an email');
+    output('MailIdentityName', settings.mailDomain, 'The SES domain identity: add its DKIM records to the DNS');
+    output(stackOutputs.table, table.tableName, 'The DynamoDB table (retained when the stacks are deleted)');
+    output(stackOutputs.reportsBucket, reports.bucketName, 'The archive of compiled circulars and monthly accounts (retained)');
+    output(stackOutputs.linkSecretArn, linkKey.secretArn, 'The Secrets Manager secret that signs email links');
+    output(stackOutputs.mailFrom, settings.mailFrom, 'The sender of every email');
+    output(stackOutputs.configurationSet, configurationSet.configurationSetName, 'The SES configuration set (bounces and complaints)');
+    output(stackOutputs.alarmTopic, operations.topic.topicArn, 'The alarm topic; adminEmail is subscribed (confirm the email SNS sends)');
+    if (settings.cadence) output(stackOutputs.cadence, settings.cadence, 'The cadence settings (DUBAN_CADENCE)');
   }
 }

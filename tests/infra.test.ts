@@ -23,7 +23,7 @@ const dynalite = useDynalite();
 
 /** The app synthesised without bundling (fast), cdk-nag included: synth throws on any unacknowledged finding. */
 function synth() {
-  const { app, stateful, stateless } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], mailDomain: 'duban.example.org' } }));
+  const { app, stateful, stateless } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], mailDomain: 'duban.example.org', adminEmail: 'liufang@duban.example.org', adminName: '刘芳' } }));
   app.synth();
   return { stateful: Template.fromStack(stateful), stateless: Template.fromStack(stateless) };
 }
@@ -77,7 +77,7 @@ describe('the CDK app', () => {
 
   it('runs every function on the latest Node runtime on arm64, and lets only the jobs send mail', () => {
     const functions = stateless.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'] } });
-    expect(Object.keys(functions).filter((id) => !id.startsWith('LogRetention'))).toHaveLength(3);
+    expect(Object.keys(functions).filter((id) => !id.startsWith('LogRetention'))).toHaveLength(4);
     const policies = Object.entries(stateless.findResources('AWS::IAM::Policy'));
     const sends = policies.filter(([, p]) => JSON.stringify(p).includes('ses:SendEmail')).map(([id]) => id);
     expect(sends).toEqual([expect.stringMatching(/^JobsFunctionServiceRoleDefaultPolicy/)]);
@@ -109,6 +109,71 @@ describe('the CDK app', () => {
       AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
       DefaultRouteSettings: { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 },
     });
+  });
+
+  it('creates the first office account, the admin named at deploy time, through a custom resource', () => {
+    stateless.hasResourceProperties('Custom::DubanOfficeAdmin', { AdminName: '刘芳', AdminEmail: 'liufang@duban.example.org', ServiceToken: Match.anyValue() });
+  });
+
+  it('keeps the link key in Secrets Manager, generated, and lets only the functions that sign links read it', () => {
+    stateless.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) });
+    const [secretId] = Object.keys(stateless.findResources('AWS::SecretsManager::Secret'));
+    const readers = Object.entries(stateless.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'))
+      .map(([id]) => id.replace(/ServiceRoleDefaultPolicy.*$/, ''))
+      .sort();
+    expect(readers).toEqual(['HttpFunction', 'JobsFunction']);
+    for (const [id, fn] of Object.entries(stateless.findResources('AWS::Lambda::Function'))) {
+      const signs = id.startsWith('JobsFunction') || id.startsWith('HttpFunction');
+      expect(JSON.stringify(fn).includes(`"DUBAN_LINK_SECRET_ARN":{"Ref":"${secretId}"}`), id).toBe(signs);
+    }
+    expect(JSON.stringify(stateless.findResources('AWS::Lambda::Function'))).not.toContain('DUBAN_LINK_SECRET"');
+  });
+
+  it('sends every route of the HTTP API to the app function, which does its own sign-in (no anonymous route bypasses it)', () => {
+    const routes = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')) as { Properties: { RouteKey: string; Target: unknown; AuthorizationType?: string } }[];
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['ANY /', 'ANY /{proxy+}']);
+    const integrations = stateless.findResources('AWS::ApiGatewayV2::Integration');
+    for (const route of routes) {
+      const integration = (JSON.stringify(route.Properties.Target).match(/"Ref":"(\w+)"/) ?? [])[1]!;
+      expect(integrations[integration], route.Properties.RouteKey).toMatchObject({ Properties: { IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': [expect.stringMatching(/^HttpFunction/), 'Arn'] } } });
+    }
+  });
+
+  it('emails the operator through one alarm topic, the action of every alarm', () => {
+    stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'liufang@duban.example.org' });
+    const [topic] = Object.keys(stateless.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'duban alarms' } }));
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> }[];
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions, String(alarm.Properties.AlarmDescription)).toEqual([{ Ref: topic }]);
+    const find = (match: (p: Record<string, unknown>) => boolean) => alarms.filter((a) => match(a.Properties));
+    const fnRef = (prefix: string) => (p: Record<string, unknown>) => JSON.stringify(p.Dimensions ?? p.Metrics).includes(`"Ref":"${prefix}`);
+    // job errors, and runs that failed every retry (the jobs function's on-failure destination)
+    expect(find((p) => p.MetricName === 'Errors' && fnRef('JobsFunction')(p))).toHaveLength(1);
+    const [failedRuns] = Object.keys(stateless.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith('JobFailedRuns'));
+    stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^JobsFunction') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failedRuns, 'Arn'] } } },
+    });
+    expect(find((p) => p.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(p.Dimensions).includes(failedRuns!))).toHaveLength(1);
+    // a job that did not run in a day: one per job, missing data counts
+    for (const job of cronTable(defaultCadence).map((e) => e.job)) {
+      expect(find((p) => p.Namespace === 'Duban' && p.MetricName === 'JobRunsCompleted' && JSON.stringify(p.Dimensions) === JSON.stringify([{ Name: 'Job', Value: job }])), job)
+        .toEqual([expect.objectContaining({ Properties: expect.objectContaining({ ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching', Period: 86400 }) })]);
+    }
+    // the schedules' dead letters, throttles of every function
+    const [deadLetters] = Object.keys(stateless.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith('ScheduleDeadLetters'));
+    expect(find((p) => JSON.stringify(p.Dimensions ?? '').includes(deadLetters!))).toHaveLength(1);
+    const [throttles] = find((p) => JSON.stringify(p.Metrics ?? '').includes('Throttles'));
+    for (const fn of ['JobsFunction', 'HttpFunction', 'SesFeedbackFunction']) expect(fnRef(fn)(throttles!.Properties), fn).toBe(true);
+    // SES reputation before SES's own review rates (5 % bounces, 0.1 % complaints)
+    expect(find((p) => p.Namespace === 'AWS/SES' && p.MetricName === 'Reputation.BounceRate')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 0.04 }) })]);
+    expect(find((p) => p.Namespace === 'AWS/SES' && p.MetricName === 'Reputation.ComplaintRate')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 0.0008 }) })]);
+  });
+
+  it('outputs what the CLI needs to act on the deployed stack', () => {
+    const outputs = Object.keys(stateless.toJSON().Outputs as object);
+    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'AppUrl', 'TableName', 'ReportsBucketName', 'LinkSecretArn', 'MailFrom', 'MailConfigurationSet', 'AlarmTopicArn']));
   });
 
   it('feeds SES bounces and complaints to the suppression function', () => {
@@ -149,6 +214,8 @@ describe('deploy settings', () => {
     expect(stderr).toContain('cn-north-1 不提供 Amazon SES');
     expect(stderr).toContain('ap-southeast-1');
     expect(() => buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], mailDomain: 'duban@example.org' } }))).toThrow('发信域名 mailDomain 不是有效的域名');
+    expect(() => buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], mailDomain: 'hb.example.gov.cn' } }))).toThrow('缺少管理员邮箱 adminEmail');
+    expect(() => buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], mailDomain: 'hb.example.gov.cn', adminEmail: 'zhangsan' } }))).toThrow('管理员邮箱 adminEmail 不是有效的邮箱地址：zhangsan');
   }, 120_000);
 
   it('sends mail by default from a region that offers SES', () => {
@@ -200,17 +267,26 @@ describe('the Lambda bundles', () => {
         DUBAN_SES_ENDPOINT: ses.url,
         DUBAN_CADENCE: '{"sendRatePerSecond":1000}',
       };
+      let lastStdout = '';
       const invoke = async (prefix: string, event: object) => {
         const bundle = bundles.find((b) => b.id.startsWith(prefix))!;
         const script = `const { handler } = await import(${JSON.stringify(`${bundle.dir}/index.mjs`)}); console.log(JSON.stringify(await handler(${JSON.stringify(event)}, {})));`;
         const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
           env: { ...env, DUBAN_TEMPLATE_DIR: `${bundle.dir}/templates` },
         });
+        lastStdout = stdout;
         return JSON.parse(stdout.trim().split('\n').at(-1)!);
       };
 
       const job = await invoke('JobsFunction', { job: 'weekly-dispatch', at: '2018-07-09T01:00:00Z' });
       expect(job).toMatchObject({ job: 'weekly-dispatch', period: '2018-W28', delivery: { sent: 60, failed: 0 } });
+      // The heartbeat the JobDidNotRun alarms watch: one embedded-metric line per completed run.
+      const metric = lastStdout.split('\n').map((l) => (l.startsWith('{"_aws"') ? JSON.parse(l) : undefined)).find(Boolean);
+      expect(metric).toMatchObject({ Job: 'weekly-dispatch', JobRunsCompleted: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'Duban', Dimensions: [['Job']] }] } });
+
+      const admin = await invoke('OfficeAdminBootstrap', { RequestType: 'Create', ResourceProperties: { ServiceToken: 'arn:x', AdminName: '王敏', AdminEmail: 'wangmin@example.org' } });
+      expect(admin).toEqual({ PhysicalResourceId: 'office-admin:王敏' });
+      expect(await store.people.get('王敏')).toMatchObject({ email: 'wangmin@example.org', roles: ['整改办'] });
 
       const http = await invoke('HttpFunction', {
         version: '2.0', routeKey: 'ANY /{proxy+}', rawPath: '/health', rawQueryString: '', headers: { host: 'api.example.org' },

@@ -14,6 +14,7 @@ import { reportVerb } from './report.ts';
 import { runVerb } from './run.ts';
 import { templateVerb } from './template.ts';
 import { tokenVerb } from './token.ts';
+import { STACK_SETTING } from './session.ts';
 import type { CliEnv, CliIo, Verb } from './verb.ts';
 
 export type { CliIo } from './verb.ts';
@@ -21,7 +22,10 @@ export { printImport } from './import.ts';
 
 const verbs: Verb[] = [importVerb, templateVerb, runVerb, replayVerb, reportVerb, tokenVerb, interviewVerb, calendarVerb];
 
-export const usage = `用法：npx duban <命令>\n${verbs.map((v) => v.usage).join('\n')}`;
+/** Verbs that act on a store, and so on a deployed stack with --stack (the others are local only). */
+const stackVerbs = new Set(['import', 'run', 'report', 'token', 'interview', 'calendar']);
+
+export const usage = `用法：npx duban [--stack <栈名>] <命令>\n${verbs.map((v) => v.usage).join('\n')}\n  --stack <栈名>                              对已部署的系统执行 ${[...stackVerbs].join('、')}：数据表、存储桶、链接密钥和发信设置取自该栈的输出（使用本机的 AWS 凭证和 AWS_REGION）`;
 
 export const consoleIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -33,17 +37,34 @@ export const consoleIo: CliIo = {
 };
 
 export async function runCli(argv: string[], io: CliIo = consoleIo, env: CliEnv = process.env): Promise<number> {
-  const [name, ...rest] = argv;
+  const stack = stackOption(argv);
+  if (stack === null) {
+    io.err(`参数有误：--stack 后应跟部署栈的名称，如 --stack DubanStateless\n${usage}`);
+    return 2;
+  }
+  const [name, ...rest] = stack ? stack.rest : argv;
   const verb = verbs.find((v) => v.name === name);
   if (!verb) {
     io.err(name ? `未知命令“${name}”\n${usage}` : usage);
     return 2;
   }
+  if (stack && !stackVerbs.has(verb.name)) {
+    io.err(`命令 ${verb.name} 只用于本机沙盒，不能加 --stack 对已部署的系统运行`);
+    return 2;
+  }
   try {
-    return await verb.run(rest, io, env);
+    return await verb.run(rest, io, stack ? { ...env, [STACK_SETTING]: stack.name } : env);
   } catch (error) {
     return reportFailure(error, io);
   }
+}
+
+/** A leading `--stack <name>` or `--stack=<name>`: undefined when absent, null when it names no stack. */
+function stackOption(argv: string[]): { name: string; rest: string[] } | undefined | null {
+  const [first, second, ...rest] = argv;
+  if (first?.startsWith('--stack=')) return first.slice(8) ? { name: first.slice(8), rest: argv.slice(1) } : null;
+  if (first !== '--stack') return undefined;
+  return second && !second.startsWith('-') ? { name: second, rest } : null;
 }
 
 /** One place where a command's failure becomes what the office reads: never a stack trace. */

@@ -4,6 +4,7 @@
  */
 import { localDateOf, localTimeOf } from '../../core/time.ts';
 import { connectLocal, type LocalConnection } from '../local-env.ts';
+import { connectStack } from '../stack.ts';
 import { instantOn } from '../clock.ts';
 import { anchorOf } from '../sandbox-state.ts';
 import { readLocalSettings } from '../settings.ts';
@@ -21,9 +22,15 @@ export interface SessionOptions {
   announce?: boolean;
 }
 
+/** `--stack <name>` (or DUBAN_STACK): the deployed stack the command acts on instead of the sandbox. */
+export const STACK_SETTING = 'DUBAN_STACK';
+
 export async function withSession<T>(io: CliIo, env: CliEnv, options: SessionOptions, use: (session: Session) => Promise<T>): Promise<T> {
-  const local = await connectLocal(readLocalSettings(env));
+  const stackName = env[STACK_SETTING];
+  const deployed = stackName ? await connectStack(stackName, env) : undefined;
+  const local: LocalConnection = deployed ?? (await connectLocal(readLocalSettings(env)));
   try {
+    if (deployed) io.err(`已连接部署栈 ${deployed.stack.name}（区域 ${deployed.stack.region}，数据表 ${deployed.stack.table}）`);
     const at = options.at ?? (local.sandbox ? instantOn(anchorOf(local.sandbox), io.now()) : io.now());
     const by = options.at ? '指定时刻' : local.sandbox ? '沙盒时钟' : '当前时间';
     if (options.announce) io.err(`按${by} ${describeInstant(at)}执行`);
