@@ -66,11 +66,26 @@ const configSchema = z.object({
 });
 export type Config = z.infer<typeof configSchema>;
 
+/** A setting that cannot be used; `variable` names it, so each edge can say so in its own words. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid configuration ${variable}: ${detail}`);
+  }
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`Invalid configuration ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(issue.path.join('.'), issue.message);
+  }
+  try {
+    cadenceConfig(parsed.data.DUBAN_CADENCE);
+  } catch (error) {
+    throw new ConfigError('DUBAN_CADENCE', (error as Error).message);
   }
   return parsed.data;
 }

@@ -133,6 +133,11 @@ describe('npx duban never shows a stack trace', () => {
     const badSetting = await spawnCli(['import', SAMPLE_LEDGER], { ...env, DUBAN_HTTP_PORT: 'abc' }).exited;
     expect(badSetting.code).toBe(1);
     expect(badSetting.stderr.trim()).toBe('错误：环境变量 DUBAN_HTTP_PORT 的值“abc”无效：应为 0–65535 之间的端口号');
+
+    // A setting read once the store is open: said in Chinese, and the command still ends.
+    const badCadence = await spawnCli(['calendar'], { ...env, DUBAN_CADENCE: '{"dispatchTime":"25:00"}' }).exited;
+    expect(badCadence.code).toBe(1);
+    expect(badCadence.stderr.trim()).toBe('错误：环境变量 DUBAN_CADENCE 的值无效：应为 JSON，如 {"dispatchTime":"08:30"}，各项见 functions/core/cadence/config.ts');
   }, 120_000);
 });
 

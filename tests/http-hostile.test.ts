@@ -184,7 +184,7 @@ describe('a 约谈 follow-up over the API', () => {
     const task = (await bench.store.tasks.get(own))!;
     const id = `${own}|${indicator.unit}|${suffix}`;
     await bench.store.interviews.create(
-      { id, code: own, unit: indicator.unit, openedOn: '2018-07-09', followUpBy: '2018-07-16', status: 'open', attendees: [], commitments: [] },
+      { id, codes: [own], unit: indicator.unit, openedOn: '2018-07-09', followUpBy: '2018-07-16', status: 'open', attendees: [], commitments: [] },
       { type: 'interview.opened', by: 'rule:escalation', at: '2018-07-09T00:30:00Z' },
     );
     return { id, milestones: task.milestones.length };

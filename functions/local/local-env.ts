@@ -12,7 +12,7 @@ import { LOCAL_CADENCE_DEFAULTS } from './quiet-sdk.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inboxSettings } from './inbox.ts';
-import { buildDeps, readConfig, type Deps } from '../wiring.ts';
+import { buildDeps, ConfigError, readConfig, type Config, type Deps } from '../wiring.ts';
 import { ensureTable, startDynalite, startSesEmulator, type RunningServer } from './emulators.ts';
 import { LocalError } from './errors.ts';
 import { liveSandbox, readSandboxState, stateFileOf, type SandboxState } from './sandbox-state.ts';
@@ -109,8 +109,9 @@ async function connect(
   endpoints: Endpoints,
   found: { sandbox?: SandboxState; sandboxRunning?: boolean; embedded?: (RunningServer | undefined)[] },
 ): Promise<LocalConnection> {
-  const deps = buildDeps(
-    readConfig({
+  let config: Config;
+  try {
+    config = readConfig({
       ...process.env,
       DUBAN_TABLE: endpoints.table,
       DUBAN_DYNAMODB_ENDPOINT: endpoints.dynamo,
@@ -119,8 +120,16 @@ async function connect(
       DUBAN_APP_URL: process.env.DUBAN_APP_URL ?? endpoints.app,
       DUBAN_REPORTS_DIR: join(settings.dataDir, 'reports'),
       ...(endpoints.inbox?.inbox && endpoints.inbox.smtpPort ? inboxSettings({ smtpPort: endpoints.inbox.smtpPort, robotHost: new URL(endpoints.inbox.inbox).host }) : {}),
-    }),
-  );
+    });
+  } catch (error) {
+    for (const server of found.embedded ?? []) await server?.close();
+    if (error instanceof ConfigError) {
+      const hint = error.variable === 'DUBAN_CADENCE' ? '：应为 JSON，如 {"dispatchTime":"08:30"}，各项见 functions/core/cadence/config.ts' : '';
+      throw new LocalError('SETTING_INVALID', `环境变量 ${error.variable} 的值无效${hint}`, error.variable);
+    }
+    throw error;
+  }
+  const deps = buildDeps(config);
   const close = async () => {
     deps.dynamo.destroy();
     deps.ses.destroy();

@@ -6,14 +6,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { defaultOfficeWords, taskStatuses, type Indicator, type OfficeWords, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, DueItem, IndicatorReading, JobFailure, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
+import type { ChangeEvent, ChaseRecord, DueItem, IndicatorReading, JobFailure, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DubanError } from '../core/errors.ts';
 import { DynamoJobFailureLog } from './job-failure-log.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { DynamoSignIns } from './sign-in-store.ts';
 import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
-import { DynamoCollection, auditEvents, entityKey, type EntityKind } from './versioned-collection.ts';
+import { DynamoCollection, auditEvents, entityKey, fromItem, type EntityKind } from './versioned-collection.ts';
 
 const DUE_PARTITION = 'DUE';
 const DOCNUMBERS = 'DOCNUMBERS';
@@ -75,7 +75,10 @@ const escalationKind: EntityKind<Escalation> = {
   partitionOf: (e) => `ESCALATIONS#${e.open ? 'open' : 'closed'}`,
   partitions: ['ESCALATIONS#open', 'ESCALATIONS#closed'],
   id: (e) => e.id,
+  // A proposal awaiting the office sits in a sparse partition of byOpen: the office's list is one query.
+  indexAttributes: (e): Record<string, string> => (e.open && e.proposal ? { gsi3pk: PROPOSED_ESCALATIONS, gsi3sk: `${e.proposal.on}#${e.id}` } : {}),
 };
+const PROPOSED_ESCALATIONS = 'ESCALATIONS#proposed';
 const interviewKind: EntityKind<Interview> = {
   prefix: 'INTERVIEW',
   label: '约谈记录',
@@ -101,6 +104,8 @@ const officeKind: EntityKind<OfficeWords> = { prefix: 'SETTINGS', label: '基本
 const PLAN_CHUNK_BYTES = 300 * 1024;
 const STAGED = { pk: 'LEDGER', sk: 'STAGED' } as const;
 const planPartition = (id: string) => `IMPORT#${id}`;
+
+const chaseOf = (item: Item): ChaseRecord => ({ unit: item.unit as string, period: item.period as string, on: item.on as string, tasks: item.tasks as ChaseRecord['tasks'] });
 
 export class DynamoStore implements Store {
   private readonly table: TableClient;
@@ -157,6 +162,24 @@ export class DynamoStore implements Store {
 
   openEscalations() {
     return this.escalations.listPartition('ESCALATIONS#open');
+  }
+
+  async proposedEscalations() {
+    const items = await this.table.query({ index: 'byOpen', partition: PROPOSED_ESCALATIONS });
+    return items.map((item) => fromItem<Escalation>(item));
+  }
+
+  /** `pk = UNIT#<unit>`, `sk = CHASE#<week>` (a unit's record); `gsi1pk = CHASES#<month of the chase>` (a month's, for 考核). */
+  async recordChase(chase: ChaseRecord): Promise<void> {
+    await this.table.put({ pk: entityKey('UNIT', chase.unit), sk: `CHASE#${chase.period}`, gsi1pk: `CHASES#${chase.on.slice(0, 7)}`, gsi1sk: `${chase.period}#${chase.unit}`, ...chase });
+  }
+
+  async chasesOfUnit(unit: string): Promise<ChaseRecord[]> {
+    return (await this.table.query({ partition: entityKey('UNIT', unit), beginsWith: 'CHASE#' })).map(chaseOf);
+  }
+
+  async chasesInMonth(month: string): Promise<ChaseRecord[]> {
+    return (await this.table.query({ index: 'byCollection', partition: `CHASES#${month}` })).map(chaseOf);
   }
 
   openInterviews() {
