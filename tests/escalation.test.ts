@@ -7,15 +7,26 @@ import { runCli } from '../functions/local/cli.ts';
 import { connectLocal } from '../functions/local/local-env.ts';
 import { readLocalSettings } from '../functions/local/settings.ts';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
-import { escalationId } from '../functions/core/cadence/escalation-model.ts';
+import { escalationId, interviewId, type Escalation } from '../functions/core/cadence/escalation-model.ts';
 import { runJob } from '../functions/core/cadence/jobs.ts';
 import { createApp } from '../functions/http/app.ts';
 import { issueToken } from '../functions/http/auth.ts';
 import { addDays, instantAt, isoWeekOf } from '../functions/core/time.ts';
 import { countByRecipient, useCadenceBench } from './support/cadence.ts';
+import ExcelJS from 'exceljs';
+import type { WorkdayCalendar } from '../functions/core/calendar.ts';
+import type { Store } from '../functions/core/ports.ts';
+import { ArchiveReferrals } from '../functions/reports/referral.ts';
+import type { ArchivePublisher } from '../functions/reports/publish.ts';
 import { cloneTables, sampleTables } from './support/ledger.ts';
 
 const bench = useCadenceBench();
+const allAuto = { L1: 'auto', L2: 'auto', L3: 'auto', L4: 'auto', L5: 'auto' } as const;
+
+/** An open escalation of a unit standing at a level since a day. */
+function escalationAt(unit: string, level: number, since: string, tasks: Escalation['tasks'], more: Partial<Escalation> = {}): Escalation {
+  return { id: escalationId(unit), unit, level, open: true, tasks, levelSince: since, notified: level, liftable: false, steps: [{ level, on: since, why: 'test' }], decisions: [], interviews: [], ...more };
+}
 
 /** The sample ledger cut down to one task that has an overseer, with the deadline given. */
 function oneTask(deadline: string) {
@@ -29,9 +40,9 @@ function oneTask(deadline: string) {
 }
 
 describe('the escalation ladder', () => {
-  it('climbs L1 → L5 on exactly the workdays the ladder says, across 中秋 and National Day, each level’s people told once', async () => {
+  it('climbs L1 → L5 on exactly the workdays the ladder says (every level auto), across 中秋 and National Day, each level’s people told once', async () => {
     const { tables, code, overseer } = oneTask('2018年9月20日前');
-    const { store, deps } = await bench.setup({ tables, importAt: new Date('2018-09-03T02:00:00Z') });
+    const { store, deps } = await bench.setup({ tables, importAt: new Date('2018-09-03T02:00:00Z'), config: { escalationModes: allAuto } });
     const task = (await store.tasks.get(code))!;
     const lead = task.leadUnits[0]!;
 
@@ -45,7 +56,7 @@ describe('the escalation ladder', () => {
       await runJob('escalation', instantAt(day, '08:30'), deps);
     }
 
-    const history = await store.auditEvents(`ESCALATION#${escalationId(code, lead)}`);
+    const history = await store.auditEvents(`ESCALATION#${escalationId(lead)}`);
     const climbed = history.filter((e) => e.type !== 'escalation.updated').map((e) => [e.detail?.to, e.at.slice(0, 10)]);
     const l1 = '2018-09-21';
     const l2 = deps.calendar.addWorkdays(l1, 5);
@@ -79,7 +90,7 @@ describe('the escalation ladder', () => {
     // The 约谈 opened at L3 and nobody followed it up: the office was reminded, once, 5 workdays on.
     const reminders = (await bench.mail()).filter((m) => m.subject.startsWith('【约谈跟进】'));
     expect(countByRecipient(reminders)).toEqual(new Map(office.map((e) => [e, 1])));
-    expect((await store.openInterviews())[0]).toMatchObject({ code, unit: lead, openedOn: l3, followUpBy: deps.calendar.addWorkdays(l3, 5) });
+    expect((await store.openInterviews())[0]).toMatchObject({ codes: [code], unit: lead, openedOn: l3, followUpBy: deps.calendar.addWorkdays(l3, 5) });
   });
 
   it('drops a unit back when it reports, and keeps every step in the history', async () => {
@@ -89,13 +100,13 @@ describe('the escalation ladder', () => {
     const lead = task.leadUnits[0]!;
 
     await runJob('escalation', instantAt('2018-07-16', '08:30'), deps); // W28 went by with no report
-    expect((await store.escalations.get(escalationId(code, lead)))).toMatchObject({ level: 1, open: true, reasons: ['连续1周未报送进展'] });
+    expect((await store.escalations.get(escalationId(lead)))).toMatchObject({ level: 1, open: true, tasks: [{ code, reasons: ['连续1周未报送进展'] }] });
     await runJob('escalation', instantAt('2018-07-23', '08:30'), deps); // a second week missed: 通报 at once
-    expect((await store.escalations.get(escalationId(code, lead)))).toMatchObject({ level: 2 });
+    expect((await store.escalations.get(escalationId(lead)))).toMatchObject({ level: 2 });
 
     await store.recordProgress({ id: 'r', code, unit: lead, period: '2018-W30', summary: '已补报', evidence: [], by: lead, at: instantAt('2018-07-23', '10:00').toISOString() });
     await runJob('escalation', instantAt('2018-07-24', '08:30'), deps);
-    const dropped = (await store.escalations.get(escalationId(code, lead)))!;
+    const dropped = (await store.escalations.get(escalationId(lead)))!;
     expect(dropped).toMatchObject({ level: 0, open: false });
     expect(dropped.steps.map((s) => [s.level, s.on])).toEqual([
       [1, '2018-07-16'],
@@ -103,7 +114,7 @@ describe('the escalation ladder', () => {
       [0, '2018-07-24'],
     ]);
     expect(await store.openEscalations()).toEqual([]);
-    const events = await store.auditEvents(`ESCALATION#${escalationId(code, lead)}`);
+    const events = await store.auditEvents(`ESCALATION#${escalationId(lead)}`);
     expect(events.map((e) => [e.type, e.by, e.detail?.from, e.detail?.to])).toEqual([
       ['escalation.opened', 'rule:escalation', 0, 1],
       ['escalation.raised', 'rule:escalation', 1, 2],
@@ -120,7 +131,7 @@ describe('the escalation ladder', () => {
     await runJob('weekly-circular', instantAt('2018-07-27', '16:00'), deps);
     const lead = (await store.tasks.get(code))!.leadUnits[0]!;
     const text = (await bench.mail())[0]!.body.text!;
-    expect(text).toContain(`通报：${code}（${lead}，通报）`);
+    expect(text).toMatch(new RegExp(`通报：.*${code}（${lead}，通报）`));
     expect(text).toContain('挂牌督办：无');
   });
 });
@@ -131,12 +142,12 @@ describe('the 约谈 record', () => {
     const { store, deps, reports } = await bench.setup({ tables, importAt: new Date('2018-09-03T02:00:00Z') });
     const task = (await store.tasks.get(code))!;
     await store.escalations.create(
-      { id: escalationId(code, task.leadUnits[0]!), code, unit: task.leadUnits[0]!, level: 2, open: true, reasons: ['已超过整改时限（2018-09-20）'], levelSince: '2018-09-29', steps: [] },
+      escalationAt(task.leadUnits[0]!, 2, '2018-09-29', [{ code, title: task.title, reasons: ['已超过整改时限（2018-09-20）'], since: '2018-09-21' }]),
       { type: 'test', by: 'test', at: '2018-09-29T00:00:00Z' },
     );
     await runJob('escalation', instantAt('2018-10-18', '08:30'), deps); // 10 workdays at L2: 约谈
     const [interview] = await store.openInterviews();
-    expect(interview).toMatchObject({ code, openedOn: '2018-10-18', status: 'open' });
+    expect(interview).toMatchObject({ codes: [code], openedOn: '2018-10-18', status: 'open' });
 
     let now = new Date('2018-10-19T02:00:00Z');
     const app = createApp({ store, clock: () => now, calendar: async () => deps.calendar, cadence: defaultCadence, linkSecret: async () => 'x'.repeat(32), reports });
@@ -179,9 +190,9 @@ describe('npx duban interview', () => {
     const local = await connectLocal(readLocalSettings(env));
     await importLedger(tables, { at: new Date('2018-09-03T02:00:00Z'), by: 'office', source: 'test' }, { store: local.deps.store, calendar: bench.calendar });
     const unit = (await local.deps.store.tasks.get(code))!.leadUnits[0]!;
-    const id = `${escalationId(code, unit)}|2018-10-18`;
+    const id = interviewId(unit, '2018-10-18');
     await local.deps.store.interviews.create(
-      { id, code, unit, openedOn: '2018-10-18', followUpBy: '2018-10-25', status: 'open', attendees: [], commitments: [] },
+      { id, codes: [code], unit, openedOn: '2018-10-18', followUpBy: '2018-10-25', status: 'open', attendees: [], commitments: [] },
       { type: 'interview.opened', by: 'rule:escalation', at: '2018-10-18T00:30:00Z' },
     );
     const office = (await local.deps.store.people.list()).find((p) => p.roles.includes('整改办'))!.name;
@@ -202,3 +213,186 @@ describe('npx duban interview', () => {
     }
   });
 });
+
+/** The office's token and a request helper on an app over the bench's store, its clock set by the test. */
+async function officeApi(store: Store, reports: ArchivePublisher, calendar: WorkdayCalendar, clock: () => Date) {
+  const app = createApp({ store, clock, calendar: async () => calendar, cadence: defaultCadence, linkSecret: async () => 'x'.repeat(32), reports });
+  const officeName = (await store.people.list()).find((p) => p.roles.includes('整改办'))!.name;
+  const token = await issueToken(store, { kind: 'office', name: officeName }, clock());
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await app.request(path, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  return { call, officeName };
+}
+
+const workdaysFrom = (calendar: WorkdayCalendar, from: string, to: string) => {
+  const days: string[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) if (calendar.isWorkday(day)) days.push(day);
+  return days;
+};
+
+describe('escalation as offices practise it', () => {
+  it('replays July–October 2018 on the sample ledger with no reports: one 约谈 per lead unit listing its lagging tasks, 挂牌督办 only once the office confirms, lifted by 摘牌 and not by a report', async () => {
+    const { store, deps, reports } = await bench.setup({ importAt: new Date('2018-07-02T00:00:00Z') });
+    const open = await store.openTasks();
+    const ledBy = (unit: string) => open.filter((t) => t.leadUnits.includes(unit)).map((t) => t.code).sort();
+
+    for (const day of workdaysFrom(deps.calendar, '2018-07-02', '2018-10-31')) {
+      await runJob('escalation', instantAt(day, '08:30'), deps);
+      const perUnit = countBy((await store.openInterviews()).map((i) => i.unit));
+      expect([...perUnit.values()].every((n) => n === 1), day).toBe(true);
+    }
+
+    const leadUnits = [...new Set(open.flatMap((t) => t.leadUnits))];
+    const interviews = await store.interviews.list();
+    // Every lead unit was summoned once, about all its tasks (with no reports, every task lags).
+    expect(interviews.map((i) => i.unit).sort()).toEqual([...leadUnits].sort());
+    for (const i of interviews) expect([...i.codes].sort(), i.unit).toEqual(ledBy(i.unit));
+    expect(interviews.length).toBeLessThan(open.flatMap((t) => t.leadUnits).length); // not one per task and lead unit
+
+    // L4 and L5 wait for the office: nothing of them was sent, and every unit has an L4 proposal.
+    const mails = await bench.mail();
+    expect(mails.filter((m) => /^【(挂牌督办|追责问责)】/.test(m.subject))).toEqual([]);
+    let now = instantAt('2018-11-01', '10:00');
+    const { call, officeName } = await officeApi(store, reports, deps.calendar, () => now);
+    const proposed = (await call('GET', '/api/escalations?status=proposed')).body.escalations as Escalation[];
+    expect(proposed.map((e) => [e.unit, e.level, e.proposal?.level]).sort()).toEqual(leadUnits.map((u) => [u, 3, 4]).sort());
+
+    // The office confirms one unit's 挂牌督办 and declines another's, each with its reason.
+    const [listed, spared] = [proposed[0]!.unit, proposed[1]!.unit];
+    const id = (unit: string) => `/api/escalations/${encodeURIComponent(escalationId(unit))}`;
+    expect((await call('POST', `${id(listed)}/decision`, { decision: 'confirm', reason: '连续四个月未报送，挂牌督办' })).status).toBe(200);
+    expect((await call('POST', `${id(spared)}/decision`, { decision: 'decline', reason: '单位已书面说明，暂缓挂牌' })).status).toBe(200);
+    expect(await call('POST', `${id(spared)}/decision`, { decision: 'confirm', reason: '再次' })).toMatchObject({ status: 400, body: { error: { field: 'decision' } } });
+    expect(await call('POST', `${id(listed)}/lift`, { reason: ' ' })).toMatchObject({ status: 400, body: { error: { field: 'reason', message: '请填写“理由”' } } });
+    const history = async (unit: string) => (await store.auditEvents(`ESCALATION#${escalationId(unit)}`)).filter((e) => e.by === officeName).map((e) => [e.type, e.detail?.reason]);
+    expect(await history(listed)).toEqual([['escalation.confirmed', '连续四个月未报送，挂牌督办']]);
+    expect(await history(spared)).toEqual([['escalation.declined', '单位已书面说明，暂缓挂牌']]);
+    expect((await store.escalations.get(escalationId(spared)))!).toMatchObject({ level: 3, declinedOn: '2018-11-01', decisions: [{ decision: 'decline', reason: '单位已书面说明，暂缓挂牌', by: officeName }] });
+
+    // The next run tells the confirmed level's people; the declined unit's people hear nothing of it.
+    await bench.clearMail();
+    await runJob('escalation', instantAt('2018-11-02', '08:30'), deps);
+    const notices = (await bench.mail()).filter((m) => m.subject.startsWith('【挂牌督办】'));
+    const officeEmails = (await store.people.list()).filter((p) => p.roles.includes('整改办')).map((p) => p.email);
+    expect(notices.length).toBeGreaterThan(0);
+    for (const e of officeEmails) expect(notices.some((m) => m.destination.to.includes(e))).toBe(true);
+    for (const m of notices) {
+      expect(m.body.text).toContain(listed);
+      expect(m.body.text).not.toContain(`${spared}（`);
+      for (const code of ledBy(listed)) expect(m.body.text).toContain(code);
+    }
+
+    // The circular lists the unit as 挂牌督办, its tasks in one row.
+    await bench.clearMail();
+    await runJob('weekly-circular', instantAt('2018-11-02', '16:00'), deps);
+    const listedLine = (await bench.mail())[0]!.body.text!.split('\n').find((l) => l.startsWith('挂牌督办：'));
+    expect(listedLine).toContain(`（${listed}）`);
+    for (const code of ledBy(listed)) expect(listedLine).toContain(code);
+
+    // A report on every task does not lift the confirmed 挂牌督办; the office's 摘牌 does.
+    for (const code of ledBy(listed)) {
+      await store.recordProgress({ id: `late-${code}`, code, unit: listed, period: '2018-W45', summary: '已补报', evidence: [], by: listed, at: instantAt('2018-11-05', '08:00').toISOString() });
+    }
+    await runJob('escalation', instantAt('2018-11-05', '08:30'), deps);
+    expect((await store.escalations.get(escalationId(listed)))!).toMatchObject({ level: 4, open: true });
+    now = instantAt('2018-11-05', '10:00');
+    const lifted = await call('POST', `${id(listed)}/lift`, { reason: '已全部补报，整改措施落实' });
+    expect(lifted).toMatchObject({ status: 200, body: { escalation: { level: 0, open: false } } });
+    expect((await store.escalations.get(escalationId(listed)))!.steps.at(-1)).toMatchObject({ level: 0, why: '整改办摘牌：已全部补报，整改措施落实', by: officeName });
+    expect((await call('GET', '/api/escalations')).body.escalations.map((e: Escalation) => e.unit)).not.toContain(listed);
+  }, 300_000);
+
+  it('a confirmed 追责问责 sends the 纪委监委 the unit’s referral workbook: its tasks, every 催办, report, escalation and 约谈 with dates', async () => {
+    const { tables, code } = oneTask('2018年9月20日前');
+    const { store, deps, reports } = await bench.setup({ tables, importAt: new Date('2018-09-03T02:00:00Z') });
+    const withReferrals = { ...deps, referrals: new ArchiveReferrals(reports.archive) };
+    const task = (await store.tasks.get(code))!;
+    const unit = task.leadUnits[0]!;
+    await store.recordProgress({ id: 'r1', code, unit, period: '2018-W36', summary: '已制定整改方案', evidence: [], by: unit, at: instantAt('2018-09-04', '09:00').toISOString() });
+    await store.recordChase({ unit, period: '2018-W38', on: '2018-09-20', tasks: [{ code, role: 'lead' }] });
+    const interview = interviewId(unit, '2018-10-18');
+    await store.interviews.create({ id: interview, unit, codes: [code], openedOn: '2018-10-18', followUpBy: '2018-10-25', status: 'closed', heldAt: '2018-10-22', attendees: ['主要负责人'], commitments: [{ content: '11月底前完成', due: '2018-11-30' }], outcome: '作出书面承诺' }, { type: 'test', by: 'test', at: '2018-10-22T00:00:00Z' });
+    const l4 = '2018-11-15';
+    await store.escalations.create(
+      escalationAt(unit, 4, l4, [{ code, title: task.title, reasons: ['已超过整改时限（2018-09-20）'], since: '2018-09-21' }], { interviews: [interview] }),
+      { type: 'test', by: 'test', at: '2018-11-15T00:30:00Z' },
+    );
+
+    const l5 = deps.calendar.addWorkdays(l4, 30);
+    await runJob('escalation', instantAt(l5, '08:30'), withReferrals);
+    expect((await store.escalations.get(escalationId(unit)))!).toMatchObject({ level: 4, proposal: { level: 5, on: l5 } });
+    expect((await bench.mail()).filter((m) => m.subject.startsWith('【追责问责】'))).toEqual([]);
+
+    const { call, officeName } = await officeApi(store, reports, deps.calendar, () => instantAt(l5, '11:00'));
+    expect((await call('POST', `/api/escalations/${encodeURIComponent(unit)}/decision`, { decision: 'confirm', reason: '经领导小组研究，移送纪委监委' })).status).toBe(200);
+    const next = deps.calendar.addWorkdays(l5, 1);
+    await runJob('escalation', instantAt(next, '08:30'), withReferrals);
+
+    const discipline = (await store.people.list()).filter((p) => p.roles.includes('纪委监委')).map((p) => p.email);
+    const referrals = (await bench.mail()).filter((m) => m.subject.startsWith('【追责问责】'));
+    expect(countByRecipient(referrals)).toEqual(new Map(discipline.map((e) => [e, 1])));
+    const file = referrals[0]!.attachments?.find((a) => a.filename.endsWith('.xlsx'));
+    expect(file?.filename).toBe(`追责问责移送材料-${unit}-${next}.xlsx`);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(file!.content, 'base64') as unknown as ArrayBuffer);
+    const rows = (sheet: string) => (book.getWorksheet(sheet)!.getSheetValues().slice(2) as unknown[][]).map((r) => r.slice(1).map((v) => String(v ?? '')));
+    expect(book.worksheets.map((w) => w.name)).toEqual(['单位情况', '整改任务', '催办与督办', '进展报送', '督办升级', '约谈记录']);
+    expect(rows('单位情况')).toContainEqual(['单位名称', unit]);
+    expect(rows('单位情况')).toContainEqual(['当前督办级别', '追责问责']);
+    expect(rows('整改任务')[0]!.slice(0, 2)).toEqual([code, task.title]);
+    expect(rows('整改任务')[0]!.join('|')).toContain('已超过整改时限（2018-09-20）');
+    expect(rows('催办与督办')).toContainEqual(['2018-09-20', '催办（未报送周进展）', `2018-W38：${code}（牵头）`]);
+    expect(rows('催办与督办').map((r) => r[1])).toContain('督办升级：追责问责');
+    expect(rows('进展报送')[0]!.slice(0, 2)).toEqual([code, '2018-W36']);
+    expect(rows('进展报送')[0]).toContain('已制定整改方案');
+    expect(rows('督办升级')).toContainEqual([l5, '整改办确认升级', '追责问责', '经领导小组研究，移送纪委监委', officeName]);
+    expect(rows('约谈记录')[0]!.slice(0, 5)).toEqual([interview, code, '2018-10-18', '', '2018-10-22']);
+    expect(rows('约谈记录')[0]).toContain('作出书面承诺');
+  });
+
+  it('a missed milestone turns the light red and starts the ladder; a responsible unit that never reports is chased, recorded for 考核, and not escalated', async () => {
+    const tables = cloneTables(sampleTables());
+    const units = tables.find((t) => t.sheet === '责任单位')!.rows.map((r) => r.cells['单位名称']!);
+    const [lead, silent] = [units[0]!, units[1]!];
+    const sheet = tables.find((t) => t.sheet === '任务清单')!;
+    const row = sheet.rows[0]!;
+    Object.assign(row.cells, { 牵头单位: lead, 责任单位: silent, 整改时限: '2018年12月31日前', 阶段节点: '2018年7月17日 完成排查' });
+    sheet.rows = [row];
+    const code = row.cells['任务编号']!;
+    const { store, deps, reports } = await bench.setup({ tables, importAt: new Date('2018-07-04T02:00:00Z') });
+
+    // The lead unit reports in W28 only; the responsible unit never does.
+    await store.recordProgress({ id: 'w28', code, unit: lead, period: '2018-W28', summary: '排查中', evidence: [], by: lead, at: instantAt('2018-07-10', '09:00').toISOString() });
+    for (const day of workdaysFrom(deps.calendar, '2018-07-09', '2018-07-20')) {
+      for (const job of ['escalation', 'chase'] as const) await runJob(job, instantAt(day, job === 'chase' ? '10:00' : '08:30'), deps);
+    }
+
+    // 07-18: the milestone of 07-17 is missed (no report since its week); no week has gone unreported yet.
+    const { call } = await officeApi(store, reports, deps.calendar, () => instantAt('2018-07-18', '10:00'));
+    const late = (await call('GET', '/api/late')).body;
+    expect(late.red).toContainEqual(expect.objectContaining({ code, reasons: [expect.stringContaining('阶段节点“完成排查”（2018-07-17）已逾期')] }));
+    const escalation = (await store.escalations.get(escalationId(lead)))!;
+    expect(escalation).toMatchObject({ level: 1, tasks: [{ code, reasons: ['阶段节点“完成排查”（2018-07-17）已逾期'], since: '2018-07-18' }] });
+    expect(escalation.steps[0]).toMatchObject({ level: 1, on: '2018-07-18' });
+
+    // The responsible unit was chased in both weeks, each 催办 recorded for 考核; it was never escalated.
+    const silentUnit = (await store.units.get(silent))!;
+    const chases = (await bench.mail()).filter((m) => m.subject === `【催办】${silent}本周整改进展尚未报送`);
+    expect(countByRecipient(chases)).toEqual(new Map([[silentUnit.liaison.email, 2]]));
+    expect(await store.chasesOfUnit(silent)).toEqual([
+      { unit: silent, period: '2018-W28', on: '2018-07-12', tasks: [{ code, role: 'responsible' }] },
+      { unit: silent, period: '2018-W29', on: '2018-07-19', tasks: [{ code, role: 'responsible' }] },
+    ]);
+    expect((await store.chasesInMonth('2018-07')).filter((c) => c.unit === silent).map((c) => c.period)).toEqual(['2018-W28', '2018-W29']);
+    expect(await store.escalations.get(escalationId(silent))).toBeUndefined();
+    expect((await bench.mail()).filter((m) => m.subject.startsWith('【') && m.subject.includes('督办升级') && m.destination.to.some((t) => [silentUnit.liaison.email, silentUnit.head.email].includes(t)))).toEqual([]);
+  });
+});
+
+function countBy(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}

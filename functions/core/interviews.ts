@@ -1,7 +1,8 @@
 /**
- * The 约谈 record the ladder opens at L3, followed up by the office: when it is scheduled, that it
- * was held, who attended, the commitments made and the outcome. A commitment with a date becomes a
- * milestone of the task, so deadline reminders and the ladder hold the unit to it.
+ * The 约谈 record the ladder opens at L3, one per unit, listing its lagging tasks; followed up by
+ * the office: when it is scheduled, that it was held, who attended, the commitments made and the
+ * outcome. A commitment with a date becomes a milestone of the task it names (`code`), or of every
+ * task of the 约谈 when it names none, so deadline reminders and the ladder hold the unit to it.
  */
 import { createHash } from 'node:crypto';
 import type { Interview } from './cadence/escalation-model.ts';
@@ -15,7 +16,7 @@ export interface InterviewUpdate {
   scheduledAt?: string;
   heldAt?: string;
   attendees?: string[];
-  commitments?: { content: string; due?: string }[];
+  commitments?: { content: string; due?: string; code?: string }[];
   outcome?: string;
   close?: boolean;
 }
@@ -70,6 +71,11 @@ export async function followUpInterview(
   validate(update, deps.calendar);
   const interview = await deps.store.interviews.get(id);
   if (!interview) throw new NotFoundError(`没有编号为“${id}”的约谈记录`);
+  for (const [i, c] of (update.commitments ?? []).entries()) {
+    if (c.code && !interview.codes.includes(c.code)) {
+      throw new ValidationError(`“承诺对应任务”${c.code}不在本次约谈的任务中（${interview.codes.join('、')}），本次未保存任何内容`, `commitments.${i}.code`);
+    }
+  }
   const key = followUpKey(update, idempotencyKey);
   const done = (await deps.store.auditEvents(`INTERVIEW#${id}`)).some((e) => e.type === 'interview.followed-up' && e.detail?.key === key);
   if (done) {
@@ -94,15 +100,18 @@ export async function followUpInterview(
   return saved;
 }
 
-/** Dated commitments become milestones of the task; one already there is not added again. */
+/** Dated commitments become milestones of their task (or of every task of the 约谈); one already there is not added again. */
 async function addMilestones(interview: Interview, update: InterviewUpdate, by: string, at: Date, deps: { store: Store; calendar: WorkdayCalendar }) {
-  const task = await deps.store.tasks.get(interview.code);
-  if (!task) return;
-  const wanted = (update.commitments ?? [])
-    .filter((c) => c.due)
-    .map((m) => ({ nominal: m.due!, due: deps.calendar.nextWorkdayOnOrAfter(m.due!), content: `约谈承诺（${interview.unit}）：${m.content}` }))
-    .filter((m) => !task.milestones.some((t) => t.nominal === m.nominal && t.content === m.content));
-  if (!wanted.length) return;
-  const milestones = [...task.milestones, ...wanted].sort((a, b) => a.due.localeCompare(b.due));
-  await deps.store.tasks.update(task.code, task.version, { ...unversioned(task), milestones }, { type: 'interview.commitments', by, at: at.toISOString(), detail: { interview: interview.id } });
+  const dated = (update.commitments ?? []).filter((c) => c.due);
+  for (const code of interview.codes) {
+    const task = await deps.store.tasks.get(code);
+    if (!task) continue;
+    const wanted = dated
+      .filter((c) => !c.code || c.code === code)
+      .map((m) => ({ nominal: m.due!, due: deps.calendar.nextWorkdayOnOrAfter(m.due!), content: `约谈承诺（${interview.unit}）：${m.content}` }))
+      .filter((m) => !task.milestones.some((t) => t.nominal === m.nominal && t.content === m.content));
+    if (!wanted.length) continue;
+    const milestones = [...task.milestones, ...wanted].sort((a, b) => a.due.localeCompare(b.due));
+    await deps.store.tasks.update(task.code, task.version, { ...unversioned(task), milestones }, { type: 'interview.commitments', by, at: at.toISOString(), detail: { interview: interview.id } });
+  }
 }

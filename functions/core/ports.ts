@@ -109,6 +109,14 @@ export interface PeriodReport {
   percent?: number;
 }
 
+/** A unit chased for not reporting in a week, as lead or responsible unit of the tasks listed. */
+export interface ChaseRecord {
+  unit: string;
+  period: string; // 2018-W28
+  on: string; // LocalDate of the chase
+  tasks: { code: string; role: 'lead' | 'responsible' }[];
+}
+
 export interface LedgerImportRecord {
   at: string;
   by: string;
@@ -166,9 +174,16 @@ export interface Store {
   /** Open tasks and milestones due in [from, to]. */
   dueBetween(from: string, to: string): Promise<DueItem[]>;
   notices: NoticeLog;
-  /** One per task and lead unit; `openEscalations` reads only the open ones. */
+  /** One per lead unit; `openEscalations` reads only the open ones, `proposedEscalations` those awaiting the office. */
   escalations: VersionedCollection<Escalation>;
   openEscalations(): Promise<Versioned<Escalation>[]>;
+  proposedEscalations(): Promise<Versioned<Escalation>[]>;
+  /** Keeps a 催办 of a unit for missing weekly reports (once per unit and week): what 考核 counts. */
+  recordChase(chase: ChaseRecord): Promise<void>;
+  /** A unit's 催办 records, oldest first (one query). */
+  chasesOfUnit(unit: string): Promise<ChaseRecord[]>;
+  /** Every unit's 催办 records made in a month (2018-07), one query: what a monthly score counts. */
+  chasesInMonth(month: string): Promise<ChaseRecord[]>;
   interviews: VersionedCollection<Interview>;
   openInterviews(): Promise<Versioned<Interview>[]>;
   /** Keeps a month's reading of an indicator (the latest for that month wins; all stay in its history). */

@@ -22,6 +22,7 @@ import { renderPage } from './pages.ts';
 import { closeOutBody, interviewBody, parse, progressBody, readingBody, reviewBody, taskCode } from './schemas.ts';
 import { pathParam, pathParamOf } from './params.ts';
 import { unitAccessRoutes } from './units.ts';
+import { escalationRoutes } from './escalations.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
 import { calendarRoutes } from './calendar.ts';
@@ -131,6 +132,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   unitAccessRoutes(app, deps, limit);
+  escalationRoutes(app, deps, limit);
 
   app.get('/api/interviews', async (c) => {
     if (c.get('principal').kind !== 'office') throw new ForbiddenError('只有整改办可以查看约谈记录');

@@ -1,6 +1,7 @@
 /** The OpenAPI document, generated from the same zod schemas that validate the requests. */
 import { z } from 'zod';
 import { calendarNoticeBody } from './calendar.ts';
+import { decisionBody, liftBody } from './escalations.ts';
 import { closeOutBody, deactivateBody, interviewBody, progressBody, readingBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
 
 const error = {
@@ -21,6 +22,7 @@ const errors = (...codes: number[]) =>
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const code = { name: 'code', in: 'path', required: true, schema: { type: 'string' }, description: '任务编号' };
 const unitName = { name: 'name', in: 'path', required: true, schema: { type: 'string', maxLength: 200 }, description: '单位名称（按 UTF-8 百分号编码）' };
+const escalation = { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 200 }, description: '督办升级编号（牵头单位名称，按 UTF-8 百分号编码）' };
 const idempotency = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 }, description: '同一键重复提交只保存一次' };
 
 export function openApiDocument() {
@@ -40,6 +42,8 @@ export function openApiDocument() {
         Deactivate: z.toJSONSchema(deactivateBody, { io: 'input' }),
         TokenRevoke: z.toJSONSchema(tokenRevokeBody, { io: 'input' }),
         CalendarNotice: z.toJSONSchema(calendarNoticeBody, { io: 'input' }),
+        EscalationDecision: z.toJSONSchema(decisionBody, { io: 'input' }),
+        EscalationLift: z.toJSONSchema(liftBody, { io: 'input' }),
       },
     },
     security: [{ bearer: [] }],
@@ -101,6 +105,29 @@ export function openApiDocument() {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 300 }, description: '约谈记录编号' }, idempotency],
           requestBody: { required: true, ...json('InterviewFollowUp') },
           responses: { 200: { description: '约谈记录' }, ...errors(400, 401, 403, 404, 409, 413) },
+        },
+      },
+      '/api/escalations': {
+        get: {
+          summary: '整改办：督办升级（每个牵头单位一条，列出其滞后任务）：status=open 未解除的，proposed 待决定的升级建议，liftable 原因已消除可摘牌的',
+          parameters: [{ name: 'status', in: 'query', required: false, schema: { type: 'string', enum: ['open', 'proposed', 'liftable'], default: 'open' } }],
+          responses: { 200: { description: '督办升级列表' }, ...errors(400, 401, 403) },
+        },
+      },
+      '/api/escalations/{id}/decision': {
+        post: {
+          summary: '整改办：确认或不予采纳升级建议（须写理由）；确认后该级别生效，下一次升级检查时通知相关人员，追责问责随附移送材料',
+          parameters: [escalation],
+          requestBody: { required: true, ...json('EscalationDecision') },
+          responses: { 200: { description: '督办升级记录' }, ...errors(400, 401, 403, 404, 409, 413) },
+        },
+      },
+      '/api/escalations/{id}/lift': {
+        post: {
+          summary: '整改办：结束约谈或摘牌（约谈及以上，须写理由）；单位仍滞后的，下一次检查从催办重新开始',
+          parameters: [escalation],
+          requestBody: { required: true, ...json('EscalationLift') },
+          responses: { 200: { description: '督办升级记录' }, ...errors(400, 401, 403, 404, 409, 413) },
         },
       },
       '/api/units/{name}/revoke': {

@@ -107,7 +107,7 @@ export const interviewBody = z.strictObject(
     heldAt: isoDate('举行时间').optional(),
     attendees: z.array(text('参加人员', 50), { error: '“参加人员”应为姓名列表' }).max(50, '“参加人员”最多50人').optional(),
     commitments: z
-      .array(z.strictObject({ content: text('整改承诺', 500), due: isoDate('承诺完成日期').optional() }), { error: '“整改承诺”应为列表' })
+      .array(z.strictObject({ content: text('整改承诺', 500), due: isoDate('承诺完成日期').optional(), code: taskCodeSchema.optional().describe('承诺对应的任务编号；不填则为本次约谈的全部任务') }), { error: '“整改承诺”应为列表' })
       .max(30, '“整改承诺”最多30条')
       .optional(),
     outcome: text('约谈结果', 2000).optional(),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 const offsets = z.array(z.number().int().min(0).max(60));
+const mode = z.enum(['auto', 'propose']);
 
 export const cadenceConfigSchema = z.object({
   escalationTime: time.default('08:30'),
@@ -27,6 +28,13 @@ export const cadenceConfigSchema = z.object({
   yellowWithinWorkdays: z.number().int().min(0).default(10),
   /** Immediate (立行立改) tasks are expected to close within this many workdays. */
   immediateCloseWorkdays: z.number().int().min(1).default(10),
+  /**
+   * How each escalation level takes effect: `auto` (the rule takes it and notifies its people) or
+   * `propose` (the office confirms or declines it, with a reason; nothing is sent before it confirms).
+   */
+  escalationModes: z
+    .object({ L1: mode.default('auto'), L2: mode.default('auto'), L3: mode.default('auto'), L4: mode.default('propose'), L5: mode.default('propose') })
+    .default({ L1: 'auto', L2: 'auto', L3: 'auto', L4: 'propose', L5: 'propose' }),
   /** Messages per second SES may be sent (the account's sending rate). */
   sendRatePerSecond: z.number().positive().default(10),
   /** How long a sender holds a notice it is sending; a run that dies holds it no longer than this. */

@@ -1,24 +1,33 @@
 /**
- * 督办升级, every workday. Input: the instant it fires. Output: each lead unit of a task that is
- * overdue or missing its weekly report climbs the ladder one level when the level's workdays have
- * passed (or, at L1, when a second weekly report is missed); the right people get one message each,
- * listing everything that concerns them; an escalation whose cause has gone drops to 0 with its
- * history kept; L3 opens a 约谈 record, and a 约谈 nobody followed up within 5 workdays reminds the office.
+ * 督办升级, every workday. Input: the instant it fires. Output: each lead unit with lagging tasks
+ * (overdue, a missed milestone, a missing weekly report) has one escalation that lists them all and
+ * climbs one level when the level has stood its workdays (or, at L1, when a second weekly report is
+ * missed). A level in `auto` mode takes effect and its people get one message each, listing every
+ * escalation that concerns them; a level in `propose` mode waits for the office's decision
+ * (escalations.ts) and its people hear of it in the first run after the office confirms. When
+ * every cause has gone L1–L2 clear; L3 and above stay, marked 可摘牌, until the office lifts them.
+ * L3 opens one 约谈 record per unit, listing its tasks; a task that starts lagging while it is open
+ * joins it. A confirmed L5 sends the 纪委监委 the unit's referral workbook. A 约谈 nobody followed up
+ * within 5 workdays reminds the office.
+ *
+ * Only lead units are escalated: a responsible unit that does not report is chased (chase.ts) and
+ * its 催办 are recorded for 考核. An approved 延期 moves the task's due date, and the cause follows it.
  * Notices are recorded and sent before the new state is written, so a run cut short is redone
  * whole by the next one, without sending twice.
  */
 import { AlreadyExistsError, VersionConflictError } from '../errors.ts';
 import type { Task } from '../ledger.ts';
 import { unversioned, type ChangeEvent, type Versioned } from '../ports.ts';
+import { referralRecord } from '../referral.ts';
 import { localDateOf } from '../time.ts';
-import { escalationId, ladderDelays, levelNames, type Escalation, type Interview } from './escalation-model.ts';
+import { escalationId, escalationSchema, interviewId, ladderDelays, levelNames, type Escalation, type Interview, type LaggingTask } from './escalation-model.ts';
 import { send, skipped, type JobDeps, type JobResult, type NoticeDraft, type Recipient } from './job.ts';
+import { missedMilestones } from './lights.ts';
 import { headOf, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { chineseDay } from './week.ts';
 
-interface Cause {
-  task: Versioned<Task>;
-  unit: string;
+interface Lag {
+  task: Task;
   reasons: string[];
   missedWeeks: number;
 }
@@ -26,67 +35,161 @@ interface Cause {
 interface Change {
   before?: Versioned<Escalation>;
   after: Escalation;
-  notify: boolean;
+  type: string;
+  /** The level whose people this run tells (0: none). */
+  notify: number;
 }
 
 export async function escalate(at: Date, deps: JobDeps): Promise<JobResult> {
   const today = localDateOf(at);
   if (!deps.calendar.isWorkday(today)) return skipped('escalation', at, today, 'not a workday');
   const snapshot = await loadSnapshot(at, deps);
-  const open = new Map((await deps.store.openEscalations()).map((e) => [e.id, e]));
+  const stored = await deps.store.openEscalations();
+  const open = new Map(stored.filter((e) => escalationSchema.safeParse(e).success).map((e) => [e.id, e]));
+  const openInterviews = new Map((await deps.store.openInterviews()).map((i) => [i.id, i]));
   const causes = causesOf(snapshot);
-  const changes: Change[] = [];
+  const changes: Change[] = stored.filter((e) => !open.has(e.id)).map(retireOldShape(today));
 
-  for (const [id, cause] of causes) {
-    const current = open.get(id) ?? undefined;
-    const reasons = cause.reasons;
-    if (!current) {
-      const closed = await deps.store.escalations.get(id);
-      const steps = [...(closed?.steps ?? []), { level: 1, on: today, why: reasons.join('；') }];
-      changes.push({ before: closed, after: { id, code: cause.task.code, unit: cause.unit, level: 1, open: true, reasons, levelSince: today, steps }, notify: true });
-      continue;
-    }
-    const waited = deps.calendar.workdaysBetween(current.levelSince, today);
-    const climb = current.level < 5 && (waited >= ladderDelays[current.level]! || (current.level === 1 && cause.missedWeeks >= 2));
-    if (climb) {
-      const level = current.level + 1;
-      const why = current.level === 1 && waited < ladderDelays[1] ? `连续${cause.missedWeeks}周未报送进展` : `${levelNames[current.level]}后${waited}个工作日仍未整改到位：${reasons.join('；')}`;
-      changes.push({ before: current, after: { ...unversioned(current), level, reasons, levelSince: today, steps: [...current.steps, { level, on: today, why }] }, notify: true });
-    } else if (reasons.join() !== current.reasons.join()) {
-      changes.push({ before: current, after: { ...unversioned(current), reasons }, notify: false });
-    }
+  for (const [unit, lags] of causes) {
+    const id = escalationId(unit);
+    const current = open.get(id) ?? (await reopened(id, deps));
+    changes.push(withCause(current, unit, lags, today, deps));
   }
   for (const current of open.values()) {
-    if (causes.has(current.id)) continue;
-    const steps = [...current.steps, { level: 0, on: today, why: '原因已消除（已报送、已按期完成或已销号）' }];
-    changes.push({ before: current, after: { ...unversioned(current), level: 0, open: false, reasons: [], levelSince: today, steps }, notify: false });
+    if (!causes.has(current.unit)) changes.push(withoutCause(current, today));
+  }
+  for (const change of changes) {
+    change.notify = change.after.open && change.after.level > change.after.notified ? change.after.level : 0;
+    if (change.notify) change.after = { ...change.after, notified: change.after.level };
+  }
+
+  // What the notices need before they go: the 约谈 record of a unit reaching L3, the referral file of an L5.
+  const interviewWrites: (() => Promise<unknown>)[] = [];
+  const event = (type: string): ChangeEvent => ({ type, by: 'rule:escalation', at: at.toISOString() });
+  for (const change of changes) {
+    const { after } = change;
+    const latest = after.interviews.at(-1);
+    const running = latest ? openInterviews.get(latest) : undefined;
+    if (change.notify === 3 && !running) {
+      const interview: Interview = {
+        id: interviewId(after.unit, today),
+        unit: after.unit,
+        codes: after.tasks.map((t) => t.code),
+        openedOn: today,
+        followUpBy: deps.calendar.addWorkdays(today, 5),
+        status: 'open',
+        attendees: [],
+        commitments: [],
+      };
+      if (!after.interviews.includes(interview.id)) change.after = { ...after, interviews: [...after.interviews, interview.id] };
+      interviewWrites.push(() => deps.store.interviews.create(interview, { ...event('interview.opened'), detail: { codes: interview.codes } }));
+    } else if (running && after.open && after.level >= 3) {
+      const joining = after.tasks.map((t) => t.code).filter((code) => !running.codes.includes(code));
+      if (joining.length) {
+        interviewWrites.push(() =>
+          deps.store.interviews.update(running.id, running.version, { ...unversioned(running), codes: [...running.codes, ...joining] }, { ...event('interview.tasks-joined'), detail: { codes: joining } }),
+        );
+      }
+    }
+    if (change.notify === 5 && !change.after.referral && deps.referrals) {
+      const referral = await deps.referrals.file(await referralRecord(change.after, today, deps.store));
+      change.after = { ...change.after, referral };
+    }
   }
 
   const interviews = await interviewsDue(today, snapshot, deps);
-  const drafts = [...draftsFor(changes.filter((c) => c.notify), snapshot, deps), ...interviews.drafts];
+  const drafts = [...draftsFor(changes, snapshot, deps), ...interviews.drafts];
   const result = await send('escalation', today, at, drafts, deps);
 
-  const event = (type: string): ChangeEvent => ({ type, by: 'rule:escalation', at: at.toISOString() });
+  for (const write of interviewWrites) await unlessRaced(write);
   for (const change of changes) {
-    const type = change.after.open ? (change.before?.open ? (change.after.level !== change.before.level ? 'escalation.raised' : 'escalation.updated') : 'escalation.opened') : 'escalation.dropped';
-    const detail = { ...event(type), detail: { from: change.before?.open ? change.before.level : 0, to: change.after.level, reasons: change.after.reasons } };
-    const written = await unlessRaced(() =>
+    if (change.before && JSON.stringify(unversioned(change.before)) === JSON.stringify(change.after)) continue; // nothing moved today
+    const detail = { ...event(change.type), detail: detailOf(change) };
+    await unlessRaced(() =>
       change.before ? deps.store.escalations.update(change.after.id, change.before.version, change.after, detail) : deps.store.escalations.create(change.after, detail),
     );
-    if (written && change.after.level === 3 && change.before?.level !== 3 && change.after.open) {
-      const id = `${change.after.id}|${today}`;
-      await unlessRaced(() =>
-        deps.store.interviews.create(
-          { id, code: change.after.code, unit: change.after.unit, openedOn: today, followUpBy: deps.calendar.addWorkdays(today, 5), status: 'open', attendees: [], commitments: [] },
-          event('interview.opened'),
-        ),
-      );
-    }
   }
   for (const interview of interviews.reminded) {
     await unlessRaced(() => deps.store.interviews.update(interview.id, interview.version, { ...unversioned(interview), remindedOn: today }, event('interview.reminded')));
   }
   return result;
+}
+
+function detailOf({ before, after, notify }: Change): Record<string, unknown> {
+  return {
+    from: before?.open ? before.level : 0,
+    to: after.level,
+    tasks: after.tasks.map((t) => ({ code: t.code, reasons: t.reasons })),
+    ...(after.proposal ? { proposal: after.proposal.level } : {}),
+    ...(notify ? { notified: notify } : {}),
+    ...(after.liftable ? { liftable: true } : {}),
+  };
+}
+
+/** A closed escalation of the unit is reopened with its history; none yet: a new one. */
+async function reopened(id: string, deps: JobDeps): Promise<Versioned<Escalation> | undefined> {
+  const closed = await deps.store.escalations.get(id);
+  return closed && escalationSchema.safeParse(closed).success ? closed : undefined;
+}
+
+/** The unit lags: its tasks are brought up to date and it climbs when its level has stood long enough. */
+function withCause(current: Versioned<Escalation> | undefined, unit: string, lags: Lag[], today: string, deps: JobDeps): Change {
+  const live = current?.open ? current : undefined;
+  const since = new Map((live?.tasks ?? []).map((t) => [t.code, t.since]));
+  const tasks: LaggingTask[] = lags.map((l) => ({ code: l.task.code, title: l.task.title, reasons: l.reasons, since: since.get(l.task.code) ?? today }));
+  const base: Escalation = live
+    ? { ...unversioned(live), tasks, liftable: false }
+    : {
+        id: escalationId(unit),
+        unit,
+        level: 0,
+        open: true,
+        tasks,
+        levelSince: today,
+        notified: 0,
+        liftable: false,
+        steps: current?.steps ?? [],
+        decisions: current?.decisions ?? [],
+        interviews: current?.interviews ?? [],
+      };
+  const missed = Math.max(...lags.map((l) => l.missedWeeks));
+  const waited = deps.calendar.workdaysBetween(base.declinedOn && base.declinedOn > base.levelSince ? base.declinedOn : base.levelSince, today);
+  const due = base.level === 0 || waited >= ladderDelays[base.level]! || (base.level === 1 && missed >= 2);
+  if (base.level >= 5 || base.proposal || !due) {
+    return { before: current, after: base, type: !live ? 'escalation.opened' : 'escalation.updated', notify: 0 };
+  }
+  const level = base.level + 1;
+  const why =
+    base.level === 0
+      ? tasks.map((t) => `${t.code}：${t.reasons.join('；')}`).join('；')
+      : base.level === 1 && waited < ladderDelays[1]
+        ? `连续${missed}周未报送进展`
+        : `${levelNames[base.level]}后${waited}个工作日仍未整改到位（${tasks.length}项任务）`;
+  if (deps.config.escalationModes[`L${level}` as 'L1'] === 'propose') {
+    return { before: current, after: { ...base, proposal: { level, on: today, why } }, type: 'escalation.proposed', notify: 0 };
+  }
+  const after: Escalation = { ...base, level, levelSince: today, steps: [...base.steps, { level, on: today, why }] };
+  return { before: current, after, type: live ? 'escalation.raised' : 'escalation.opened', notify: 0 };
+}
+
+/** Every cause has gone: L1–L2 (and a proposal alone) clear; L3 and above wait for the office, marked 可摘牌. */
+function withoutCause(current: Versioned<Escalation>, today: string): Change {
+  const { proposal, ...rest } = unversioned(current);
+  if (current.level >= 3) {
+    return { before: current, after: { ...rest, tasks: [], liftable: true }, type: current.liftable ? 'escalation.updated' : 'escalation.liftable', notify: 0 };
+  }
+  const steps = current.level > 0 ? [...current.steps, { level: 0, on: today, why: '原因已消除（已报送、已按期完成或已销号）' }] : current.steps;
+  return { before: current, after: { ...rest, level: 0, open: false, tasks: [], levelSince: today, notified: 0, liftable: false, steps }, type: 'escalation.dropped', notify: 0 };
+}
+
+/** An escalation kept per task before escalations were kept per unit: closed, its history kept. */
+function retireOldShape(today: string) {
+  return (old: Versioned<Escalation>): Change => ({
+    before: old,
+    after: { ...(unversioned(old) as Escalation), open: false, level: 0, levelSince: today },
+    type: 'escalation.dropped',
+    notify: 0,
+  });
 }
 
 /**
@@ -103,9 +206,12 @@ async function unlessRaced<T>(write: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Lead units of overdue tasks, and of tasks whose weekly report is missing (unless it came in this week). */
-function causesOf(snapshot: Snapshot): Map<string, Cause> {
-  const causes = new Map<string, Cause>();
+/**
+ * Each lead unit's lagging tasks: overdue (no close-out pending), a missed milestone (the rule the
+ * light uses), or a weekly report missing (unless one came in this week).
+ */
+function causesOf(snapshot: Snapshot): Map<string, Lag[]> {
+  const causes = new Map<string, Lag[]>();
   const reportedNow = new Set((snapshot.reported.get(snapshot.week) ?? []).map((r) => r.code));
   for (const view of snapshot.tasks) {
     const { task } = view;
@@ -113,17 +219,19 @@ function causesOf(snapshot: Snapshot): Map<string, Cause> {
     if (task.deadline.kind !== 'ongoing' && snapshot.today > task.deadline.due && task.closeOut?.state !== 'requested') {
       reasons.push(`已超过整改时限（${task.deadline.due}）`);
     }
+    for (const m of missedMilestones(task, snapshot.today, view.lastReportedWeek)) reasons.push(`阶段节点“${m.content}”（${m.due}）已逾期`);
     if (view.missedWeeks >= 1 && !reportedNow.has(task.code)) reasons.push(`连续${view.missedWeeks}周未报送进展`);
     if (!reasons.length) continue;
-    for (const unit of task.leadUnits) causes.set(escalationId(task.code, unit), { task, unit, reasons, missedWeeks: view.missedWeeks });
+    for (const unit of task.leadUnits) causes.set(unit, [...(causes.get(unit) ?? []), { task, reasons, missedWeeks: view.missedWeeks }]);
   }
   return causes;
 }
 
-function recipientsFor(level: number, unitName: string, task: Task, snapshot: Snapshot): Recipient[] {
-  const unit = snapshot.units.find((u) => u.unit.name === unitName)?.unit;
-  const overseers = peopleWithRole(snapshot.people, '督办领导').filter((p) => task.overseers.includes(p.name));
+function recipientsFor(level: number, escalation: Escalation, snapshot: Snapshot): Recipient[] {
+  const unit = snapshot.units.find((u) => u.unit.name === escalation.unit)?.unit;
   if (!unit) return [];
+  const overseerNames = new Set(escalation.tasks.flatMap((t) => snapshot.byCode.get(t.code)?.task.overseers ?? []));
+  const overseers = peopleWithRole(snapshot.people, '督办领导').filter((p) => overseerNames.has(p.name));
   switch (level) {
     case 1:
       return [liaisonOf(unit)];
@@ -138,24 +246,28 @@ function recipientsFor(level: number, unitName: string, task: Task, snapshot: Sn
   }
 }
 
-/** One message per recipient, listing every escalation that concerns them in this run. */
+/** One message per recipient, listing every unit (and its tasks) whose level concerns them in this run. */
 function draftsFor(changes: Change[], snapshot: Snapshot, deps: JobDeps): NoticeDraft[] {
-  const byRecipient = new Map<string, { to: Recipient; items: object[]; top: number }>();
-  for (const { after } of changes) {
-    const view = snapshot.byCode.get(after.code);
-    if (!view) continue;
-    for (const to of recipientsFor(after.level, after.unit, view.task, snapshot)) {
+  type Entry = { to: Recipient; items: object[]; units: object[]; top: number; attachments: NonNullable<NoticeDraft['attachments']> };
+  const byRecipient = new Map<string, Entry>();
+  for (const { after, notify } of changes) {
+    if (!notify) continue;
+    const tasks = after.tasks.map((t) => ({ level: notify, levelName: levelNames[notify], code: t.code, title: t.title, unit: after.unit, reasons: t.reasons.join('；'), since: t.since, url: deps.links.task(t.code) }));
+    for (const to of recipientsFor(notify, after, snapshot)) {
       const key = to.email.toLowerCase();
-      const entry = byRecipient.get(key) ?? { to, items: [], top: 0 };
-      entry.items.push({ level: after.level, levelName: levelNames[after.level], code: after.code, title: view.task.title, unit: after.unit, reasons: after.reasons.join('；'), url: deps.links.task(after.code) });
-      entry.top = Math.max(entry.top, after.level);
+      const entry = byRecipient.get(key) ?? { to, items: [], units: [], top: 0, attachments: [] };
+      entry.items.push(...tasks);
+      entry.units.push({ unit: after.unit, level: notify, levelName: levelNames[notify], why: after.steps.at(-1)?.why ?? '', tasks, referral: notify === 5 ? after.referral?.name : undefined });
+      if (notify === 5 && after.referral) entry.attachments.push({ filename: after.referral.name, key: after.referral.key, contentType: after.referral.contentType });
+      entry.top = Math.max(entry.top, notify);
       byRecipient.set(key, entry);
     }
   }
-  return [...byRecipient.values()].map(({ to, items, top }) => ({
+  return [...byRecipient.values()].map(({ to, items, units, top, attachments }) => ({
     kind: 'escalation',
     to,
-    data: { items, topName: levelNames[top], top, unit: to.unit, reportUrl: to.unit ? deps.links.reportForm(to.unit, snapshot.at) : deps.links.home() },
+    data: { items, units, topName: levelNames[top], top, clearsItself: top < 3, unit: to.unit, reportUrl: to.unit ? deps.links.reportForm(to.unit, snapshot.at) : deps.links.home() },
+    ...(attachments.length ? { attachments } : {}),
   }));
 }
 
@@ -163,7 +275,7 @@ function draftsFor(changes: Change[], snapshot: Snapshot, deps: JobDeps): Notice
 async function interviewsDue(today: string, snapshot: Snapshot, deps: JobDeps) {
   const stale = (await deps.store.openInterviews()).filter((i) => today >= i.followUpBy && !i.scheduledAt && !i.heldAt && !i.remindedOn);
   if (!stale.length) return { drafts: [] as NoticeDraft[], reminded: [] as Versioned<Interview>[] };
-  const items = stale.map((i) => ({ id: i.id, code: i.code, unit: i.unit, openedOn: chineseDay(i.openedOn), followUpBy: chineseDay(i.followUpBy) }));
+  const items = stale.map((i) => ({ id: i.id, code: (i.codes ?? []).join('、'), unit: i.unit, openedOn: chineseDay(i.openedOn), followUpBy: chineseDay(i.followUpBy) }));
   const drafts = peopleWithRole(snapshot.people, '整改办').map((to) => ({ kind: 'interview-reminder', to, data: { items, home: deps.links.home() } }));
   return { drafts, reminded: stale };
 }

@@ -9,6 +9,7 @@ import type { Notice, Store } from '../ports.ts';
 import type { CadenceConfig } from './config.ts';
 import type { JobName } from './schedule.ts';
 import type { ReportPublisher } from '../reports/model.ts';
+import type { ReferralFiler } from './escalation-model.ts';
 
 export interface Recipient {
   name: string;
@@ -68,6 +69,8 @@ export interface JobDeps {
   links: Links;
   /** Renders and archives compiled reports (周通报, 月交账). */
   reports: ReportPublisher;
+  /** Files the 追责问责 referral workbook of a confirmed L5; absent, the notice goes without it. */
+  referrals?: ReferralFiler;
   /** Warnings for the office (e.g. the calendar does not know next year); logged and put in its digest. */
   warn?(message: string): void;
 }

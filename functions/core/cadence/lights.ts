@@ -10,7 +10,7 @@
  * account of the milestone, which the office reads, so the light stops counting it then.
  */
 import type { WorkdayCalendar } from '../calendar.ts';
-import type { Task } from '../ledger.ts';
+import type { Milestone, Task } from '../ledger.ts';
 import { isoWeekOf, type LocalDate } from '../time.ts';
 import type { CadenceConfig } from './config.ts';
 
@@ -33,6 +33,11 @@ export interface TaskLight {
   reasons: string[];
 }
 
+/** The milestones a task has missed on a day (the rule above): the light and the escalation ladder both read it. */
+export function missedMilestones(task: Partial<Pick<Task, 'milestones'>>, today: LocalDate, lastReportedWeek: string | undefined): Milestone[] {
+  return (task.milestones ?? []).filter((m) => today > m.due && !(lastReportedWeek && lastReportedWeek >= isoWeekOf(m.due)));
+}
+
 export function taskLight(input: LightInput, calendar: WorkdayCalendar, config: CadenceConfig): TaskLight {
   const { task, today, missedWeeks } = input;
   if (task.status === 'closed') return { light: 'grey', reasons: ['已销号'] };
@@ -47,9 +52,7 @@ export function taskLight(input: LightInput, calendar: WorkdayCalendar, config: 
       if (left <= config.yellowWithinWorkdays) yellow.push(left === 0 ? `今日到期（${due}）` : `距整改时限（${due}）仅剩${left}个工作日`);
     }
   }
-  for (const milestone of input.task.milestones ?? []) {
-    if (today <= milestone.due) continue;
-    if (input.lastReportedWeek && input.lastReportedWeek >= isoWeekOf(milestone.due)) continue;
+  for (const milestone of missedMilestones(input.task, today, input.lastReportedWeek)) {
     red.push(`阶段节点“${milestone.content}”（${milestone.due}）已逾期${calendar.workdaysBetween(milestone.due, today)}个工作日，此后未报送进展`);
   }
   if (missedWeeks >= 2) red.push(`连续${missedWeeks}周未报送进展`);

@@ -17,6 +17,8 @@ export interface TaskView {
   task: Versioned<Task>;
   light: TaskLight;
   missedWeeks: number;
+  /** The ISO week of the task's latest weekly report, if it ever reported. */
+  lastReportedWeek?: string;
 }
 
 export interface UnitView {
@@ -81,7 +83,7 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
       missedWeeks++;
     }
     const light = taskLight({ task, today, missedWeeks, lastReportedWeek, closeOutPending: task.closeOut?.state === 'requested' }, calendar, config);
-    return { task, missedWeeks, light };
+    return { task, missedWeeks, lastReportedWeek, light };
   });
   const byCode = new Map(tasks.map((t) => [t.task.code, t]));
 

@@ -164,14 +164,20 @@ export function upcomingYearWarning(today: string, deps: Pick<JobDeps, 'calendar
   return message;
 }
 
-/** 通报 (L2 and up) and 挂牌督办 (L4 and up) lists, and the open 约谈. */
+/** 通报 (L2 and up) and 挂牌督办 (L4 and up) lists, one row per lead unit with its tasks, and the open 约谈. */
 export async function escalationLists(deps: Pick<JobDeps, 'store'>) {
-  const open = (await deps.store.openEscalations()).sort((a, b) => b.level - a.level || a.code.localeCompare(b.code, 'en', { numeric: true }));
-  const row = (e: (typeof open)[number]) => ({ code: e.code, unit: e.unit, levelName: levelNames[e.level], since: e.levelSince, reasons: e.reasons.join('；') });
+  const open = (await deps.store.openEscalations()).filter((e) => Array.isArray(e.tasks)).sort((a, b) => b.level - a.level || a.unit.localeCompare(b.unit, 'zh'));
+  const row = (e: (typeof open)[number]) => ({
+    code: e.tasks.map((t) => t.code).join('、') || '（原因已消除，待摘牌）',
+    unit: e.unit,
+    levelName: levelNames[e.level],
+    since: e.levelSince,
+    reasons: e.tasks.map((t) => `${t.code}：${t.reasons.join('；')}`).join('；'),
+  });
   const interviews = await deps.store.openInterviews();
   return {
     named: open.filter((e) => e.level >= 2).map(row),
     listed: open.filter((e) => e.level >= 4).map(row),
-    interviews: interviews.map((i) => ({ code: i.code, unit: i.unit, openedOn: i.openedOn, state: i.heldAt ? '已约谈' : i.scheduledAt ? `已定于${i.scheduledAt}` : '待安排' })),
+    interviews: interviews.map((i) => ({ code: (i.codes ?? []).join('、'), unit: i.unit, openedOn: i.openedOn, state: i.heldAt ? '已约谈' : i.scheduledAt ? `已定于${i.scheduledAt}` : '待安排' })),
   };
 }

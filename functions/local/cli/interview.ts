@@ -32,7 +32,7 @@ export const interviewVerb: Verb = {
         if (!open.length) io.out('没有未办结的约谈。');
         for (const i of open) {
           const state = i.heldAt ? `已于${i.heldAt}约谈` : i.scheduledAt ? `定于${i.scheduledAt}` : `待安排（应于${i.followUpBy}前跟进）`;
-          io.out(`${i.id}  ${i.code} ${i.unit}  ${state}`);
+          io.out(`${i.id}  ${i.codes.join('、')} ${i.unit}  ${state}`);
         }
         return 0;
       }
