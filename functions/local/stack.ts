@@ -32,7 +32,14 @@ export const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION || env.AWS_DE
 /** The outputs of a stack, by key. Refuses, in Chinese, a stack that is not there or cannot be read. */
 export async function stackOutputs(stackName: string, env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
   const region = regionOf(env);
-  const client = new CloudFormationClient({ region, ...(env.DUBAN_CLOUDFORMATION_ENDPOINT ? { endpoint: env.DUBAN_CLOUDFORMATION_ENDPOINT } : {}) });
+  const client = new CloudFormationClient({
+    region,
+    ...(env.DUBAN_CLOUDFORMATION_ENDPOINT ? { endpoint: env.DUBAN_CLOUDFORMATION_ENDPOINT } : {}),
+    // Keys in the environment the command was given; otherwise the SDK's usual chain (profile, SSO …).
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN } }
+      : {}),
+  });
   try {
     const { Stacks: stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = stacks?.[0];

@@ -38,7 +38,8 @@ export const consoleIo: CliIo = {
 
 export async function runCli(argv: string[], io: CliIo = consoleIo, env: CliEnv = process.env): Promise<number> {
   const stack = stackOption(argv);
-  if (stack === null) {
+  // `--stack import …`: the stack's name was left out.
+  if (stack === null || (stack && verbs.some((v) => v.name === stack.name))) {
     io.err(`参数有误：--stack 后应跟部署栈的名称，如 --stack DubanStateless\n${usage}`);
     return 2;
   }
