@@ -14,6 +14,9 @@ import { submitProgress } from '../functions/core/reporting.ts';
 import { instantAt } from '../functions/core/time.ts';
 import { appLinks } from '../functions/wiring.ts';
 import { useDynalite } from './support/store.ts';
+import { useConsoleBench } from './support/console.ts';
+import { requestCloseOut } from '../functions/core/reporting.ts';
+import { cloneTables, rowOf, sampleTables, workbookFromTemplate } from './support/ledger.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
@@ -128,4 +131,108 @@ describe('the compiled 周通报 in a browser', () => {
       await new Promise((r) => server.close(r));
     }
   });
+});
+
+describe('the office’s console in Chromium', () => {
+  const consoleBench = useConsoleBench();
+  it.skipIf(!haveBrowser && !process.env.CI)(
+    'signs in from the emailed link; shows import errors by sheet, row and column, then imports a good workbook; approves a close-out; records a 约谈 whose dated commitment becomes a milestone; revokes a unit’s token',
+    async () => {
+      expect(existsSync(CHROMIUM), 'Chromium must be installed (apt-get install chromium)').toBe(true);
+      const bench = await consoleBench.setup();
+      const code = (await bench.store.unitOpenTasks('市林业局'))[0]!.code;
+      await requestCloseOut(code, { summary: '造林任务全部完成并通过验收', evidence: ['https://example.org/acceptance.pdf'] }, { kind: 'unit', unit: '市林业局' }, new Date('2018-07-10T01:00:00Z'), bench.store);
+      const interviewTask = (await bench.store.unitOpenTasks('市水务局'))[0]!.code;
+      const interviewId = '市水务局|2018-07-09';
+      await bench.store.interviews.create(
+        { id: interviewId, unit: '市水务局', codes: [interviewTask], code: interviewTask, openedOn: '2018-07-09', followUpBy: '2018-07-16', status: 'open', attendees: [], commitments: [] } as never,
+        { type: 'interview.opened', by: 'rule:escalation', at: '2018-07-09T00:30:00.000Z' },
+      );
+      const token = await bench.token('市林业局');
+      expect((await bench.get('/api/tasks', token)).status).toBe(200);
+
+      const server = await new Promise<Server>((resolve) => {
+        const s = serve({ fetch: bench.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+      });
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const profile = mkdtempSync(join(tmpdir(), 'duban-chromium-'));
+      const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, locale: 'zh-CN', viewport: { width: 1280, height: 900 }, args: browserArgs });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${base}/`);
+        await expect.poll(() => page.locator('h1').textContent()).toBe('登录督办系统');
+        await page.fill('#email', 'office.tang@example.org');
+        await page.click('button[type=submit]');
+        await expect.poll(() => page.textContent('.signin')).toContain('登录链接已发送到该邮箱');
+        const link = await consoleBench.linkFor('office.tang@example.org');
+        expect(link).toBeDefined();
+        await page.goto(`${base}${link}`);
+        await page.click('button:has-text("登录")');
+        await expect.poll(() => page.locator('h1').textContent()).toContain('总览');
+        expect(await page.textContent('header')).toContain('唐文博 · 整改办');
+
+        // The 总览 on a phone: nothing pushes the page sideways.
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.reload();
+        expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(0);
+        const shot = join(profile, 'console.png');
+        await page.screenshot({ path: shot });
+        if (process.env.DUBAN_UPDATE_SCREENSHOTS) copyFileSync(shot, join(import.meta.dirname, '../data/readme/console.png'));
+        await page.setViewportSize({ width: 1280, height: 900 });
+
+        // 导入台账: a workbook with errors, then a good one.
+        const bad = cloneTables(sampleTables());
+        rowOf(bad, '责任单位', 0).cells['联系人邮箱'] = 'not-an-email';
+        rowOf(bad, '任务清单', 2).cells['整改时限'] = '明年某个时候';
+        await page.click('nav >> text=导入台账');
+        await page.setInputFiles('#file', { name: '台账-有错.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: await workbookFromTemplate(bad) });
+        await page.click('text=上传并核对');
+        await expect.poll(() => page.locator('.issue-list tbody tr').count()).toBeGreaterThanOrEqual(2);
+        const issues = await page.$$eval('.issue-list tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')));
+        expect(issues).toContainEqual(['责任单位', '第2行', '联系人邮箱', expect.any(String)]);
+        expect(issues).toContainEqual(['任务清单', '第4行', '整改时限', expect.any(String)]);
+        expect(await page.locator('form[action="/import/confirm"]').count()).toBe(0);
+
+        const good = cloneTables(sampleTables());
+        rowOf(good, '任务清单', 0).cells['整改目标'] = '按新要求调整的整改目标';
+        await page.setInputFiles('#file', { name: '台账-修订.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: await workbookFromTemplate(good) });
+        await page.click('text=上传并核对');
+        await expect.poll(() => page.textContent('.changes')).toContain('核对无误');
+        const taskRow = await page.$$eval('.tally tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim())).find((cells) => cells[0] === '整改任务'));
+        expect(taskRow?.[2]).toBe('1');
+        const firstCode = rowOf(good, '任务清单', 0).cells['任务编号']!;
+        expect((await bench.store.tasks.get(firstCode))!.target).not.toBe('按新要求调整的整改目标');
+        await page.click('text=确认导入');
+        await expect.poll(() => page.textContent('.imported')).toContain('已导入');
+        expect((await bench.store.tasks.get(firstCode))!.target).toBe('按新要求调整的整改目标');
+
+        // 销号审核
+        await page.click('nav >> text=销号审核');
+        expect(await page.textContent(`#closeout-${code}`)).toContain('https://example.org/acceptance.pdf');
+        await page.click(`#closeout-${code} >> text=同意销号`);
+        await expect.poll(() => page.textContent('.ok')).toContain(`已同意任务 ${code} 销号`);
+        expect((await bench.store.tasks.get(code))!.status).toBe('closed');
+
+        // 约谈: a dated commitment becomes a milestone of the task.
+        await page.click('nav >> text=约谈');
+        await page.fill('input[name=heldAt]', '2018-07-10');
+        await page.fill('input[name=attendees]', '市水务局局长、林志远');
+        await page.fill('input[name="commitment:0"]', '8月底前完成管网改造');
+        await page.fill('input[name="due:0"]', '2018-08-31');
+        await page.click('.follow-up >> text=保存');
+        await expect.poll(() => page.textContent('.ok')).toContain('已登记市水务局的约谈情况');
+        await page.goto(`${base}/tasks/${encodeURIComponent(interviewTask)}`);
+        expect(await page.textContent('main')).toContain('约谈承诺（市水务局）：8月底前完成管网改造');
+
+        // 单位与联系人: revoking the unit's tokens refuses its API call.
+        await page.click('nav >> text=单位与联系人');
+        await page.click(`[id="unit-市林业局"] >> text=收回令牌和链接`);
+        await expect.poll(() => page.textContent('.ok')).toContain('已收回市林业局的 1 个令牌');
+        expect((await bench.get('/api/tasks', token)).status).toBe(401);
+      } finally {
+        await context.close();
+        await new Promise((r) => server.close(r));
+      }
+    },
+  );
 });
