@@ -1,7 +1,7 @@
 /** `npx duban run <job> [--at <时刻>]`: runs one cadence job as if at that instant (default: the sandbox's clock). */
 import { parseArgs } from 'node:util';
 import type { JobResult } from '../../core/cadence/job.ts';
-import { runJob } from '../../core/cadence/jobs.ts';
+import { runScheduled } from '../../core/cadence/job-runs.ts';
 import { jobNames, type JobName } from '../../core/cadence/schedule.ts';
 import { localDateOf, localTimeOf } from '../../core/time.ts';
 import { jobDeps, linkSecret, loadCalendar } from '../../wiring.ts';
@@ -27,7 +27,8 @@ export const runVerb: Verb = {
     if (given === null) return 2;
     return withSession(io, env, { at: given, announce: true }, async ({ deps, at }) => {
       const runtime = { calendar: await loadCalendar(deps.store), linkSecret: await linkSecret(deps), sender: `cli-${process.pid}`, now: () => new Date() };
-      const result = await runJob(job, at, jobDeps(deps, runtime));
+      // The same path as the schedules': a failure is recorded for the office, a rerun that succeeds resolves it.
+      const result = await runScheduled(job, at, jobDeps(deps, runtime), () => io.now());
       io.out(`${job} @ ${localDateOf(at)} ${localTimeOf(at)}（${result.period}）：${describeResult(result)}`);
       return 0;
     });
