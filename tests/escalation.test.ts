@@ -396,3 +396,39 @@ function countBy(values: string[]): Map<string, number> {
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return counts;
 }
+
+describe('npx duban escalation', () => {
+  it('lists the proposals awaiting the office and records its decision with the reason', async () => {
+    const env = { DUBAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'duban-escalation-')), DUBAN_DYNAMODB_PORT: '1', DUBAN_SES_PORT: '2' };
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), now: () => new Date('2018-11-01T02:00:00Z') };
+    const { tables, code } = oneTask('2018年9月20日前');
+    const local = await connectLocal(readLocalSettings(env));
+    await importLedger(tables, { at: new Date('2018-09-03T02:00:00Z'), by: 'office', source: 'test' }, { store: local.deps.store, calendar: bench.calendar });
+    const task = (await local.deps.store.tasks.get(code))!;
+    const unit = task.leadUnits[0]!;
+    const lagging = [{ code, title: task.title, reasons: ['已超过整改时限（2018-09-20）'], since: '2018-09-21' }];
+    await local.deps.store.escalations.create(escalationAt(unit, 3, '2018-10-18', lagging, { proposal: { level: 4, on: '2018-10-31', why: '约谈后20个工作日仍未整改到位' } }), { type: 'test', by: 'test', at: '2018-10-31T00:30:00Z' });
+    const office = (await local.deps.store.people.list()).find((p) => p.roles.includes('整改办'))!.name;
+    await local.close();
+
+    expect(await runCli(['escalation', 'proposed'], io, env)).toBe(0);
+    expect(out.at(-1)).toBe(`${unit}  约谈（2018-10-18起）  ${code}  建议升级为挂牌督办（2018-10-31）`);
+    expect(await runCli(['escalation', unit, '--by', office, '--confirm'], io, env)).toBe(2);
+    expect(err.at(-1)).toBe('请选择 --confirm、--decline 或 --lift 之一，并用 --reason 写明理由');
+    expect(await runCli(['escalation', unit, '--by', office, '--confirm', '--reason', '逾期四十余日，挂牌督办'], io, env)).toBe(0);
+    expect(out.at(-1)).toBe(`已登记 ${unit}：当前挂牌督办`);
+    expect(await runCli(['escalation', unit, '--by', office, '--decline', '--reason', '再议'], io, env)).toBe(1);
+    expect(err.at(-1)).toBe(`错误：“${unit}”没有待决定的升级建议（可能已由他人决定，或原因已消除）`);
+
+    const again = await connectLocal(readLocalSettings(env));
+    try {
+      expect((await again.deps.store.escalations.get(escalationId(unit)))!.decisions).toEqual([
+        { level: 4, decision: 'confirm', reason: '逾期四十余日，挂牌督办', by: office, at: '2018-11-01T02:00:00.000Z' },
+      ]);
+    } finally {
+      await again.close();
+    }
+  });
+});

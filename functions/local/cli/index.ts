@@ -9,6 +9,7 @@ import { LocalError } from '../errors.ts';
 import { calendarVerb } from './calendar.ts';
 import { importVerb } from './import.ts';
 import { interviewVerb } from './interview.ts';
+import { escalationVerb } from './escalation.ts';
 import { replayVerb } from './replay.ts';
 import { reportVerb } from './report.ts';
 import { runVerb } from './run.ts';
@@ -20,7 +21,7 @@ import type { CliEnv, CliIo, Verb } from './verb.ts';
 export type { CliIo } from './verb.ts';
 export { printImport } from './import.ts';
 
-const verbs: Verb[] = [importVerb, templateVerb, runVerb, replayVerb, reportVerb, tokenVerb, interviewVerb, calendarVerb];
+const verbs: Verb[] = [importVerb, templateVerb, runVerb, replayVerb, reportVerb, tokenVerb, interviewVerb, escalationVerb, calendarVerb];
 
 /** Verbs that act on a store, and so on a deployed stack with --stack (the others are local only). */
 const stackVerbs = new Set(['import', 'run', 'report', 'token', 'interview', 'calendar']);
