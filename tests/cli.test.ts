@@ -1,3 +1,4 @@
+import { signInToSandbox } from './support/console.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,8 @@ describe('npx duban beside a running sandbox', () => {
     expect(imported.err[0]).toMatch(/^按沙盒时钟 2018-07-09 09:0\d（北京时间）执行$/);
     expect(imported.out).toContain('导入完成：');
     // The sandbox's own pages show what the CLI imported.
-    expect(await (await fetch(`${app}/`)).text()).toContain('共 31 项整改任务');
+    const cookie = await signInToSandbox(app, `http://127.0.0.1:${env.DUBAN_SES_PORT}`, 'office.tang@example.org');
+    expect(await (await fetch(`${app}/tasks`, { headers: { cookie } })).text()).toContain('共 31 项整改任务');
 
     const issued = terminal();
     expect(await runCli(['token', '--office', '唐文博'], issued.io, cliEnv)).toBe(0);

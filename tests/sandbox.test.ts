@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRunning, npmStart, sandboxEnv, spawnNpmStart, stop, type Started } from './support/sandbox.ts';
+import { signInToSandbox } from './support/console.ts';
 
 let running: Started | undefined;
 afterEach(async () => {
@@ -20,10 +21,16 @@ describe('npm start', () => {
     const health = (await (await fetch(`${app}/health`)).json()) as { status: string; at: string };
     expect(health).toMatchObject({ status: 'ok' });
     expect(health.at.startsWith('2018-07-09T01:0')).toBe(true); // the virtual clock, in UTC
-    const page = await (await fetch(`${app}/`)).text();
+    const ses = `http://127.0.0.1:${env.DUBAN_SES_PORT}`;
+    expect(await (await fetch(`${ses}/store`)).json()).toMatchObject({ emails: [] });
+    // The console wants a sign-in: the link arrives in the mail viewer.
+    const anonymous = await (await fetch(`${app}/`)).text();
+    expect(anonymous).toContain('登录督办系统');
+    expect(anonymous).not.toContain('实施饮用水环境安全保障行动');
+    const cookie = await signInToSandbox(app, ses, 'office.tang@example.org');
+    const page = await (await fetch(`${app}/tasks`, { headers: { cookie } })).text();
     expect(page).toContain('共 31 项整改任务');
     expect(page).toContain('实施饮用水环境安全保障行动');
-    expect(await (await fetch(`http://127.0.0.1:${env.DUBAN_SES_PORT}/store`)).json()).toMatchObject({ emails: [] });
 
     // It publishes itself in its data folder, and a second sandbox on the same folder is refused.
     const state = JSON.parse(readFileSync(join(env.DUBAN_DATA_DIR!, 'sandbox.json'), 'utf8'));
@@ -39,7 +46,7 @@ describe('npm start', () => {
 
     running = await npmStart(env);
     expect(running.output()).not.toContain('first start');
-    const again = await (await fetch(`${app}/`)).text();
+    const again = await (await fetch(`${app}/tasks`, { headers: { cookie } })).text();
     expect(again).toContain('共 31 项整改任务');
     const api = await fetch(`${app}/api/tasks`);
     expect(api.status).toBe(401); // the API wants a token (npx duban token)

@@ -74,3 +74,15 @@ export function useConsoleBench() {
 
   return { setup, mail, linkFor, clearMail: () => fetch(`${ses.url}/clear-store`, { method: 'POST' }) };
 }
+
+/** Signs in to a running sandbox as `email` through its mail viewer, as a person would; returns the session cookie. */
+export async function signInToSandbox(app: string, ses: string, email: string): Promise<string> {
+  await fetch(`${app}/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email }).toString() });
+  const { emails } = (await (await fetch(`${ses}/store`)).json()) as { emails: Email[] };
+  const link = emails.filter((m) => m.destination.to.includes(email)).at(-1)?.body.text?.match(/https?:\/\/\S+\/sign-in\/link\?\S+/)?.[0];
+  if (!link) throw new Error(`no sign-in mail to ${email} in the sandbox's mail viewer`);
+  const answer = await fetch(`${app}/sign-in/link`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URL(link).searchParams.toString(), redirect: 'manual' });
+  const cookie = answer.headers.get('Set-Cookie')?.split(';')[0];
+  if (answer.status !== 303 || !cookie) throw new Error(`sign-in refused: ${answer.status}`);
+  return cookie;
+}
