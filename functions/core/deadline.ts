@@ -142,3 +142,16 @@ export function resolveMilestones(items: MilestoneText[], calendar: WorkdayCalen
 export function deadlineReminderDates(due: LocalDate, calendar: WorkdayCalendar, offsets: readonly number[] = [7, 3, 1]): LocalDate[] {
   return offsets.map((n) => calendar.addWorkdays(due, -n));
 }
+
+/** 长期坚持, alone or after a date (完成+长期坚持): the task keeps a reporting duty once closed. */
+export function keepsReporting(deadline: Deadline | { kind: string; ongoingAfter?: boolean }): boolean {
+  return deadline.kind === 'ongoing' || ('ongoingAfter' in deadline && deadline.ongoingAfter === true);
+}
+
+/**
+ * A continuing duty: a closed task whose 整改时限 says 长期坚持. It never silently disappears: it
+ * reports every month (the cycle it keeps), appears in the monthly account and is chased when silent.
+ */
+export function isContinuing(task: { status: string; deadline: Deadline | { kind: string; ongoingAfter?: boolean } }): boolean {
+  return task.status === 'closed' && keepsReporting(task.deadline);
+}

@@ -5,6 +5,7 @@
  *
  * - A unit records each occurrence (the day it happened, evidence, a line of detail, minutes when
  *   the duty asks for them); it counts for the period holding that day, never a future one.
+ * - A duty is asked from the first period that begins after it entered the ledger (isAskedIn).
  * - A period is done for a unit when it has at least the duty's count of occurrences (each of the
  *   minimum minutes, when the duty sets them); missed when it ended without; a week with no workday
  *   at all (a Golden Week) asks nothing, as it asks no weekly report.
@@ -14,9 +15,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { WorkdayCalendar } from './calendar.ts';
-import { DubanError, NotFoundError, ValidationError } from './errors.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
 import { isActiveUnit, type DutyCadence, type DutyPeriod, type RecurringDuty } from './ledger.ts';
 import type { DutyOccurrence, Principal, Store, Versioned } from './ports.ts';
+import { ForbiddenError } from './reporting.ts';
 import { addDays, isLocalDate, isoWeekOf, localDateOf, monthEnd, parseWeekPeriod, type LocalDate } from './time.ts';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; column: '频次' | '要求'; message: string };
@@ -147,6 +149,15 @@ export function dutyPeriodsOfMonth(cadence: DutyCadence, month: string): string[
   return weeks;
 }
 
+/**
+ * The duty is asked of its units from the first period that begins on or after the day it entered
+ * the ledger: a duty imported on a Wednesday is first due the next week (as a new task's first
+ * weekly report is), a quarterly one imported in July first in the fourth quarter.
+ */
+export function isAskedIn(duty: Pick<Versioned<RecurringDuty>, 'createdAt'>, period: string): boolean {
+  return dutyPeriodRange(period).start >= localDateOf(new Date(duty.createdAt));
+}
+
 /** A period asks for the duty only if it holds a workday: a week that is all holiday asks nothing. */
 export function isDutyPeriodRequired(period: string, calendar: WorkdayCalendar): boolean {
   const { start, end } = dutyPeriodRange(period);
@@ -199,7 +210,7 @@ export async function dutyRecords(
   const rows: DutyRecordRow[] = [];
   for (const duty of duties) {
     const cadence = cadenceOf(duty);
-    const periods = periodsOf(cadence);
+    const periods = periodsOf(cadence).filter((p) => isAskedIn(duty, p));
     if (!periods.length) continue;
     const first = periods[0]!;
     const last = periods.at(-1)!;
@@ -233,12 +244,6 @@ export interface OccurrenceInput {
   unit?: string;
 }
 
-class ForbiddenDutyError extends DubanError {
-  constructor(message: string) {
-    super('FORBIDDEN', message);
-  }
-}
-
 export async function dutyFor(store: Store, name: string): Promise<Versioned<RecurringDuty>> {
   const duty = await store.duties.get(name);
   if (!duty) throw new NotFoundError(`没有名为“${name}”的常态化工作`);
@@ -262,13 +267,13 @@ export async function recordDutyOccurrence(
   const duty = await dutyFor(store, name);
   let unit: string;
   if (principal.kind === 'unit') {
-    if (input.unit !== undefined && input.unit !== principal.unit) throw new ForbiddenDutyError(`${principal.unit}只能为本单位记录常态化工作`);
+    if (input.unit !== undefined && input.unit !== principal.unit) throw new ForbiddenError(`${principal.unit}只能为本单位记录常态化工作`);
     unit = principal.unit;
   } else {
     if (!input.unit) throw new ValidationError('整改办代为记录时须写明“单位”（unit）', 'unit');
     unit = input.unit;
   }
-  if (!duty.responsibleUnits.includes(unit)) throw new ForbiddenDutyError(`${unit}不是常态化工作“${duty.name}”的责任单位`);
+  if (!duty.responsibleUnits.includes(unit)) throw new ForbiddenError(`${unit}不是常态化工作“${duty.name}”的责任单位`);
   if (!isLocalDate(input.date)) throw new ValidationError(`“日期”不是真实存在的日期：${input.date}`, 'date');
   const today = localDateOf(at);
   if (input.date > today) throw new ValidationError(`“日期”（${input.date}）不能晚于今天（${today}）：只记录已经做过的工作`, 'date');

@@ -287,7 +287,13 @@ async function planImport(ledger: Ledger, storedTasks: Versioned<Ledger['tasks']
 
   summary.people = diff('people', await store.people.list(), ledger.people, (p) => p.name);
   // A re-import changes what the office wrote, never where a task stands (open, closed…).
-  summary.tasks = diff('tasks', storedTasks, ledger.tasks, (t) => t.code, ['status', 'closeOut']);
+  // An approved 延期 stands while the workbook still gives the original 整改时限 (the office may write a new one).
+  const storedByCode = new Map(storedTasks.map((t) => [t.code, t]));
+  const tasks = ledger.tasks.map((t) => {
+    const stored = storedByCode.get(t.code);
+    return stored?.originalDeadline && t.deadline.text === stored.originalDeadline.text ? { ...t, deadline: stored.deadline } : t;
+  });
+  summary.tasks = diff('tasks', storedTasks, tasks, (t) => t.code, ['status', 'closeOut', 'extension', 'originalDeadline']);
   summary.indicators = diff('indicators', await store.indicators.list(), ledger.indicators, (i) => i.name);
   summary.duties = diff('duties', await store.duties.list(), ledger.duties, (d) => d.name);
   return plan;

@@ -116,7 +116,7 @@ export const sheetSpecs: SheetSpec[] = [
     required: false,
     columns: [
       column('事项', true, 30, '如：电视台新闻栏目专题报道'),
-      column('频次', true, 10, '每周、每月 或 每季度'),
+      column('频次', true, 16, '每周、每月、每季度，可加次数、时长：每周不少于1次，每次不少于3分钟'),
       longColumn('要求', false, 30, '如：每周不少于3分钟'),
       longColumn('责任单位', true, 24, '单位名称，用、分隔'),
     ],

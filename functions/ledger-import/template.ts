@@ -12,13 +12,14 @@ import { OFFICE, officeItems, sheetSpecs } from './sheets.ts';
 const choices: Record<string, readonly string[]> = {
   角色: personRoles,
   方向: ['≤', '≥'],
-  频次: dutyFrequencies,
   单位类别: Object.values(unitKindNames),
 };
 
 /** The office's own words: Excel offers these and accepts anything typed instead. */
 const suggestions: Record<string, readonly string[]> = {
   单位类型: suggestedUnitTypes,
+  // 每周不少于2次、每次不少于3分钟 are read too (core/duties.ts).
+  频次: dutyFrequencies,
 };
 
 const instructions = [

@@ -8,7 +8,6 @@ import type { WorkdayCalendar } from '../core/calendar.ts';
 import { parseDeadlineText, parseMilestonesText, resolveDeadline, resolveMilestones } from '../core/deadline.ts';
 import {
   defaultOfficeWords,
-  dutyFrequencies,
   groupMembers,
   parseUnitKind,
   personRoles,
@@ -25,6 +24,7 @@ import {
   type Unit,
 } from '../core/ledger.ts';
 import { readChannels } from './channels.ts';
+import { parseDutyCadence } from '../core/duties.ts';
 import { DUTIES, INDICATORS, OFFICE, PEOPLE, TASKS, UNITS, officeItems, sheetSpecs, splitList, type RawRow, type RawTable } from './sheets.ts';
 
 export interface ImportIssue {
@@ -377,13 +377,14 @@ function readDuties(rows: RawRow[], check: Check, resolveUnits: ResolveUnits): R
     const name = check.required(DUTIES, row, '事项');
     check.unique(DUTIES, row, '事项', seen, name);
     const frequency = check.required(DUTIES, row, '频次');
-    if (frequency && !(dutyFrequencies as readonly string[]).includes(frequency)) {
-      check.fail(DUTIES, row.row, '频次', `“${frequency}”应为：${dutyFrequencies.join('、')}`);
-    }
+    // 频次 and 要求 in the office's words (每周不少于1次、每次不少于3分钟): read for certain or refused.
+    const cadence = frequency ? parseDutyCadence(frequency, row.cells['要求'] ?? '') : undefined;
+    if (cadence && !cadence.ok) check.fail(DUTIES, row.row, cadence.column, cadence.message);
     check.required(DUTIES, row, '责任单位');
     return {
       name,
-      frequency: frequency as RecurringDuty['frequency'],
+      frequency,
+      ...(cadence?.ok ? { cadence: cadence.value } : {}),
       requirement: row.cells['要求'] ?? '',
       responsibleUnits: resolveUnits(DUTIES, row, '责任单位'),
     };

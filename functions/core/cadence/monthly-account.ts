@@ -13,6 +13,10 @@ import { indicatorStatus } from '../indicators.ts';
 import { liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights } from './weekly-dispatch.ts';
 import { chineseDay } from './week.ts';
+import { dutyPeriodsOfMonth, dutyRecords } from '../duties.ts';
+import type { Task } from '../ledger.ts';
+import type { PeriodReport, Versioned } from '../ports.ts';
+import type { LocalDate } from '../time.ts';
 
 const monthLabel = (month: string) => `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`;
 
@@ -49,6 +53,8 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
     for (const to of peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办')) {
       drafts.push({ kind: 'monthly-account', to, data, attachments });
     }
+    // 完成+长期坚持 tasks silent all month: their lead units are chased too.
+    drafts.push(...continuingChases(account.continuing, snapshot, deps, at, previous));
     notices.push(...(await toNotices('monthly-account', previous, at, dedupe(drafts), deps)));
   }
   const delivery = await deps.deliver(notices);
@@ -72,7 +78,7 @@ function dedupe(drafts: NoticeDraft[]): NoticeDraft[] {
   });
 }
 
-export async function compileMonthlyAccount(month: string, snapshot: Snapshot, deps: Pick<JobDeps, 'store' | 'links'>) {
+export async function compileMonthlyAccount(month: string, snapshot: Snapshot, deps: Pick<JobDeps, 'store' | 'links' | 'calendar'>) {
   const accounted = await deps.store.reportedInPeriod(month);
   const byUnit = new Map<string, number>();
   for (const r of accounted) byUnit.set(r.unit, (byUnit.get(r.unit) ?? 0) + 1);
@@ -80,6 +86,19 @@ export async function compileMonthlyAccount(month: string, snapshot: Snapshot, d
   const readingOf = new Map(readings.map((r) => [r.name, r]));
   const active = snapshot.units.filter((u) => u.tasks.length > 0);
   const { start, end } = parseMonthPeriod(month);
+  const reportedCodes = new Map<string, PeriodReport>();
+  for (const r of accounted) if (!reportedCodes.has(r.code) || r.lastAt > reportedCodes.get(r.code)!.lastAt) reportedCodes.set(r.code, r);
+  const continuing = (await deps.store.continuingTasks())
+    .map((task) => {
+      const closedOn = closedDay(task);
+      if (closedOn > end) return undefined; // closed after the month (a report compiled late): not yet its duty
+      const report = reportedCodes.get(task.code);
+      const status = report ? '已报送' : closedOn >= start ? '本月销号，自下月起每月报送' : '未报送';
+      return { code: task.code, title: task.title, leadUnits: task.leadUnits, leadUnitsText: task.leadUnitsText, deadline: task.deadline.text, closedOn, status, silent: !report && closedOn < start, summary: report?.summary ?? '' };
+    })
+    .filter((row) => row !== undefined)
+    .sort((a, b) => a.code.localeCompare(b.code, 'en', { numeric: true }));
+  const duties = await dutyRecords(snapshot.today, (c) => dutyPeriodsOfMonth(c, month), deps);
   return {
     month: monthLabel(month),
     range: `${chineseDay(start)}至${chineseDay(end)}`,
@@ -105,6 +124,30 @@ export async function compileMonthlyAccount(month: string, snapshot: Snapshot, d
         reportedBy: reading?.by ?? '',
       };
     }),
+    continuing,
+    duties: duties.map((d) => ({ ...d, summary: `${d.periods.filter((p) => p.status === 'done').length}/${d.periods.filter((p) => p.status !== 'exempt').length}` })),
     home: deps.links.home(),
   };
+}
+
+/** The day a task closed: the end of its 公示, or the office's approval for tasks closed before 公示 existed. */
+function closedDay(task: Versioned<Task>): LocalDate {
+  const closeOut = task.closeOut as { closedOn?: string; reviewedAt?: string } | undefined;
+  return closeOut?.closedOn ?? localDateOf(new Date(closeOut?.reviewedAt ?? task.updatedAt));
+}
+
+/** One 催办 per lead unit listing its continuing tasks that had no report all month. */
+function continuingChases(rows: { code: string; title: string; leadUnits: string[]; silent: boolean }[], snapshot: Snapshot, deps: JobDeps, at: Date, month: string): NoticeDraft[] {
+  const byUnit = new Map<string, { code: string; title: string }[]>();
+  for (const row of rows.filter((r) => r.silent)) {
+    for (const unit of row.leadUnits) byUnit.set(unit, [...(byUnit.get(unit) ?? []), { code: row.code, title: row.title }]);
+  }
+  const units = new Map(snapshot.units.map((u) => [u.unit.name, u.unit]));
+  return [...byUnit]
+    .filter(([unit]) => units.has(unit))
+    .map(([unit, tasks]) => ({
+      kind: 'continuing-chase',
+      to: liaisonOf(units.get(unit)!),
+      data: { unit, month: monthLabel(month), tasks, reportUrl: deps.links.reportForm(unit, at) },
+    }));
 }

@@ -1,0 +1,110 @@
+/**
+ * 常态化工作 and 延期 over the API. Thin: parse with zod, call core/duties.ts or core/extension.ts,
+ * answer.
+ * - GET /api/duties: the duties (a unit: its own) with their record by period;
+ * - POST /api/duties/{name}/occurrences {date, evidence, detail, minutes?, unit?}: one occurrence;
+ * - POST /api/tasks/{code}/extension {until, reason}: a lead unit asks for more time;
+ * - POST /api/tasks/{code}/extension/review {decision, reason?, allowAnother?}: the office decides.
+ */
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import type { WorkdayCalendar } from '../core/calendar.ts';
+import { listDuties, recordDutyOccurrence } from '../core/duties.ts';
+import { requestExtension, reviewExtension } from '../core/extension.ts';
+import type { Principal, Store } from '../core/ports.ts';
+import { xmlSafe } from '../core/text.ts';
+import { isLocalDate } from '../core/time.ts';
+import { jsonBody, pathParam, pathParamOf } from './params.ts';
+import { parse, taskCode } from './schemas.ts';
+
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u2028\u2029]/;
+const text = (label: string, max: number) =>
+  z
+    .string({ error: `“${label}”应为文字` })
+    .refine((s) => !CONTROL.test(s), `“${label}”含有不可见的控制字符`)
+    .overwrite((s) => xmlSafe(s).trim())
+    .min(1, `“${label}”不能为空`)
+    .max(max, `“${label}”不能超过${max}个字`);
+
+const date = (label: string) =>
+  z
+    .string({ error: `“${label}”应为日期` })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, `“${label}”应写作 YYYY-MM-DD`)
+    .refine(isLocalDate, { error: (issue) => `“${label}”不是真实存在的日期：${String(issue.input)}`, abort: true });
+
+const strict = { error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys!.join('、')}` : '请求体应为 JSON 对象') };
+
+export const occurrenceBody = z.strictObject(
+  {
+    date: date('日期').describe('做这项工作的日期（不能晚于今天）；计入该日期所在的周期'),
+    evidence: z
+      .array(text('佐证材料', 500), { error: '“佐证材料”应为列表（链接，或报纸期号、版面等说明）' })
+      .min(1, '请至少填写1项“佐证材料”')
+      .max(10, '“佐证材料”最多10项')
+      .describe('链接，或报纸期号、版面、节目名称等说明'),
+    detail: text('内容', 2000).describe('做了什么'),
+    minutes: z
+      .number({ error: '“时长（分钟）”应为整数' })
+      .int('“时长（分钟）”应为整数')
+      .min(1, '“时长（分钟）”应为1到1440的整数')
+      .max(1440, '“时长（分钟）”应为1到1440的整数')
+      .optional()
+      .describe('要求时长的事项必填（如电视栏目每次不少于3分钟）'),
+    unit: text('单位', 200).optional().describe('整改办代为记录时必填：责任单位名称'),
+  },
+  strict,
+);
+
+export const extensionBody = z.strictObject(
+  {
+    until: date('延期至').describe('申请延至的日期；遇节假日顺延至下一个工作日'),
+    reason: text('延期理由', 1000),
+  },
+  strict,
+);
+
+export const extensionReviewBody = z.strictObject(
+  {
+    decision: z.enum(['approve', 'return'], { error: '“审核结论”应为 approve（同意延期）或 return（退回）' }),
+    reason: text('理由', 1000).optional().describe('退回时必填'),
+    allowAnother: z.boolean({ error: '“允许再次申请”应为 true 或 false' }).optional().describe('true：允许该单位日后再申请一次延期'),
+  },
+  strict,
+);
+
+interface DutyDeps {
+  store: Store;
+  clock: () => Date;
+  calendar: () => Promise<WorkdayCalendar>;
+}
+
+const codeOf = (c: Context) => pathParamOf(c, 'code', '任务编号', taskCode);
+
+export function dutyRoutes(app: Hono<{ Variables: { principal: Principal } }>, deps: DutyDeps, limit: MiddlewareHandler) {
+  app.get('/api/duties', async (c) => {
+    return c.json({ duties: await listDuties(c.get('principal'), deps.clock(), { store: deps.store, calendar: await deps.calendar() }) });
+  });
+
+  app.post('/api/duties/:name/occurrences', limit, async (c) => {
+    const name = pathParam(c, 'name', '常态化工作事项', 200);
+    const body = parse(occurrenceBody, await jsonBody(c));
+    const key = c.req.header('Idempotency-Key')?.slice(0, 200) || undefined;
+    const { occurrence, created } = await recordDutyOccurrence(name, body, c.get('principal'), deps.clock(), deps.store, key);
+    return c.json({ occurrence }, created ? 201 : 200);
+  });
+
+  app.post('/api/tasks/:code/extension', limit, async (c) => {
+    const code = codeOf(c);
+    const body = parse(extensionBody, await jsonBody(c));
+    const task = await requestExtension(code, body, c.get('principal'), deps.clock(), { store: deps.store, calendar: await deps.calendar() });
+    return c.json({ task }, 202);
+  });
+
+  app.post('/api/tasks/:code/extension/review', limit, async (c) => {
+    const code = codeOf(c);
+    const body = parse(extensionReviewBody, await jsonBody(c));
+    const decision = { approve: body.decision === 'approve', reason: body.reason, allowAnother: body.allowAnother };
+    const task = await reviewExtension(code, decision, c.get('principal'), deps.clock(), { store: deps.store, calendar: await deps.calendar() });
+    return c.json({ task });
+  });
+}
