@@ -8,6 +8,11 @@ import type { Item, TableClient } from './table-client.ts';
 import { entityKey } from './versioned-collection.ts';
 
 const pkOf = (duty: string) => entityKey('DUTY', duty);
+/**
+ * The character after '#': `<prefix>$` bounds every `<prefix>#…` key from above. ('#~' would not:
+ * sort keys compare as UTF-8 bytes, and a unit's name in Chinese sorts after '~'.)
+ */
+const AFTER_HASH = '$';
 
 function strip<T>({ pk, sk, ...rest }: Item): T {
   return rest as unknown as T;
@@ -21,7 +26,7 @@ export class DynamoDutyLog {
   }
 
   async occurrences(duty: string, from: string, to: string): Promise<DutyOccurrence[]> {
-    const items = await this.table.query({ partition: pkOf(duty), from: `OCC#${from}`, upTo: `OCC#${to}#~` });
+    const items = await this.table.query({ partition: pkOf(duty), from: `OCC#${from}`, upTo: `OCC#${to}${AFTER_HASH}` });
     return items.map((item) => strip<DutyOccurrence>(item)).sort((a, b) => a.date.localeCompare(b.date) || a.at.localeCompare(b.at));
   }
 
@@ -30,7 +35,7 @@ export class DynamoDutyLog {
   }
 
   async chases(duty: string, from: string, to: string): Promise<DutyChase[]> {
-    const items = await this.table.query({ partition: pkOf(duty), from: `CHASE#${from}`, upTo: `CHASE#${to}#~` });
+    const items = await this.table.query({ partition: pkOf(duty), from: `CHASE#${from}`, upTo: `CHASE#${to}${AFTER_HASH}` });
     return items.map((item) => strip<DutyChase>(item));
   }
 }
