@@ -11,6 +11,8 @@ import { SaxesParser } from 'saxes';
 import * as XLSX from 'xlsx';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
 import { runJob } from '../functions/core/cadence/jobs.ts';
+import { closeOutStep } from '../functions/core/cadence/closeout-step.ts';
+import type { JobDeps } from '../functions/core/cadence/job.ts';
 import type { Task } from '../functions/core/ledger.ts';
 import type { Principal, Store, Versioned } from '../functions/core/ports.ts';
 import { compileReport } from '../functions/core/reports/model.ts';
@@ -49,11 +51,11 @@ const leaderRoles = ['领导小组', '督办领导', '整改办'];
 
 /**
  * The sample ledger, imported 2018-07-04, through week 30: A reports in weeks 29 and 30, B only in
- * week 28, C in week 29 and late on Thursday evening of week 30, D is closed out on 07-25, and
+ * week 28, C in week 29 and late on Thursday evening of week 30, D is closed out on 07-24 (after its 公示), and
  * nobody reports on anything else. So at the circular A and C are green, B is yellow (上周未报送),
  * D is closed, and every other task is red (two weeks without a report; 1-1 is also overdue).
  */
-async function weekThirty(store: Store) {
+async function weekThirty(store: Store, deps: JobDeps) {
   const open = (await store.openTasks()).sort((a, b) => a.code.localeCompare(b.code, 'en', { numeric: true }));
   const far = open.filter((t) => t.deadline.kind === 'date' && t.deadline.due > '2018-09-30');
   const [A, B, C, D] = far as [Versioned<Task>, Versioned<Task>, Versioned<Task>, Versioned<Task>];
@@ -64,9 +66,11 @@ async function weekThirty(store: Store) {
   await report(C, '2018-07-18', '11:00', 'C 第29周：已开工');
   await report(A, '2018-07-24', '09:00', 'A 第30周：完成招标，进度过半', { percent: 55 });
   await report(C, '2018-07-26', '18:30', 'C 第30周：主体完工');
-  await requestCloseOut(D.code, { summary: 'D 已完成整改，申请销号', evidence: [] }, unitOf(D), instantAt('2018-07-23', '10:00'), store);
+  // D: every lead unit confirms on 07-16, the office approves, the 公示 runs 07-17 to 07-23 and the 08:30 run of 07-24 closes it.
+  for (const unit of D.leadUnits) await requestCloseOut(D.code, { summary: 'D 已完成整改，申请销号', evidence: [] }, { kind: 'unit', unit }, instantAt('2018-07-16', '10:00'), store);
   const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
-  await reviewCloseOut(D.code, { approve: true }, { kind: 'office', name: office.name }, instantAt('2018-07-25', '15:00'), store);
+  await reviewCloseOut(D.code, { approve: true }, { kind: 'office', name: office.name }, instantAt('2018-07-16', '15:00'), store, { calendar: deps.calendar, workdays: deps.config.publicNoticeWorkdays });
+  await closeOutStep(instantAt('2018-07-24', '08:30'), deps);
   const expected = new Map(open.map((t) => [t.code, '红灯']));
   expected.set(A.code, '绿灯').set(B.code, '黄灯').set(C.code, '绿灯').set(D.code, '已销号');
   return { A, B, C, D, expected, all: open.map((t) => t.code) };
@@ -78,7 +82,7 @@ describe('周通报 compiled on the sample ledger at 2018-07-27 16:00', () => {
   let world: Awaited<ReturnType<typeof setupCircular>>;
   async function setupCircular() {
     const { store, deps, reports } = await bench.setup();
-    const scenario = await weekThirty(store);
+    const scenario = await weekThirty(store, deps);
     const result = await runJob('weekly-circular', CIRCULAR_AT, deps);
     const mails = (await bench.mail()).filter((m) => m.subject.startsWith('【周通报】'));
     const published = (await reports.find('weekly-circular', '2018-W30'))!;
@@ -143,7 +147,7 @@ describe('周通报 compiled on the sample ledger at 2018-07-27 16:00', () => {
     const rowOf = (code: string) => sections.flatMap((s) => s.rows).find((r) => r['任务编号'] === code)!;
     expect(rowOf(world.scenario.A.code)).toMatchObject({ 最新进展: 'A 第30周：完成招标，进度过半', 完成进度: '55%', 整改状态: '整改中' });
     expect(rowOf(world.scenario.B.code)['灯色原因']).toBe('上周未报送进展');
-    expect(String(rowOf(world.scenario.D.code)['整改状态'])).toBe('已销号（2018-07-25）');
+    expect(String(rowOf(world.scenario.D.code)['整改状态'])).toBe('已销号（2018-07-24）');
     expect(String(rowOf('MZ-1-1')['灯色原因'])).toMatch(/^已超过整改时限（2018-07-18）\d+个工作日；连续2周未报送进展$/);
 
     // Header rows stay in view: every section sheet has a frozen pane.

@@ -5,6 +5,7 @@
  * workbook into them, the store keeps them.
  */
 import { z } from 'zod';
+import { closeOutSchema, reopeningSchema } from './closeout-model.ts';
 
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const email = z.string().email();
@@ -171,21 +172,11 @@ export const deadlineSchema = z.discriminatedUnion('kind', [
 export const milestoneSchema = z.object({ nominal: localDate, due: localDate, content: z.string() });
 export type Milestone = z.infer<typeof milestoneSchema>;
 
-export const taskStatuses = ['open', 'closed'] as const;
+/** `notice`: under 公示 after the office approved its close-out (out of the cadence, on the public page). */
+export const taskStatuses = ['open', 'notice', 'closed'] as const;
 
-/** A unit's request to close a task out (销号), and where the office's review stands. */
-export const closeOutSchema = z.object({
-  state: z.enum(['requested', 'returned']),
-  unit: z.string(),
-  by: z.string(),
-  at: z.string(),
-  summary: z.string(),
-  evidence: z.array(z.string()),
-  reviewedBy: z.string().optional(),
-  reviewedAt: z.string().optional(),
-  reason: z.string().optional(),
-});
-export type CloseOut = z.infer<typeof closeOutSchema>;
+/** A unit's request to close a task out (销号) and where it stands: closeout-model.ts. */
+export { closeOutSchema, type CloseOut } from './closeout-model.ts';
 export type TaskStatus = (typeof taskStatuses)[number];
 
 export const taskSchema = z.object({
@@ -207,6 +198,8 @@ export const taskSchema = z.object({
   notes: z.string(),
   status: z.enum(taskStatuses),
   closeOut: closeOutSchema.optional(),
+  /** The office's latest reopening of the task after it closed (回头看). */
+  reopened: reopeningSchema.optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 

@@ -156,6 +156,10 @@ export interface Store {
   openTasks(): Promise<Versioned<Task>[]>;
   /** The closed tasks: read only to compile the 台账 in a report, never by a reminder. */
   closedTasks(): Promise<Versioned<Task>[]>;
+  /** The tasks under 公示 (status `notice`): the public page and the daily job read only these. */
+  tasksUnderPublicNotice(): Promise<Versioned<Task>[]>;
+  /** Closed tasks with a 回头看 to ask or chase on or before `date` (a sparse index on that day). */
+  lookbacksDueBy(date: string): Promise<Versioned<Task>[]>;
   /** The open tasks a unit leads or is responsible for. */
   unitOpenTasks(unit: string): Promise<UnitTaskLink[]>;
   /** Open tasks and milestones due on or before `date` (a sparse index: cost grows with what is due). */

@@ -12,14 +12,14 @@ import { loadSnapshot } from '../core/cadence/snapshot.ts';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { DubanError, ValidationError } from '../core/errors.ts';
 import type { Principal, Store } from '../core/ports.ts';
-import { ForbiddenError, requestCloseOut, reviewCloseOut, submitProgress, taskFor } from '../core/reporting.ts';
+import { ForbiddenError, submitProgress, taskFor } from '../core/reporting.ts';
 import { linkParams } from '../core/signed-link.ts';
 import { isoWeekOf, localDateOf, localTimeOf } from '../core/time.ts';
 import { principalOf, unitOfLink } from './auth.ts';
 import { asDubanError, errorResponse, logUnhandled } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { renderPage } from './pages.ts';
-import { closeOutBody, interviewBody, parse, progressBody, readingBody, reviewBody, taskCode } from './schemas.ts';
+import { interviewBody, parse, progressBody, readingBody, taskCode } from './schemas.ts';
 import { pathParam, pathParamOf } from './params.ts';
 import { unitAccessRoutes } from './units.ts';
 import { escalationRoutes } from './escalations.ts';
@@ -33,6 +33,8 @@ import { signInRoutes } from './console/sign-in.ts';
 import { overviewRoutes } from './console/overview.ts';
 import { ledgerRoutes } from './console/ledger.ts';
 import { consoleOfficeRoutes } from './console/office.ts';
+import { closeOutRoutes } from './closeout.ts';
+import { publicRoutes } from './public.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.get('/health', (c) => c.json({ status: 'ok', at: deps.clock().toISOString() }));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
+  publicRoutes(app, deps);
 
   // Pages need a session, but for the sign-in page, a unit's signed form and signed report links.
   signInRoutes(app, deps);
@@ -95,18 +98,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json({ report }, created ? 201 : 200);
   });
 
-  app.post('/api/tasks/:code/closeout', limit, async (c) => {
-    const code = codeOf(c);
-    const task = await requestCloseOut(code, parse(closeOutBody, await jsonBody(c)), c.get('principal'), deps.clock(), deps.store);
-    return c.json({ task }, 202);
-  });
-
-  app.post('/api/tasks/:code/closeout/review', limit, async (c) => {
-    const code = codeOf(c);
-    const body = parse(reviewBody, await jsonBody(c));
-    const task = await reviewCloseOut(code, { approve: body.decision === 'approve', reason: body.reason }, c.get('principal'), deps.clock(), deps.store);
-    return c.json({ task });
-  });
+  closeOutRoutes(app, deps, limit);
 
   app.get('/api/late', async (c) => {
     if (c.get('principal').kind !== 'office') throw new ForbiddenError('只有整改办可以查看全部逾期与未报情况');

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { calendarNoticeBody } from './calendar.ts';
 import { decisionBody, liftBody } from './escalations.ts';
-import { closeOutBody, deactivateBody, interviewBody, progressBody, readingBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
+import { closeOutBody, deactivateBody, interviewBody, lookbackBody, objectionBody, progressBody, readingBody, reopenBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
 
 const error = {
   type: 'object',
@@ -36,6 +36,9 @@ export function openApiDocument() {
         Progress: z.toJSONSchema(progressBody, { io: 'input' }),
         CloseOut: z.toJSONSchema(closeOutBody, { io: 'input' }),
         Review: z.toJSONSchema(reviewBody, { io: 'input' }),
+        Objection: z.toJSONSchema(objectionBody, { io: 'input' }),
+        Reopen: z.toJSONSchema(reopenBody, { io: 'input' }),
+        Lookback: z.toJSONSchema(lookbackBody, { io: 'input' }),
         Reading: z.toJSONSchema(readingBody, { io: 'input' }),
         InterviewFollowUp: z.toJSONSchema(interviewBody, { io: 'input' }),
         Revoke: z.toJSONSchema(revokeBody, { io: 'input' }),
@@ -63,10 +66,44 @@ export function openApiDocument() {
         },
       },
       '/api/tasks/{code}/closeout': {
-        post: { summary: '申请销号', parameters: [code], requestBody: { required: true, ...json('CloseOut') }, responses: { 202: { description: '待整改办审核' }, ...errors(400, 401, 403, 404) } },
+        post: {
+          summary: '申请销号，或由牵头单位确认本单位部分（多个牵头单位的任务须各自确认，齐全后交整改办审核）',
+          parameters: [code],
+          requestBody: { required: true, ...json('CloseOut') },
+          responses: { 202: { description: '已受理：task 与 status（如“待牵头单位确认（尚待确认：…）”“待审核”）' }, ...errors(400, 401, 403, 404, 409) },
+        },
       },
       '/api/tasks/{code}/closeout/review': {
-        post: { summary: '整改办审核销号申请', parameters: [code], requestBody: { required: true, ...json('Review') }, responses: { 200: { description: '已审核' }, ...errors(400, 401, 403, 404) } },
+        post: {
+          summary: '整改办审核销号申请：退回（须写理由），或同意并开始公示（默认5个工作日，期满无异议由每日 08:30 的检查销号）',
+          parameters: [code],
+          requestBody: { required: true, ...json('Review') },
+          responses: { 200: { description: '已审核：task 与 status（如“公示中（起止日期）”）' }, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      '/api/tasks/{code}/objections': {
+        post: {
+          summary: '整改办：登记公示期间收到的异议；任务退回整改中，异议记入其销号记录与历史',
+          parameters: [code],
+          requestBody: { required: true, ...json('Objection') },
+          responses: { 201: { description: '已登记' }, ...errors(400, 401, 403, 404, 409, 413) },
+        },
+      },
+      '/api/tasks/{code}/reopen': {
+        post: {
+          summary: '整改办：重新打开已销号的任务（须写理由）；任务回到周调度与督办升级，从重新打开之日起计',
+          parameters: [code],
+          requestBody: { required: true, ...json('Reopen') },
+          responses: { 200: { description: '已重新打开' }, ...errors(400, 401, 403, 404, 409, 413) },
+        },
+      },
+      '/api/tasks/{code}/lookback': {
+        post: {
+          summary: '牵头单位：报送到期的回头看（整改成效是否巩固，附佐证材料）',
+          parameters: [code],
+          requestBody: { required: true, ...json('Lookback') },
+          responses: { 201: { description: '已报送' }, ...errors(400, 401, 403, 404, 409, 413) },
+        },
       },
       '/api/indicators/{name}/readings': {
         post: {

@@ -59,6 +59,30 @@ export const reviewBody = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
 );
 
+/** 公示异议: what was objected (kept in the task's history; never shown on the public page). */
+export const objectionBody = z.strictObject(
+  {
+    content: text('异议内容', 2000).describe('群众反映的问题，记入任务的销号记录'),
+    source: text('异议来源', 100).optional().describe('例如：来电、来信、网络留言'),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);
+
+export const reopenBody = z.strictObject(
+  { reason: text('重新打开理由', 1000).describe('例如：回头看发现问题反弹') },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);
+
+/** 回头看: the lead unit confirms, with evidence, that the result holds (or says it does not). */
+export const lookbackBody = z.strictObject(
+  {
+    summary: text('回头看情况', 2000),
+    evidence: evidence.min(1, '回头看须附至少1个佐证材料链接'),
+    holds: z.boolean({ error: '“整改成效是否巩固”应为 true 或 false' }).describe('true：整改成效保持；false：出现反弹'),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys.join('、')}` : '请求体应为 JSON 对象') },
+);
+
 /** An indicator's value is a measurement: beyond these bounds it is a typing error (and DynamoDB could not keep it). */
 export const READING_MAX = 1e15;
 export const READING_MIN = 1e-9;

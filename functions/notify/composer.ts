@@ -26,6 +26,9 @@ const subjects: Record<string, (d: Data, office: OfficeWords) => string> = {
   'interview-reminder': (d) => `【约谈跟进】${d.items.length}项约谈超过期限尚未登记`,
   'calendar-reminder': (d) => `【工作日历】尚未载入${d.year}年法定节假日安排，请尽快载入`,
   'sign-in': (d) => `【登录】督办系统登录链接（${d.minutes}分钟内有效）`,
+  'closeout-closed': (d) => `【销号】${d.unit ? `${d.unit}：` : ''}${d.items.length}项整改任务公示期满，已销号`,
+  'lookback-request': (d) => `【回头看】${d.unit}有${d.items.length}项已销号任务请确认整改成效`,
+  'lookback-chase': (d) => `【催办】${d.unit}尚未报送${d.items.length}项任务的回头看`,
 };
 
 function why(draft: NoticeDraft, office: OfficeWords): string {

@@ -16,6 +16,7 @@ import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, auditEvents, entityKey, fromItem, type EntityKind } from './versioned-collection.ts';
 
 const DUE_PARTITION = 'DUE';
+const LOOKBACK_PARTITION = 'LOOKBACK';
 const DOCNUMBERS = 'DOCNUMBERS';
 const openTasksOf = (unit: string) => `OPENTASKS#${unit}`;
 const tokensOf = (p: Principal) => (p.kind === 'unit' ? `TOKENS#UNIT#${p.unit}` : `TOKENS#OFFICE#${p.name}`);
@@ -36,7 +37,9 @@ const taskKind: EntityKind<Task> = {
   partitions: taskStatuses.map((status) => `TASKS#${status}`),
   id: (task) => task.code,
   indexAttributes(task): Record<string, string> {
-    if (task.status !== 'open' || task.deadline.kind === 'ongoing') return {};
+    // A closed task waits in byDue, in its own partition, for the next day a 回头看 is asked or chased.
+    const lookback: Record<string, string> = task.status === 'closed' && task.closeOut?.nextLookbackOn ? { gsi2pk: LOOKBACK_PARTITION, gsi2sk: `${task.closeOut.nextLookbackOn}#${task.code}` } : {};
+    if (task.status !== 'open' || task.deadline.kind === 'ongoing') return lookback;
     return { gsi2pk: DUE_PARTITION, gsi2sk: `${task.deadline.due}#TASK#${task.code}` };
   },
   async afterWrite(table, task, previous) {
@@ -192,6 +195,15 @@ export class DynamoStore implements Store {
 
   closedTasks() {
     return this.tasks.listPartition('TASKS#closed');
+  }
+
+  tasksUnderPublicNotice() {
+    return this.tasks.listPartition('TASKS#notice');
+  }
+
+  async lookbacksDueBy(date: string) {
+    const items = await this.table.query({ index: 'byDue', partition: LOOKBACK_PARTITION, upTo: `${date}#~` });
+    return items.map((item) => fromItem<Task>(item));
   }
 
   async unitOpenTasks(unit: string): Promise<UnitTaskLink[]> {

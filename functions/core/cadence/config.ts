@@ -35,6 +35,12 @@ export const cadenceConfigSchema = z.object({
   escalationModes: z
     .object({ L1: mode.default('auto'), L2: mode.default('auto'), L3: mode.default('auto'), L4: mode.default('propose'), L5: mode.default('propose') })
     .default({ L1: 'auto', L2: 'auto', L3: 'auto', L4: 'propose', L5: 'propose' }),
+  /** 公示: workdays a close-out the office approved stays on the public page before the task closes. */
+  publicNoticeWorkdays: z.number().int().min(1).max(60).default(5),
+  /** 回头看: workdays after closing that the lead units confirm the result holds. */
+  lookbackWorkdays: z.array(z.number().int().min(1).max(1000)).default([60, 120]),
+  /** Workdays a 回头看 may go unanswered before its lead units are chased (and again after as many). */
+  lookbackChaseWorkdays: z.number().int().min(1).max(60).default(5),
   /** Messages per second SES may be sent (the account's sending rate). */
   sendRatePerSecond: z.number().positive().default(10),
   /** How long a sender holds a notice it is sending; a run that dies holds it no longer than this. */

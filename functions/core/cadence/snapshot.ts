@@ -73,7 +73,8 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
   const weeks = dispatchWeeks(today, open.map((t) => localDateOf(new Date(t.createdAt))), calendar);
 
   const tasks = open.map((task): TaskView => {
-    const since = localDateOf(new Date(task.createdAt));
+    // A reopened task starts afresh: the weeks before the office reopened it are not counted as missed.
+    const since = task.reopened?.on ?? localDateOf(new Date(task.createdAt));
     const lastReportedWeek = lastReported.get(task.code);
     let missedWeeks = 0;
     for (const w of weeks) {

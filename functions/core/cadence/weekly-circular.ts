@@ -12,7 +12,7 @@ import { publishReport, reportAttachments } from '../reports/model.ts';
 import { byLight, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { countLights, taskRow } from './weekly-dispatch.ts';
 import { undeliveredRows } from './undelivered.ts';
-import { chineseWeek, reportDueDay } from './week.ts';
+import { chineseDay, chineseWeek, reportDueDay } from './week.ts';
 import { calendarReminders } from './calendar-reminder.ts';
 import { jobFailureRow } from './job-failure.ts';
 
@@ -123,6 +123,10 @@ export function compileCircular(snapshot: Snapshot, deps: Pick<JobDeps, 'calenda
     ranking,
     unitsActive: active.length,
     unitsReported: ranking.filter((r) => r.order < 2).length,
+    // Closed tasks the office reopened this week (回头看), with why: back in the cadence from that day.
+    reopened: snapshot.tasks
+      .filter((v) => v.task.reopened && v.task.reopened.on >= start && v.task.reopened.on <= end)
+      .map((v) => ({ code: v.task.code, title: v.task.title, leadUnits: v.task.leadUnitsText, on: chineseDay(v.task.reopened!.on), reason: v.task.reopened!.reason })),
     home: deps.links.home(),
   };
 }

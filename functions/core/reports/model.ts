@@ -102,6 +102,10 @@ export interface ReportModel {
   red: CircularData['red'];
   yellow: CircularData['yellow'];
   closedThisPeriod: { code: string; title: string; leadUnits: string; closedOn: string }[];
+  /** Closed tasks the office reopened in the period (回头看), and why. */
+  reopenedThisPeriod: { code: string; title: string; leadUnits: string; reopenedOn: string; closedOn: string; reason: string }[];
+  /** Tasks under 公示 at the instant (their 销号 is approved and waits for the 公示 to end). */
+  underNotice: { code: string; title: string; leadUnits: string; from: string; until: string }[];
   upcoming: { code: string; title: string; label: string; content: string; due: string; day: string; leadUnits: string }[];
   reporting: { active: number; onTime: number; late: number; missing: number; label: string };
   notReported: string[];
@@ -175,8 +179,9 @@ export interface CompiledParts {
 /** The same, from a snapshot a job has already loaded. */
 export async function buildReport(kind: ReportKind, period: string, snapshot: Snapshot, deps: ReportDeps, parts: CompiledParts = {}): Promise<ReportModel> {
   const { start, end } = kind === 'weekly-circular' ? parseWeekPeriod(period) : parseMonthPeriod(period);
-  const [closed, escalations, periodReports] = await Promise.all([
+  const [closed, notice, escalations, periodReports] = await Promise.all([
     deps.store.closedTasks(),
+    deps.store.tasksUnderPublicNotice(),
     parts.escalations ?? escalationLists(deps),
     kind === 'weekly-circular' ? Promise.resolve(snapshot.reported.get(period) ?? []) : deps.store.reportedInPeriod(period),
   ]);
@@ -191,8 +196,23 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     .sort(byCode)
     .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, closedOn: closedOn(t)! }));
 
+  const reopenedThisPeriod = snapshot.tasks
+    .map((v) => v.task)
+    .filter((t) => t.reopened && t.reopened.on >= start && t.reopened.on <= end)
+    .sort(byCode)
+    .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, reopenedOn: t.reopened!.on, closedOn: t.reopened!.closedOn ?? '', reason: t.reopened!.reason }));
+  const underNotice = notice
+    .filter((t) => t.closeOut?.publicNotice)
+    .sort(byCode)
+    .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, from: t.closeOut!.publicNotice!.from, until: t.closeOut!.publicNotice!.until }));
+
   const latest = latestProgress(periodReports, kind === 'weekly-circular' ? snapshot.recentWeeks.map((w) => snapshot.reported.get(w) ?? []) : [snapshot.reported.get(snapshot.week) ?? [], ...snapshot.recentWeeks.map((w) => snapshot.reported.get(w) ?? [])]);
-  const ledger = [...snapshot.tasks.map((v) => ledgerRow(v.task, v, latest)), ...closed.map((t) => ledgerRow(t, undefined, latest))].sort(byCode);
+  const ledger = [
+    ...snapshot.tasks.map((v) => ledgerRow(v.task, v, latest)),
+    // Under 公示: approved, not yet closed; counted as on track.
+    ...notice.map((t) => ledgerRow(t, { light: { light: 'green', reasons: [`销号公示中（至${t.closeOut?.publicNotice?.until ?? ''}）`] } }, latest)),
+    ...closed.map((t) => ledgerRow(t, undefined, latest)),
+  ].sort(byCode);
 
   const categories = [...new Set(ledger.map((r) => r.category))];
   const sections = categories.map((category) => {
@@ -246,6 +266,8 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     red: circular.red,
     yellow: circular.yellow,
     closedThisPeriod,
+    reopenedThisPeriod,
+    underNotice,
     upcoming,
     reporting,
     notReported: kind === 'weekly-circular' ? circular.notReported : account!.missing,
@@ -282,8 +304,9 @@ export async function publishReport(kind: ReportKind, period: string, snapshot: 
   return (await deps.reports.find(kind, period)) ?? deps.reports.publish(await numberReport(await buildReport(kind, period, snapshot, deps, parts), deps.store));
 }
 
-/** The day the office approved a task's close-out (销号). */
+/** The day a task closed (销号): its 公示 ended; before 公示 existed, the day the office approved it. */
 function closedOn(task: Task): LocalDate | undefined {
+  if (task.closeOut?.closedOn) return task.closeOut.closedOn;
   const at = task.closeOut?.reviewedAt;
   return at ? localDateOf(new Date(at)) : undefined;
 }
@@ -303,7 +326,7 @@ function latestProgress(period: PeriodReport[], earlier: PeriodReport[][]): Map<
   return latest;
 }
 
-function ledgerRow(task: Versioned<Task>, view: TaskView | undefined, latest: Map<string, PeriodReport>): LedgerRow {
+function ledgerRow(task: Versioned<Task>, view: Pick<TaskView, 'light'> | undefined, latest: Map<string, PeriodReport>): LedgerRow {
   const light = view?.light ?? { light: 'grey' as const, reasons: [] };
   const progress = latest.get(task.code);
   const closeOut = task.closeOut;
@@ -326,11 +349,17 @@ function ledgerRow(task: Versioned<Task>, view: TaskView | undefined, latest: Ma
     reasons: light.reasons.join('；'),
     status:
       task.status === 'closed'
-        ? `已销号（${closeOut?.reviewedAt ? localDateOf(new Date(closeOut.reviewedAt)) : ''}）`
-        : closeOut?.state === 'requested'
-          ? '销号审核中'
-          : '整改中',
-    progress: progress?.summary ?? (task.status === 'closed' ? closeOut?.summary ?? '' : ''),
+        ? `已销号（${closedOn(task) ?? ''}）`
+        : task.status === 'notice'
+          ? `销号公示中（${closeOut?.publicNotice?.from ?? ''}至${closeOut?.publicNotice?.until ?? ''}）`
+          : closeOut?.state === 'requested'
+            ? '销号审核中'
+            : closeOut?.state === 'asked' || closeOut?.state === 'confirming'
+              ? '销号待牵头单位确认'
+              : task.reopened
+                ? `整改中（${task.reopened.on}重新打开）`
+                : '整改中',
+    progress: progress?.summary ?? (task.status !== 'open' ? closeOut?.summary ?? '' : ''),
     progressAt: progress ? shanghai(progress.lastAt) : '',
     percent: progress?.percent,
   };

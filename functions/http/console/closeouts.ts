@@ -28,11 +28,11 @@ export function closeOutSection(app: Hono<ConsoleEnv>, deps: AppDeps): void {
     const form = await formOf(c);
     const approve = textField(form, 'decision') === 'approve';
     try {
-      await reviewCloseOut(code, { approve, reason: textField(form, 'reason') || undefined }, principal, deps.clock(), deps.store);
+      await reviewCloseOut(code, { approve, reason: textField(form, 'reason') || undefined }, principal, deps.clock(), deps.store, { calendar: await deps.calendar(), workdays: deps.cadence.publicNoticeWorkdays });
     } catch (error) {
       const { status, message } = refusal(error);
       return page(c, { error: message, errorCode: code }, status as 400);
     }
-    return page(c, { notice: approve ? `已同意任务 ${code} 销号。` : `已退回任务 ${code} 的销号申请。` });
+    return page(c, { notice: approve ? `已同意任务 ${code} 销号，进入公示。` : `已退回任务 ${code} 的销号申请。` });
   });
 }

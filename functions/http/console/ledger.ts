@@ -18,7 +18,7 @@ const eventLabels: Record<string, string> = {
   'closeout.returned': '退回销号申请',
 };
 
-const statusNames = { open: '未销号', closed: '已销号' } as const;
+const statusNames = { open: '未销号', notice: '销号公示中', closed: '已销号' } as const;
 
 async function snapshotOrNone(deps: AppDeps): Promise<Snapshot | undefined> {
   try {
