@@ -177,6 +177,26 @@ export const taskStatuses = ['open', 'notice', 'closed'] as const;
 
 /** A unit's request to close a task out (销号) and where it stands: closeout-model.ts. */
 export { closeOutSchema, type CloseOut } from './closeout-model.ts';
+
+/** 延期: the latest request on a task, its review, and how many the task has had. */
+export const extensionSchema = z.object({
+  state: z.enum(['requested', 'approved', 'returned']),
+  /** The date asked for (the new deadline once approved, moved off holidays like any deadline). */
+  until: localDate,
+  reason: z.string(),
+  unit: z.string(),
+  at: z.string(),
+  /** The deadline's due date when the request was made. */
+  from: localDate,
+  reviewedBy: z.string().optional(),
+  reviewedAt: z.string().optional(),
+  reviewReason: z.string().optional(),
+  /** Requests made on this task so far (this one included). */
+  requests: z.number().int().min(1),
+  /** The office's leave for one more request after this one. */
+  leave: z.boolean().optional(),
+});
+export type Extension = z.infer<typeof extensionSchema>;
 export type TaskStatus = (typeof taskStatuses)[number];
 
 export const taskSchema = z.object({
@@ -200,6 +220,10 @@ export const taskSchema = z.object({
   closeOut: closeOutSchema.optional(),
   /** The office's latest reopening of the task after it closed (回头看). */
   reopened: reopeningSchema.optional(),
+  /** A unit's request for more time (延期) and where the office's review stands (core/extension.ts). */
+  extension: extensionSchema.optional(),
+  /** The deadline the ledger first gave, kept when an approved extension moved it: for the record and 考核. */
+  originalDeadline: deadlineSchema.optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 
@@ -213,10 +237,25 @@ export const indicatorSchema = z.object({
 });
 export type Indicator = z.infer<typeof indicatorSchema>;
 
+/** The words the template suggests for 频次; the import also reads 每周不少于2次、每次不少于3分钟 (core/duties.ts). */
 export const dutyFrequencies = ['每周', '每月', '每季度'] as const;
+export const dutyPeriods = ['week', 'month', 'quarter'] as const;
+export type DutyPeriod = (typeof dutyPeriods)[number];
+
+/** How often a recurring duty is done and what makes a period done: at least `minCount` occurrences, each of at least `minMinutes` when set. */
+export const dutyCadenceSchema = z.object({
+  period: z.enum(dutyPeriods),
+  minCount: z.number().int().min(1),
+  minMinutes: z.number().int().min(1).optional(),
+});
+export type DutyCadence = z.infer<typeof dutyCadenceSchema>;
+
 export const recurringDutySchema = z.object({
   name: z.string().min(1),
-  frequency: z.enum(dutyFrequencies),
+  /** 频次 as the office wrote it (每周, 每周不少于1次 …). */
+  frequency: z.string(),
+  /** What 频次 and 要求 say, read; absent on duties stored before it was read (then from 频次 alone). */
+  cadence: dutyCadenceSchema.optional(),
   requirement: z.string(),
   responsibleUnits: z.array(z.string()),
 });

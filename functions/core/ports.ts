@@ -109,6 +109,29 @@ export interface PeriodReport {
   percent?: number;
 }
 
+/** One occurrence of a recurring duty (常态化工作), recorded by a unit or for it by the office. */
+export interface DutyOccurrence {
+  id: string; // idempotency: the same id stores once
+  duty: string;
+  unit: string;
+  /** The day it happened, and the duty's period holding it (2018-W28, 2018-07, 2018-Q3). */
+  date: string;
+  period: string;
+  evidence: string[];
+  detail: string;
+  minutes?: number;
+  by: string;
+  at: string; // ISO instant the server received it
+}
+
+/** A unit chased for a duty period that ended without its occurrences. */
+export interface DutyChase {
+  duty: string;
+  unit: string;
+  period: string;
+  on: string; // LocalDate of the chase
+}
+
 /** A unit chased for not reporting in a week, as lead or responsible unit of the tasks listed. */
 export interface ChaseRecord {
   unit: string;
@@ -182,6 +205,15 @@ export interface Store {
   escalations: VersionedCollection<Escalation>;
   openEscalations(): Promise<Versioned<Escalation>[]>;
   proposedEscalations(): Promise<Versioned<Escalation>[]>;
+  /** Stores a duty occurrence once per id; false when that id was already stored. */
+  recordDutyOccurrence(occurrence: DutyOccurrence): Promise<boolean>;
+  /** A duty's occurrences in the periods from `fromPeriod` to `toPeriod` (one query). */
+  dutyOccurrences(duty: string, fromPeriod: string, toPeriod: string): Promise<DutyOccurrence[]>;
+  /** Keeps a duty chase (once per duty, unit and period). */
+  recordDutyChase(chase: DutyChase): Promise<void>;
+  dutyChases(duty: string, fromPeriod: string, toPeriod: string): Promise<DutyChase[]>;
+  /** Closed tasks that keep reporting (完成+长期坚持): a sparse index, never the closed history. */
+  continuingTasks(): Promise<Versioned<Task>[]>;
   /** Keeps a 催办 of a unit for missing weekly reports (once per unit and week): what 考核 counts. */
   recordChase(chase: ChaseRecord): Promise<void>;
   /** A unit's 催办 records, oldest first (one query). */

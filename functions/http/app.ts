@@ -23,6 +23,7 @@ import { interviewBody, parse, progressBody, readingBody, taskCode } from './sch
 import { pathParam, pathParamOf } from './params.ts';
 import { unitAccessRoutes } from './units.ts';
 import { escalationRoutes } from './escalations.ts';
+import { dutyRoutes } from './duties.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
 import { calendarRoutes } from './calendar.ts';
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   unitAccessRoutes(app, deps, limit);
   escalationRoutes(app, deps, limit);
+  dutyRoutes(app, deps, limit);
 
   app.get('/api/interviews', async (c) => {
     if (c.get('principal').kind !== 'office') throw new ForbiddenError('只有整改办可以查看约谈记录');

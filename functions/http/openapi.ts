@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { calendarNoticeBody } from './calendar.ts';
 import { decisionBody, liftBody } from './escalations.ts';
+import { extensionBody, extensionReviewBody, occurrenceBody } from './duties.ts';
 import { closeOutBody, deactivateBody, interviewBody, lookbackBody, objectionBody, progressBody, readingBody, reopenBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
 
 const error = {
@@ -47,6 +48,9 @@ export function openApiDocument() {
         CalendarNotice: z.toJSONSchema(calendarNoticeBody, { io: 'input' }),
         EscalationDecision: z.toJSONSchema(decisionBody, { io: 'input' }),
         EscalationLift: z.toJSONSchema(liftBody, { io: 'input' }),
+        DutyOccurrence: z.toJSONSchema(occurrenceBody, { io: 'input' }),
+        Extension: z.toJSONSchema(extensionBody, { io: 'input' }),
+        ExtensionReview: z.toJSONSchema(extensionReviewBody, { io: 'input' }),
       },
     },
     security: [{ bearer: [] }],
@@ -188,6 +192,33 @@ export function openApiDocument() {
           summary: '整改办：收回一个令牌',
           requestBody: { required: true, ...json('TokenRevoke') },
           responses: { 200: { description: '已收回' }, ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/api/duties': {
+        get: { summary: '常态化工作（单位：本单位的）及其近期各周期完成情况（已完成、未完成、进行中）', responses: { 200: { description: '常态化工作列表' }, ...errors(401) } },
+      },
+      '/api/duties/{name}/occurrences': {
+        post: {
+          summary: '记录一次常态化工作（责任单位；整改办代记时写明 unit）：计入日期所在的周期；同一内容或同一 Idempotency-Key 只记一次',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', maxLength: 200 }, description: '事项名称（按 UTF-8 百分号编码）' }, idempotency],
+          requestBody: { required: true, ...json('DutyOccurrence') },
+          responses: { 201: { description: '已记录' }, 200: { description: '已记录过' }, ...errors(400, 401, 403, 404, 413) },
+        },
+      },
+      '/api/tasks/{code}/extension': {
+        post: {
+          summary: '牵头单位申请延期（每项任务一次；再次申请须整改办同意）',
+          parameters: [code],
+          requestBody: { required: true, ...json('Extension') },
+          responses: { 202: { description: '待整改办审核' }, ...errors(400, 401, 403, 404, 409, 413) },
+        },
+      },
+      '/api/tasks/{code}/extension/review': {
+        post: {
+          summary: '整改办审核延期申请：同意则整改时限改为申请的日期（原时限留档），退回须写理由',
+          parameters: [code],
+          requestBody: { required: true, ...json('ExtensionReview') },
+          responses: { 200: { description: '已审核' }, ...errors(400, 401, 403, 404, 409, 413) },
         },
       },
       '/api/late': { get: { summary: '整改办：逾期与未报情况', responses: { 200: { description: '红灯任务与本周未报送单位' }, ...errors(401, 403) } } },

@@ -20,6 +20,8 @@ const subjects: Record<string, (d: Data, office: OfficeWords) => string> = {
   'deadline-reminder': (d) => `【到期提醒】${d.unit}有${d.items.length}项整改事项即将到期`,
   'monthly-reminder': (d) => `【月交账提醒】请于${d.dueDay}前提交${d.month}整改交账`,
   'monthly-chase': (d) => `【催办】${d.unit}未按期提交${d.month}整改交账`,
+  'continuing-chase': (d) => `【催办】${d.unit}${d.month}长期坚持事项未报送`,
+  'duty-chase': (d) => `【催办】${d.unit}有${d.items.length}项常态化工作未完成`,
   'monthly-account': (d, office) => `【月交账】${d.month}${office.programme}交账情况汇总`,
   'weekly-circular': (d, office) => `【周通报】${d.week}${office.programme}推进情况`,
   escalation: (d) => `【${d.topName}】${d.unit ? `${d.unit}：` : ''}${d.items.length}项整改任务督办升级`,
@@ -35,6 +37,8 @@ function why(draft: NoticeDraft, office: OfficeWords): string {
   const { to } = draft;
   switch (to.role) {
     case '联络员':
+      if (draft.kind === 'duty-chase') return `您收到此邮件，是因为您是${to.unit}的督察整改联络员，本单位承担常态化工作。`;
+      if (draft.kind === 'continuing-chase') return `您收到此邮件，是因为您是${to.unit}的督察整改联络员，本单位牵头的长期坚持事项须每月报送。`;
       return draft.kind === 'weekly-circular'
         ? `您收到此邮件，是因为您是${to.unit}的督察整改联络员；周通报发送至各责任单位。`
         : `您收到此邮件，是因为您是${to.unit}的督察整改联络员，本单位承担未销号的整改任务。`;

@@ -6,10 +6,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { defaultOfficeWords, taskStatuses, type Indicator, type OfficeWords, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, ChaseRecord, DueItem, IndicatorReading, JobFailure, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
+import type { ChangeEvent, ChaseRecord, DueItem, DutyChase, DutyOccurrence, IndicatorReading, JobFailure, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DubanError } from '../core/errors.ts';
 import { DynamoJobFailureLog } from './job-failure-log.ts';
+import { DynamoDutyLog } from './duty-log.ts';
+import { isContinuing } from '../core/deadline.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { DynamoSignIns } from './sign-in-store.ts';
 import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
@@ -17,6 +19,7 @@ import { DynamoCollection, auditEvents, entityKey, fromItem, type EntityKind } f
 
 const DUE_PARTITION = 'DUE';
 const LOOKBACK_PARTITION = 'LOOKBACK';
+const CONTINUING_TASKS = 'TASKS#continuing';
 const DOCNUMBERS = 'DOCNUMBERS';
 const openTasksOf = (unit: string) => `OPENTASKS#${unit}`;
 const tokensOf = (p: Principal) => (p.kind === 'unit' ? `TOKENS#UNIT#${p.unit}` : `TOKENS#OFFICE#${p.name}`);
@@ -37,8 +40,10 @@ const taskKind: EntityKind<Task> = {
   partitions: taskStatuses.map((status) => `TASKS#${status}`),
   id: (task) => task.code,
   indexAttributes(task): Record<string, string> {
+    // A closed 长期坚持 task keeps reporting: the monthly account finds it in a sparse partition of byOpen.
     // A closed task waits in byDue, in its own partition, for the next day a 回头看 is asked or chased.
     const lookback: Record<string, string> = task.status === 'closed' && task.closeOut?.nextLookbackOn ? { gsi2pk: LOOKBACK_PARTITION, gsi2sk: `${task.closeOut.nextLookbackOn}#${task.code}` } : {};
+    if (isContinuing(task)) return { ...lookback, gsi3pk: CONTINUING_TASKS, gsi3sk: task.code };
     if (task.status !== 'open' || task.deadline.kind === 'ongoing') return lookback;
     return { gsi2pk: DUE_PARTITION, gsi2sk: `${task.deadline.due}#TASK#${task.code}` };
   },
@@ -122,8 +127,9 @@ export class DynamoStore implements Store {
   readonly notices: DynamoNoticeLog;
   readonly escalations: DynamoCollection<Escalation>;
   readonly interviews: DynamoCollection<Interview>;
-  readonly signIns: DynamoSignIns;
   private readonly jobFailures: DynamoJobFailureLog;
+  private readonly dutyLog: DynamoDutyLog;
+  readonly signIns: DynamoSignIns;
 
   constructor(
     client: DynamoDBClient,
@@ -139,8 +145,9 @@ export class DynamoStore implements Store {
     this.notices = new DynamoNoticeLog(this.table);
     this.escalations = new DynamoCollection(this.table, escalationKind);
     this.interviews = new DynamoCollection(this.table, interviewKind);
-    this.signIns = new DynamoSignIns(this.table);
     this.jobFailures = new DynamoJobFailureLog(this.table);
+    this.dutyLog = new DynamoDutyLog(this.table);
+    this.signIns = new DynamoSignIns(this.table);
   }
 
   recordJobFailure(failure: JobFailure) {
@@ -161,6 +168,27 @@ export class DynamoStore implements Store {
 
   markJobFailureListed(id: string, at: string) {
     return this.jobFailures.markListed(id, at);
+  }
+
+  recordDutyOccurrence(occurrence: DutyOccurrence) {
+    return this.dutyLog.recordOccurrence(occurrence);
+  }
+
+  dutyOccurrences(duty: string, fromPeriod: string, toPeriod: string) {
+    return this.dutyLog.occurrences(duty, fromPeriod, toPeriod);
+  }
+
+  recordDutyChase(chase: DutyChase) {
+    return this.dutyLog.recordChase(chase);
+  }
+
+  dutyChases(duty: string, fromPeriod: string, toPeriod: string) {
+    return this.dutyLog.chases(duty, fromPeriod, toPeriod);
+  }
+
+  async continuingTasks() {
+    const items = await this.table.query({ index: 'byOpen', partition: CONTINUING_TASKS });
+    return items.map((item) => fromItem<Task>(item));
   }
 
   openEscalations() {

@@ -15,6 +15,8 @@ import { undeliveredRows } from './undelivered.ts';
 import { chineseDay, chineseWeek, reportDueDay } from './week.ts';
 import { calendarReminders } from './calendar-reminder.ts';
 import { jobFailureRow } from './job-failure.ts';
+import { dutyRecords, recentDutyPeriods, type DutyRecordRow } from '../duties.ts';
+import { extensionRows } from '../extension.ts';
 
 export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult> {
   const today = localDateOf(at);
@@ -41,9 +43,10 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
   const undelivered = undeliveredRows(failures, await deps.store.notices.suppressions(), snapshot);
   const compiled = compileCircular(snapshot, deps);
   const escalations = await escalationLists(deps);
-  const circular = { ...compiled, ...escalations };
+  const duties = await circularDuties(snapshot, deps);
+  const circular = { ...compiled, ...escalations, duties };
   // The full circular, with charts and the Excel 台账, is archived first; the email links to it.
-  const published = await publishReport('weekly-circular', week, snapshot, deps, { circular: compiled, escalations });
+  const published = await publishReport('weekly-circular', week, snapshot, deps, { circular: compiled, escalations, duties });
   const leaders = new Set(peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办').map((p) => p.email));
   const calendarWarning = upcomingYearWarning(today, deps);
   const office = new Set(peopleWithRole(snapshot.people, '整改办').map((p) => p.email));
@@ -123,12 +126,19 @@ export function compileCircular(snapshot: Snapshot, deps: Pick<JobDeps, 'calenda
     ranking,
     unitsActive: active.length,
     unitsReported: ranking.filter((r) => r.order < 2).length,
+    // 延期 asked for or decided this week, and those still waiting for the office.
+    extensions: extensionRows(snapshot.tasks.map((v) => v.task), start, end),
     // Closed tasks the office reopened this week (回头看), with why: back in the cadence from that day.
     reopened: snapshot.tasks
       .filter((v) => v.task.reopened && v.task.reopened.on >= start && v.task.reopened.on <= end)
       .map((v) => ({ code: v.task.code, title: v.task.title, leadUnits: v.task.leadUnitsText, on: chineseDay(v.task.reopened!.on), reason: v.task.reopened!.reason })),
     home: deps.links.home(),
   };
+}
+
+/** Each 常态化工作's record by unit: the two weeks (months, quarters) before this one and this one. */
+export function circularDuties(snapshot: Snapshot, deps: Pick<JobDeps, 'store' | 'calendar'>): Promise<DutyRecordRow[]> {
+  return dutyRecords(snapshot.today, (cadence) => recentDutyPeriods(cadence, snapshot.today), deps);
 }
 
 /** Rows an email shows of each list; the rest are in the archived circular and its workbook. */

@@ -19,7 +19,9 @@ import type { Links } from '../cadence/job.ts';
 import { lightNames, type Light } from '../cadence/lights.ts';
 import { compileMonthlyAccount } from '../cadence/monthly-account.ts';
 import { loadSnapshot, type Snapshot, type TaskView } from '../cadence/snapshot.ts';
-import { compileCircular, escalationLists } from '../cadence/weekly-circular.ts';
+import { circularDuties, compileCircular, escalationLists } from '../cadence/weekly-circular.ts';
+import type { DutyRecordRow } from '../duties.ts';
+import { extensionRows } from '../extension.ts';
 import { chineseDay } from '../cadence/week.ts';
 
 export const reportKinds = ['weekly-circular', 'monthly-account'] as const;
@@ -114,6 +116,14 @@ export interface ReportModel {
   /** 月交账: each unit's account for the month. */
   accounts: (AccountData['units'][number] & { items: { code: string; title: string; summary: string; percent?: number }[] })[];
   indicators: AccountData['indicators'];
+  /** 常态化工作: each duty and unit, done / missed by period. */
+  duties: DutyRecordRow[];
+  /** The distinct periods the duties show, in order, for a table's heads. */
+  dutyPeriods: string[];
+  /** 月交账: closed 长期坚持 tasks and whether they reported in the month. */
+  continuing: AccountData['continuing'];
+  /** 延期 asked for, decided or pending in the period (the circular's; the account's month lists the same rule). */
+  extensions: CircularData['extensions'];
   named: Awaited<ReturnType<typeof escalationLists>>['named'];
   listed: Awaited<ReturnType<typeof escalationLists>>['listed'];
   interviews: Awaited<ReturnType<typeof escalationLists>>['interviews'];
@@ -174,6 +184,7 @@ export interface CompiledParts {
   circular?: CircularData;
   escalations?: Awaited<ReturnType<typeof escalationLists>>;
   account?: AccountData;
+  duties?: DutyRecordRow[];
 }
 
 /** The same, from a snapshot a job has already loaded. */
@@ -187,6 +198,8 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
   ]);
   const circular = parts.circular ?? compileCircular(snapshot, deps);
   const account = kind === 'monthly-account' ? (parts.account ?? (await compileMonthlyAccount(period, snapshot, deps))) : undefined;
+  // 常态化工作 by period: the circular's recent periods, the month's for the account.
+  const duties = kind === 'weekly-circular' ? (parts.duties ?? (await circularDuties(snapshot, deps))) : account!.duties;
 
   const closedThisPeriod = closed
     .filter((t) => {
@@ -274,6 +287,10 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     ranking: kind === 'weekly-circular' ? circular.ranking : [],
     accounts,
     indicators: account?.indicators ?? [],
+    duties,
+    dutyPeriods: dutyPeriodHeads(duties),
+    continuing: account?.continuing ?? [],
+    extensions: extensionRows(snapshot.tasks.map((v) => v.task), start, end),
     ...escalations,
     ledger,
     home: deps.links.home(),
@@ -284,6 +301,11 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
       copyTo: copyTo(snapshot, kind),
     },
   };
+}
+
+/** The period labels the duty rows use, once each, in order of first appearance. */
+function dutyPeriodHeads(rows: DutyRecordRow[]): string[] {
+  return [...new Set(rows.flatMap((r) => r.periods.map((p) => p.label)))];
 }
 
 /** 2018年7月13日 (GB/T 9704-2012, 7.3.5.4: Arabic numerals, the year in full, no leading zeros). */
