@@ -67,7 +67,7 @@ export async function closeOutStep(at: Date, deps: JobDeps): Promise<DeliveryRep
         title: task.title,
         publicNotice: `${chineseDay(task.closeOut!.publicNotice!.from)}至${chineseDay(task.closeOut!.publicNotice!.until)}`,
         closedOn: chineseDay(today),
-        lookbacks: lookbacks.map((l) => (l.due ? chineseDay(l.due) : `销号后第${l.workdays}个工作日`)).join('、'),
+        lookbacks: lookbacks.map((l) => (l.due ? `${l.due.slice(0, 4)}年${chineseDay(l.due)}` : `销号后第${l.workdays}个工作日`)).join('、'),
         url: deps.links.task(task.code),
       },
     });
