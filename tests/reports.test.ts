@@ -197,7 +197,7 @@ describe('周通报 compiled on the sample ledger at 2018-07-27 16:00', () => {
 
   it('renders the page with its charts and the email version with inlined styles and no SVG', async () => {
     const page = new TextDecoder().decode((await world.reports.archive.get(world.published.page.key))!.body);
-    expect(page).toContain('2018年第30周（7月23日—7月29日）中央环保督察反馈问题整改推进情况通报');
+    expect(page).toContain('2018年第30周（7月23日—7月29日）中央环保督察整改推进情况通报');
     expect(page.match(/<svg/g)).toHaveLength(2);
     expect(page).toContain(`href="${encodeURIComponent(WORKBOOK)}"`);
     const email = new TextDecoder().decode((await world.reports.archive.get('weekly-circular/2018-W30/周通报-2018-W30-邮件版.html'))!.body);
