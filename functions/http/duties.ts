@@ -12,31 +12,14 @@ import type { WorkdayCalendar } from '../core/calendar.ts';
 import { listDuties, recordDutyOccurrence } from '../core/duties.ts';
 import { requestExtension, reviewExtension } from '../core/extension.ts';
 import type { Principal, Store } from '../core/ports.ts';
-import { xmlSafe } from '../core/text.ts';
-import { isLocalDate } from '../core/time.ts';
 import { jsonBody, pathParam, pathParamOf } from './params.ts';
-import { parse, taskCode } from './schemas.ts';
-
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u2028\u2029]/;
-const text = (label: string, max: number) =>
-  z
-    .string({ error: `“${label}”应为文字` })
-    .refine((s) => !CONTROL.test(s), `“${label}”含有不可见的控制字符`)
-    .overwrite((s) => xmlSafe(s).trim())
-    .min(1, `“${label}”不能为空`)
-    .max(max, `“${label}”不能超过${max}个字`);
-
-const date = (label: string) =>
-  z
-    .string({ error: `“${label}”应为日期` })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, `“${label}”应写作 YYYY-MM-DD`)
-    .refine(isLocalDate, { error: (issue) => `“${label}”不是真实存在的日期：${String(issue.input)}`, abort: true });
+import { isoDate, parse, taskCode, text } from './schemas.ts';
 
 const strict = { error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys!.join('、')}` : '请求体应为 JSON 对象') };
 
 export const occurrenceBody = z.strictObject(
   {
-    date: date('日期').describe('做这项工作的日期（不能晚于今天）；计入该日期所在的周期'),
+    date: isoDate('日期').describe('做这项工作的日期（不能晚于今天）；计入该日期所在的周期'),
     evidence: z
       .array(text('佐证材料', 500), { error: '“佐证材料”应为列表（链接，或报纸期号、版面等说明）' })
       .min(1, '请至少填写1项“佐证材料”')
@@ -57,7 +40,7 @@ export const occurrenceBody = z.strictObject(
 
 export const extensionBody = z.strictObject(
   {
-    until: date('延期至').describe('申请延至的日期；遇节假日顺延至下一个工作日'),
+    until: isoDate('延期至').describe('申请延至的日期；遇节假日顺延至下一个工作日'),
     reason: text('延期理由', 1000),
   },
   strict,

@@ -14,7 +14,8 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u2028\u2029]/;
 
 // Characters XML cannot carry at all (U+FFFE, U+FFFF, lone surrogates) are dropped before a text is
 // stored: the 台账 workbook and the emails are XML.
-const text = (label: string, max: number) =>
+/** A free-text field: no control characters, nothing XML cannot carry, trimmed, within its length. */
+export const text = (label: string, max: number) =>
   z
     .string({ error: `“${label}”应为文字` })
     .refine((s) => !CONTROL.test(s), `“${label}”含有不可见的控制字符`)
@@ -119,7 +120,8 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   throw new ValidationError(issue.message, field);
 }
 
-const isoDate = (label: string) =>
+/** A real calendar date written YYYY-MM-DD. */
+export const isoDate = (label: string) =>
   z
     .string({ error: `“${label}”应为日期` })
     .regex(/^\d{4}-\d{2}-\d{2}$/, `“${label}”应写作 YYYY-MM-DD`)
