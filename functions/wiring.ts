@@ -60,6 +60,8 @@ const configSchema = z.object({
   DUBAN_SMTP_PASSWORD: z.string().optional(),
   /** `host:port` of robot receivers allowed besides qyapi.weixin.qq.com and oapi.dingtalk.com, comma-separated. */
   DUBAN_ROBOT_HOSTS: z.string().optional(),
+  /** The sandbox's robot receiver (base URL): every robot message goes there, official webhooks included. */
+  DUBAN_ROBOT_SINK: z.string().url().optional(),
   /** 钉钉: a keyword the robots' security setting requires; phone numbers to @, comma-separated; or @all. */
   DUBAN_DINGTALK_KEYWORD: z.string().min(1).optional(),
   DUBAN_DINGTALK_AT: z.string().optional(),
@@ -167,6 +169,7 @@ export function robotMailer(config: Config, sleep?: (ms: number) => Promise<void
   const at = (config.DUBAN_DINGTALK_AT ?? '').split(/[,，、\s]+/).filter(Boolean);
   return new RobotMailer({
     extraHosts: (config.DUBAN_ROBOT_HOSTS ?? '').split(/[,\s]+/).filter(Boolean),
+    sink: config.DUBAN_ROBOT_SINK,
     sleep,
     dingtalk: { keyword: config.DUBAN_DINGTALK_KEYWORD, atAll: at.includes('all'), atMobiles: at.filter((a) => a !== 'all') },
   });

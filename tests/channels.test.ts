@@ -1,7 +1,8 @@
 /**
  * Channels behind the outbox: SES mail, SMTP, 企业微信 and 钉钉 group robots, chosen per unit and
  * per person in the ledger (接收方式, 接收地址). Everything real: dynalite, the SES emulator, the
- * sandbox inbox's SMTP sink (smtp-server) and webhook receiver (real HTTP), checked by a MIME parser.
+ * sandbox inbox's SMTP sink (smtp-server) and webhook receiver (real HTTP), checked by a MIME parser,
+ * and the sandbox itself (`npm start`) on the shipped sample ledger.
  */
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { RobotMailer } from '../functions/notify/robots.ts';
 import { SmtpMailer } from '../functions/notify/smtp-mailer.ts';
 import { countByRecipient, useCadenceBench } from './support/cadence.ts';
 import { cloneTables, sampleTables } from './support/ledger.ts';
+import { isRunning, npmStart, sandboxEnv, stop, type Started } from './support/sandbox.ts';
 
 const bench = useCadenceBench();
 let inbox: RunningInbox;
@@ -132,7 +134,7 @@ describe('channels chosen in the ledger', () => {
     expect(await inbox.messages()).toHaveLength(received.length);
   });
 
-  it('the circular reaches a leader on every channel once, by SMTP with the 台账 attached, and lists the robot that failed to the office, its key cut short', async () => {
+  it('the circular reaches a leader on every channel once, by SMTP with the 台账 and the 公文 attached, and lists the robot that failed to the office, its key cut short', async () => {
     const { deps } = await setup();
     await runJob('weekly-dispatch', instantAt('2018-07-09', '09:00'), deps);
     await inbox.clear();
@@ -154,6 +156,12 @@ describe('channels chosen in the ledger', () => {
     const workbook = secretary.attachments.find((a) => a.filename?.endsWith('.xlsx'))!;
     expect(workbook.filename).toBe('周通报台账-2018-W28.xlsx');
     expect(workbook.content.subarray(0, 2).toString()).toBe('PK'); // a zip: the .xlsx itself
+    // Leaders get the 公文 too: the archived .docx, a zip whose main part is a Word document.
+    expect(secretary.attachments.map((a) => a.filename).sort()).toEqual(['周通报-2018-W28.docx', '周通报台账-2018-W28.xlsx']);
+    const document = secretary.attachments.find((a) => a.filename === '周通报-2018-W28.docx')!;
+    expect(document.contentType).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    expect(document.content.subarray(0, 2).toString()).toBe('PK');
+    expect(document.content.includes(Buffer.from('word/document.xml'))).toBe(true);
 
     // The office (林志远, 整改办) is told which robot failed, on which channel, without its key.
     const office = on(received, 'email', 'leader.vice-mayor-env@example.org')[0]!;
@@ -166,4 +174,36 @@ describe('channels chosen in the ledger', () => {
       expect(m.body).not.toContain(LEADER_DINGTALK_SECRET);
     }
   });
+});
+
+describe('the sandbox on the shipped sample ledger', () => {
+  let running: Started | undefined;
+  afterAll(async () => {
+    if (isRunning(running)) await stop(running);
+  });
+
+  it('shows a first dispatch on every channel in its inbox: email, SMTP, 企业微信 and 钉钉', async () => {
+    const env = await sandboxEnv({ DUBAN_CLOCK: '2018-07-09T08:59:45+08:00', DUBAN_SCHEDULER_TICK_MS: '500' });
+    running = await npmStart(env);
+    const store = `http://127.0.0.1:${env.DUBAN_INBOX_PORT}/store`;
+    const dispatches = async () => ((await (await fetch(store)).json()) as InboxMessage[]).filter((m) => m.title.startsWith('【周调度】2018年第28周'));
+    const deadline = Date.now() + 60_000;
+    let received = await dispatches();
+    // 59 units by SES mail, 市水务局 by SMTP, 市环保局 (besides mail) by 企业微信, 市住建局 (besides mail) by 钉钉.
+    while (received.length < 62 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      received = await dispatches();
+    }
+    expect(received.filter((m) => m.channel === 'email')).toHaveLength(59);
+    expect(on(received, 'smtp', 'shuiwu.liaison@example.org')).toHaveLength(1);
+    expect(on(received, 'email', 'shuiwu.liaison@example.org')).toHaveLength(0);
+    // The sample's webhooks are the official addresses; the sandbox takes them in, nothing leaves the laptop.
+    const wecom = on(received, 'wecom', '5a1e0c3d-sample-4bc4-97a0-0e0c0hbj0001');
+    expect(wecom).toHaveLength(1);
+    expect(wecom[0]!.body).toContain('市环保局');
+    const dingtalk = on(received, 'dingtalk', 'sample0zjj0000000000000000000001');
+    expect(dingtalk).toMatchObject([{ signature: 'unchecked' }]); // signed (加签) with the sample's secret
+    expect(dingtalk[0]!.body).toContain('市住建局');
+    expect(received).toHaveLength(62);
+  }, 120_000);
 });

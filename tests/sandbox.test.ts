@@ -60,10 +60,11 @@ describe('npm start', () => {
     let emails: { subject: string }[] = [];
     while (Date.now() < deadline) {
       emails = ((await (await fetch(`http://127.0.0.1:${env.DUBAN_SES_PORT}/store`)).json()) as { emails: { subject: string }[] }).emails;
-      if (emails.length >= 60) break;
+      if (emails.length >= 59) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    expect(emails).toHaveLength(60);
+    // 60 units, 59 by SES mail: the sample's 市水务局 reads SMTP only (tests/channels.test.ts).
+    expect(emails).toHaveLength(59);
     expect(new Set(emails.map((e) => e.subject))).toEqual(new Set(['【周调度】2018年第28周（7月9日—7月15日）：请于7月12日（周四）17:00前报送整改进展']));
     expect(running.output()).toContain('"msg":"job finished","job":"weekly-dispatch","at":"2018-07-09T01:00:00.000Z"');
   }, 120_000);

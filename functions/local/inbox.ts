@@ -260,7 +260,8 @@ export async function startInbox(options: InboxOptions = {}): Promise<RunningInb
 /**
  * The settings that send the SMTP and robot channels to a running inbox (the sandbox's, for the
  * sandbox itself and for the CLI that finds it): the SMTP sink without TLS, the receiver's host
- * allowed for robot webhooks. Settings given in the environment win.
+ * allowed for robot webhooks, and every robot message (official webhooks included) posted to the
+ * receiver. Settings given in the environment win.
  */
 export function inboxSettings(inbox: { smtpPort: number; robotHost: string }, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return {
@@ -268,5 +269,6 @@ export function inboxSettings(inbox: { smtpPort: number; robotHost: string }, en
     DUBAN_SMTP_PORT: env.DUBAN_SMTP_HOST ? (env.DUBAN_SMTP_PORT ?? '') : String(inbox.smtpPort),
     DUBAN_SMTP_TLS: env.DUBAN_SMTP_HOST ? (env.DUBAN_SMTP_TLS ?? 'starttls') : 'none',
     DUBAN_ROBOT_HOSTS: [inbox.robotHost, ...(env.DUBAN_ROBOT_HOSTS ?? '').split(/[,\s]+/)].filter(Boolean).join(','),
+    DUBAN_ROBOT_SINK: env.DUBAN_ROBOT_SINK ?? `http://${inbox.robotHost}`,
   };
 }

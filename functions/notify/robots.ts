@@ -18,7 +18,10 @@
  * a disabled robot. A robot with the keyword check needs the keyword in every message.
  *
  * A webhook may only point at the official hosts, or at hosts the deployment names (the sandbox's
- * local receiver): a workbook cannot make duban post anywhere else.
+ * local receiver): a workbook cannot make duban post anywhere else. In the sandbox every robot
+ * message goes to the local receiver (`sink`), official addresses included, the way the SES
+ * emulator takes every email: nothing leaves the laptop, and a sample or an office's own workbook
+ * shows its robots in the sandbox's inbox.
  */
 import { createHmac } from 'node:crypto';
 import { channelNames, officialRobotHosts } from '../core/ledger.ts';
@@ -35,6 +38,8 @@ export interface RobotOptions {
   /** 钉钉: a keyword the robot's security setting requires, and who to @. */
   dingtalk?: { keyword?: string; atMobiles?: string[]; atAll?: boolean };
   timeoutMs?: number;
+  /** The sandbox's receiver (its base URL, DUBAN_ROBOT_SINK): every webhook is posted there, to `/hooks/<kind>/<key>`. */
+  sink?: string;
 }
 
 /** The signature 钉钉 checks: Base64(HMAC-SHA256(secret, `${timestamp}\n${secret}`)), before URL encoding. */
@@ -104,7 +109,7 @@ export class RobotMailer implements Mailer {
     if (!official && !this.allowed.has(url.host.toLowerCase())) {
       throw new MailError(`${name}地址不在 ${officialRobotHosts[kind]} 上，未发送，请核对接收地址`, false, 'ROBOT_HOST_NOT_ALLOWED');
     }
-    return url;
+    return official && this.options.sink ? sunk(this.options.sink, kind, url) : url;
   }
 
   /** At most `perMinute` messages to one robot in any minute: waits for the window to free. */
@@ -119,6 +124,12 @@ export class RobotMailer implements Mailer {
     times.push(clock().getTime());
     this.sent.set(address, times.slice(-limit));
   }
+}
+
+/** An official webhook turned into the sandbox receiver's address for the same robot (its key or access token). */
+function sunk(sink: string, kind: 'wecom' | 'dingtalk', url: URL): URL {
+  const key = url.searchParams.get(kind === 'wecom' ? 'key' : 'access_token') ?? url.pathname.split('/').pop() ?? '';
+  return new URL(`${sink.replace(/\/$/, '')}/hooks/${kind}/${encodeURIComponent(key)}`);
 }
 
 const wecomErrors: Record<number, [retryable: boolean, code: string, message: string]> = {
