@@ -22,6 +22,8 @@ export const sections = [
   { href: '/import', label: '导入台账', leader: false },
   { href: '/closeouts', label: '销号审核', leader: false },
   { href: '/interviews', label: '约谈', leader: false },
+  { href: '/escalations', label: '督办升级', leader: true },
+  { href: '/duties', label: '常态化工作', leader: true },
   { href: '/units', label: '单位与联系人', leader: false },
   { href: '/calendar', label: '工作日历', leader: false },
   { href: '/archive', label: '报告', leader: true },

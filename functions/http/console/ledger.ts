@@ -16,6 +16,11 @@ const eventLabels: Record<string, string> = {
   'closeout.requested': '申请销号',
   'closeout.approved': '同意销号',
   'closeout.returned': '退回销号申请',
+  'closeout.objected': '公示期间登记异议',
+  'task.reopened': '重新打开',
+  'extension.requested': '申请延期',
+  'extension.approved': '同意延期',
+  'extension.returned': '退回延期申请',
 };
 
 const statusNames = { open: '未销号', notice: '销号公示中', closed: '已销号' } as const;
@@ -83,7 +88,7 @@ export function ledgerRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
       renderPage(
         'task',
         `${task.code} ${task.title}`,
-        { task, history, reports, light, lightName: lightNames[light], reasons: view?.light.reasons.join('；') ?? '', status: statusNames[task.status] },
+        { task, history, reports, light, lightName: lightNames[light], reasons: view?.light.reasons.join('；') ?? '', status: statusNames[task.status], reopenable: task.status === 'closed' && session.role === 'office' },
         chromeOf(session, '/tasks'),
       ),
     );

@@ -1,7 +1,8 @@
 /**
- * The office's console sections: 导入台账, 销号审核, 约谈, 单位与联系人, 工作日历, 报告. Each action
- * calls the same use case as the API and the CLI with the signed-in person as the principal, so
- * every audit event names them. A leader opens 报告 only; every other section is the office's.
+ * The office's console sections: 导入台账, 销号审核 (with 公示 and 延期), 约谈, 督办升级, 常态化工作,
+ * 单位与联系人, 工作日历, 报告. Each action calls the same use case as the API and the CLI with the
+ * signed-in person as the principal, so every audit event names them. A leader opens 报告, 督办升级 and 常态化工作 (read only); every other
+ * section is the office's.
  */
 import type { Context, Hono } from 'hono';
 import type { ConsoleEnv } from '../session.ts';
@@ -12,6 +13,8 @@ import { interviewSection } from './interviews.ts';
 import { unitSection } from './units.ts';
 import { calendarSection } from './calendar.ts';
 import { archiveSection } from './archive.ts';
+import { escalationSection } from './escalations.ts';
+import { dutySection } from './duties.ts';
 import { renderPage } from '../pages.ts';
 import { chromeOf, sessionIn } from '../session.ts';
 import { DubanError } from '../../core/errors.ts';
@@ -23,7 +26,7 @@ export function consolePage(c: Context<ConsoleEnv>, path: string, name: string, 
 }
 
 export function officeOnly(c: Context<ConsoleEnv>): void {
-  if (sessionIn(c).role !== 'office') throw new ForbiddenError('此页面仅限整改办使用；领导账号可查看总览、台账和报告');
+  if (sessionIn(c).role !== 'office') throw new ForbiddenError('此页面仅限整改办使用；领导账号可查看总览、台账、督办升级、常态化工作和报告');
 }
 
 /** The status a refused action answers with, and its message for the page. */
@@ -40,6 +43,8 @@ export function consoleOfficeRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void 
   importSection(app, deps);
   closeOutSection(app, deps);
   interviewSection(app, deps);
+  escalationSection(app, deps);
+  dutySection(app, deps);
   unitSection(app, deps);
   calendarSection(app, deps);
   archiveSection(app, deps);

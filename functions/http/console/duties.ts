@@ -1,0 +1,59 @@
+/**
+ * 常态化工作: each duty's record per unit and period (done, missed, chased), and a form for the
+ * office to record an occurrence for a unit. The same use cases as `GET /api/duties` and
+ * `POST /api/duties/{name}/occurrences` (core/duties.ts); a leader reads the page only.
+ */
+import type { Context, Hono } from 'hono';
+import { DubanError } from '../../core/errors.ts';
+import { listDuties, recordDutyOccurrence } from '../../core/duties.ts';
+import { localDateOf } from '../../core/time.ts';
+import type { AppDeps } from '../deps.ts';
+import { occurrenceBody } from '../duties.ts';
+import { pathParam } from '../params.ts';
+import { parse } from '../schemas.ts';
+import { formOf, officeOf, sessionIn, textField, type ConsoleEnv } from '../session.ts';
+import { consolePage, refusal } from './office.ts';
+
+export function dutySection(app: Hono<ConsoleEnv>, deps: AppDeps): void {
+  const page = async (c: Context<ConsoleEnv>, extra: { notice?: string; error?: string; errorDuty?: string; values?: Record<string, string> } = {}, status: 200 | 201 | 400 | 403 | 404 | 409 | 503 = 200) => {
+    const session = sessionIn(c);
+    const at = deps.clock();
+    // The office's view of every duty: leaders read the same record.
+    const duties = (await listDuties({ kind: 'office', name: session.person }, at, { store: deps.store, calendar: await deps.calendar() })).map((d) => ({
+      ...d,
+      periods: d.records[0]?.periods.map((p) => p.label) ?? [],
+      records: d.records.map((r) => ({ unit: r.unit, periods: r.periods.map((p) => ({ ...p, missed: p.status === 'missed', done: p.status === 'done' })) })),
+      minutes: !!d.cadence.minMinutes,
+      values: extra.errorDuty === d.name ? extra.values : undefined,
+    }));
+    return consolePage(c, '/duties', 'console-duties', '常态化工作', { office: session.role === 'office', today: localDateOf(at), duties, ...extra }, status);
+  };
+
+  app.get('/duties', async (c) => page(c));
+
+  app.post('/duties/:name/occurrences', async (c) => {
+    const principal = officeOf(c, '登记常态化工作');
+    const name = pathParam(c, 'name', '常态化工作事项', 200);
+    const form = await formOf(c);
+    const field = (key: string) => textField(form, key);
+    const values = { unit: field('unit'), date: field('date'), detail: field('detail'), evidence: field('evidence'), minutes: field('minutes') };
+    try {
+      const minutes = values.minutes ? Number(values.minutes) : undefined;
+      const body = parse(occurrenceBody, {
+        date: values.date,
+        evidence: values.evidence.split(/\s+/).filter(Boolean),
+        detail: values.detail,
+        ...(minutes !== undefined ? { minutes } : {}),
+        unit: values.unit,
+      });
+      const key = field('key') || undefined;
+      const { occurrence, created } = await recordDutyOccurrence(name, body, principal, deps.clock(), deps.store, key);
+      return page(c, { notice: created ? `已为${occurrence.unit}登记“${name}”${occurrence.date}的一次工作。` : `${occurrence.unit}“${name}”${occurrence.date}的这次工作已登记过，未重复记录。` }, created ? 201 : 200);
+    } catch (error) {
+      // A unit the duty does not name is the office's input error here, not a matter of rights.
+      if (error instanceof DubanError && error.code === 'FORBIDDEN') return page(c, { error: error.message, errorDuty: name, values }, 400);
+      const { status, message } = refusal(error);
+      return page(c, { error: message, errorDuty: name, values }, status as 400);
+    }
+  });
+}
