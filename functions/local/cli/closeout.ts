@@ -21,7 +21,7 @@ const END_OF_TIME = '9999-12-31';
 
 export const closeOutVerb: Verb = {
   name: 'closeout',
-  usage: `  closeout                                   列出销号进度：待牵头单位确认、待审核、公示中（起止日期）、回头看到期
+  usage: `  closeout                                  列出销号进度：待牵头单位确认、待审核、公示中（起止日期）、回头看到期
   closeout <任务编号> --by <整改办人员> (--approve | --return --reason <理由>)
                                             审核销号申请：同意（进入公示）或退回
   closeout <任务编号> --by <整改办人员> --objection <异议内容> [--source <来源>]

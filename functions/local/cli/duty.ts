@@ -15,7 +15,7 @@ import type { Verb } from './verb.ts';
 
 export const dutyVerb: Verb = {
   name: 'duty',
-  usage: `  duty                                       列出常态化工作及各责任单位本期和前两期的完成情况
+  usage: `  duty                                      列出常态化工作及各责任单位本期和前两期的完成情况
   duty <事项> --unit <单位> --date YYYY-MM-DD --evidence <佐证材料>… [--detail <内容>] [--minutes <分钟>]
        --by <整改办人员>                     整改办代单位记录一次常态化工作（--evidence 可重复）`,
   async run(args, io, env) {

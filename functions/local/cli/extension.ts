@@ -15,7 +15,7 @@ import type { Verb } from './verb.ts';
 
 export const extensionVerb: Verb = {
   name: 'extension',
-  usage: `  extension                                  列出待审核的延期申请
+  usage: `  extension                                 列出待审核的延期申请
   extension <任务编号> --by <整改办人员> (--approve | --return --reason <理由>) [--allow-another]
                                             审核延期申请：同意（整改时限改为申请的日期）或退回；--allow-another 允许日后再申请一次`,
   async run(args, io, env) {
