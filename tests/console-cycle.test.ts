@@ -90,6 +90,22 @@ describe('督办升级 in the console', () => {
     expect(page).toContain('挂牌督办');
     expect(page).toContain('不予挂牌督办：已制定整改方案，给予两周时间（唐文博）');
   });
+  it('a 可摘牌 record is lifted with a reason and leaves the open list', async () => {
+    const bench = await console_.setup();
+    const liftable: Escalation = { ...proposalFor('市林业局', 'MZ-5-4', '任务'), tasks: [], liftable: true, proposal: undefined };
+    delete liftable.proposal;
+    await bench.store.escalations.create(liftable, { type: 'test', by: 'test', at: '2018-07-10T00:30:00Z' });
+    const office = await bench.signIn(OFFICE);
+    const page = await (await bench.request('/escalations', { cookie: office.cookie })).text();
+    expect(page).toContain('滞后原因均已消除，可结束约谈。');
+    const lifted = await bench.request(`/escalations/${encodeURIComponent('市林业局')}/lift`, { method: 'POST', cookie: office.cookie, body: bench.form({ _csrf: office.csrf, reason: '约谈承诺均已兑现' }) });
+    expect(lifted.status).toBe(200);
+    const after = await lifted.text();
+    expect(after).toContain('已对市林业局结束约谈。');
+    expect(after).toContain('没有可摘牌的记录。');
+    expect(after).toContain('没有未解除的督办升级。');
+    expect((await bench.store.escalations.get('市林业局'))!).toMatchObject({ open: false, level: 0, decisions: [expect.objectContaining({ decision: 'lift', reason: '约谈承诺均已兑现', by: '唐文博' })] });
+  });
 });
 
 describe('公示 and 延期 in 销号审核', () => {
@@ -138,6 +154,27 @@ describe('公示 and 延期 in 销号审核', () => {
     expect(task.originalDeadline).toMatchObject({ due: '2018-10-31' });
     const history = await (await bench.request(`/tasks/${code}`, { cookie: office.cookie })).text();
     expect(history).toContain('同意延期');
+  });
+  it('a closed task is reopened from its page with a reason, which its history shows', async () => {
+    const bench = await console_.setup();
+    const code = await underNotice(bench);
+    // The 公示 ended without objection: the daily step closed it (kept here as the step stores it).
+    const notice = (await bench.store.tasks.get(code))!;
+    const { version, ...plain } = notice;
+    await bench.store.tasks.update(code, version, { ...plain, status: 'closed', closeOut: { ...plain.closeOut!, state: 'closed', closedOn: '2018-07-18' } }, { type: 'closeout.closed', by: 'system', at: '2018-07-18T00:30:00Z' });
+    const office = await bench.signIn(OFFICE);
+    expect(await (await bench.request(`/tasks/${code}`, { cookie: office.cookie })).text()).toContain('重新打开理由');
+    const bare = await bench.request(`/tasks/${code}/reopen`, { method: 'POST', cookie: office.cookie, body: bench.form({ _csrf: office.csrf, reason: '' }) });
+    expect(bare.status).toBe(400);
+    expect(await bare.text()).toContain('重新打开理由');
+    expect((await bench.store.tasks.get(code))!.status).toBe('closed');
+    const reopened = await bench.request(`/tasks/${code}/reopen`, { method: 'POST', cookie: office.cookie, body: bench.form({ _csrf: office.csrf, reason: '回头看发现问题反弹' }) });
+    expect(reopened.status).toBe(303);
+    expect(reopened.headers.get('Location')).toBe(`/tasks/${code}`);
+    expect((await bench.store.tasks.get(code))!).toMatchObject({ status: 'open', reopened: { reason: '回头看发现问题反弹', by: '唐文博' } });
+    const page = await (await bench.request(`/tasks/${code}`, { cookie: office.cookie })).text();
+    expect(page).toContain('重新打开：回头看发现问题反弹');
+    expect(page).not.toContain('重新打开理由');
   });
 });
 
