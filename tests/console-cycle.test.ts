@@ -238,11 +238,16 @@ describe('who may act', () => {
     expect(await bench.store.dutyOccurrences(TV, '2018-W28', '2018-W28')).toEqual([]);
   });
 
-  it('no form of these pages works without the session’s CSRF token', async () => {
+  it('the pages need a session, and no form of theirs works without the session’s CSRF token', async () => {
     const bench = await console_.setup(new Date('2018-07-11T02:00:00Z'));
     const task = (await bench.store.tasks.list()).find((t) => t.leadUnits[0] === '市林业局')!;
     await bench.store.escalations.create(proposalFor('市林业局', task.code, task.title), { type: 'test', by: 'test', at: '2018-07-10T00:30:00Z' });
     const code = await underNotice(bench);
+    for (const path of ['/escalations', '/duties']) {
+      const anonymous = await bench.request(path);
+      expect(anonymous.status, path).toBe(401);
+      expect(await anonymous.text(), path).not.toContain('市林业局');
+    }
     const office = await bench.signIn(OFFICE);
     const posts: [string, Record<string, string>][] = [
       [`/escalations/${encodeURIComponent('市林业局')}/decision`, { decision: 'confirm', reason: '同意' }],
