@@ -56,8 +56,10 @@ const configSchema = z.object({
   /** `tls` (from the first byte, port 465), `starttls` (required upgrade, port 587) or `none` (the sandbox's sink). */
   DUBAN_SMTP_TLS: z.enum(['tls', 'starttls', 'none']).default('starttls'),
   DUBAN_SMTP_USER: z.string().min(1).optional(),
-  /** Never logged. On AWS the stack may pass it from Secrets Manager instead. */
+  /** Never logged. On AWS the stack passes the secret below instead. */
   DUBAN_SMTP_PASSWORD: z.string().optional(),
+  /** On AWS: the Secrets Manager secret holding the SMTP password, read once per process at the first SMTP message. */
+  DUBAN_SMTP_PASSWORD_ARN: z.string().min(1).optional(),
   /** `host:port` of robot receivers allowed besides qyapi.weixin.qq.com and oapi.dingtalk.com, comma-separated. */
   DUBAN_ROBOT_HOSTS: z.string().optional(),
   /** The sandbox's robot receiver (base URL): every robot message goes there, official webhooks included. */
@@ -160,7 +162,7 @@ export function smtpMailer(config: Config): SmtpMailer | undefined {
     port: config.DUBAN_SMTP_PORT ?? (config.DUBAN_SMTP_TLS === 'tls' ? 465 : 587),
     security: config.DUBAN_SMTP_TLS,
     user: config.DUBAN_SMTP_USER,
-    password: config.DUBAN_SMTP_PASSWORD,
+    password: config.DUBAN_SMTP_PASSWORD ?? (config.DUBAN_SMTP_PASSWORD_ARN ? () => smtpPassword(config) : undefined),
     from: config.DUBAN_MAIL_FROM,
   });
 }
@@ -257,16 +259,32 @@ const secretsRead = new Map<string, Promise<string>>();
 export function linkSecret(deps: Deps): Promise<string> {
   const { DUBAN_LINK_SECRET: given, DUBAN_LINK_SECRET_ARN: arn } = deps.config;
   if (given) return Promise.resolve(given);
-  if (arn) {
-    let read = secretsRead.get(arn);
-    if (!read) {
-      read = readLinkSecret(new SecretsManagerClient({ region: deps.config.AWS_REGION }), arn);
-      secretsRead.set(arn, read);
-      read.catch(() => secretsRead.delete(arn)); // a later call tries again
-    }
-    return read;
-  }
+  if (arn) return secretOnce(deps.config, arn, readLinkSecret);
   return deps.store.linkSecret(() => randomBytes(32).toString('base64url'));
+}
+
+/** The SMTP password from the secret the stack names (DUBAN_SMTP_PASSWORD_ARN), once per process. */
+export function smtpPassword(config: Config): Promise<string> {
+  const arn = config.DUBAN_SMTP_PASSWORD_ARN;
+  if (!arn) return Promise.reject(new Error('DUBAN_SMTP_PASSWORD_ARN is not set'));
+  return secretOnce(config, arn, readSmtpPassword);
+}
+
+function secretOnce(config: Config, arn: string, read: (client: SecretsManagerClient, arn: string) => Promise<string>): Promise<string> {
+  let value = secretsRead.get(arn);
+  if (!value) {
+    value = read(new SecretsManagerClient({ region: config.AWS_REGION }), arn);
+    secretsRead.set(arn, value);
+    value.catch(() => secretsRead.delete(arn)); // a later call tries again
+  }
+  return value;
+}
+
+/** The office's SMTP password: refused when the secret is empty (put-secret-value not yet run). */
+export async function readSmtpPassword(client: SecretsManagerClient, arn: string): Promise<string> {
+  const { SecretString: value } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!value) throw new Error(`The SMTP password secret ${arn} is empty: put the password into it (aws secretsmanager put-secret-value)`);
+  return value;
 }
 
 export async function readLinkSecret(client: SecretsManagerClient, arn: string): Promise<string> {

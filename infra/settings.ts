@@ -65,5 +65,28 @@ export function deploySettings(app: App, region: string | undefined): DubanSetti
   if (!emailPattern.test(adminEmail)) {
     throw new DeploySettingError(`管理员邮箱 adminEmail 不是有效的邮箱地址：${adminEmail}。请填写如 zhangsan@hb.example.gov.cn 的地址。`, 'adminEmail');
   }
-  return { mailDomain, mailFrom, appUrl: context('appUrl'), cadence: context('cadence'), adminEmail, adminName: context('adminName') ?? '整改办管理员' };
+  return { mailDomain, mailFrom, appUrl: context('appUrl'), cadence: context('cadence'), adminEmail, adminName: context('adminName') ?? '整改办管理员', ...smtpSettings(context) };
+}
+
+/** The optional SMTP server (smtpHost, smtpPort, smtpUser, smtpPasswordSecret): checked like the rest. */
+function smtpSettings(context: (key: string) => string | undefined): Pick<DubanSettings, 'smtp'> {
+  const host = context('smtpHost');
+  const [portText, user, secret] = [context('smtpPort'), context('smtpUser'), context('smtpPasswordSecret')];
+  if (!host) {
+    const stray = (['smtpPort', 'smtpUser', 'smtpPasswordSecret'] as const).find((key) => context(key));
+    if (stray) throw new DeploySettingError(`设置了 ${stray}，但缺少 SMTP 服务器 smtpHost：请一并指定，例如 -c smtpHost=mail.example.gov.cn -c smtpPort=465 -c smtpUser=duban@example.gov.cn。`, 'smtpHost');
+    return {};
+  }
+  if (!domainPattern.test(host) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) {
+    throw new DeploySettingError(`SMTP 服务器 smtpHost 不是有效的主机名：${host}。请填写如 mail.example.gov.cn 的主机名，不含 smtp:// 和端口。`, 'smtpHost');
+  }
+  const port = portText === undefined ? 465 : Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new DeploySettingError(`SMTP 端口 smtpPort 应为 1–65535 之间的整数（465 为 SSL 直连，587 为 STARTTLS），收到“${portText}”。`, 'smtpPort');
+  }
+  if (secret && !/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/.test(secret)) {
+    throw new DeploySettingError(`SMTP 密码的密钥 smtpPasswordSecret 应为 Secrets Manager 密钥的完整 ARN（arn:aws:secretsmanager:区域:账号:secret:名称-六位后缀），收到“${secret}”。`, 'smtpPasswordSecret');
+  }
+  if (secret && !user) throw new DeploySettingError('设置了 SMTP 密码的密钥 smtpPasswordSecret，但缺少登录用户名 smtpUser。', 'smtpUser');
+  return { smtp: { host, port, ...(user ? { user } : {}), ...(secret ? { passwordSecretArn: secret } : {}) } };
 }

@@ -17,6 +17,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, ContextAttribute } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ConfigurationSet, ConfigurationSetEventDestination, EmailIdentity, EmailSendingEvent, EventDestination, Identity } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -40,6 +41,11 @@ export interface DubanSettings {
   /** The first office (整改办) account, and where alarms are emailed. */
   adminEmail: string;
   adminName: string;
+  /**
+   * The office's SMTP server, for people whose 接收方式 is SMTP. The password is kept in Secrets
+   * Manager: an existing secret (its ARN), or one the stack makes for the office to fill.
+   */
+  smtp?: { host: string; port: number; user?: string; passwordSecretArn?: string };
 }
 
 
@@ -99,6 +105,7 @@ export class StatelessStack extends Stack {
     ];
     for (const statement of readReports) jobs.fn.addToRolePolicy(statement);
     jobs.fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: [reports.arnForObjects('*')] }));
+    if (settings.smtp) this.bindSmtp(jobs.fn, settings.smtp);
     const http = new DubanFunction(this, 'Http', { handler: 'http', description: 'duban HTTP app', environment: mail }).bindTable(table);
     for (const statement of readReports) http.fn.addToRolePolicy(statement);
     linkKey.grantRead(jobs.fn);
@@ -152,5 +159,29 @@ export class StatelessStack extends Stack {
     output(stackOutputs.configurationSet, configurationSet.configurationSetName, 'The SES configuration set (bounces and complaints)');
     output(stackOutputs.alarmTopic, operations.topic.topicArn, 'The alarm topic; adminEmail is subscribed (confirm the email SNS sends)');
     if (settings.cadence) output(stackOutputs.cadence, settings.cadence, 'The cadence settings (DUBAN_CADENCE)');
+  }
+
+  /**
+   * SMTP for the jobs function only (the app sends sign-in links by SES): the server in its
+   * environment, and read access to the password's secret, whose ARN it is given, not the password.
+   */
+  private bindSmtp(fn: NodejsFunction, smtp: NonNullable<DubanSettings['smtp']>) {
+    fn.addEnvironment('DUBAN_SMTP_HOST', smtp.host);
+    fn.addEnvironment('DUBAN_SMTP_PORT', String(smtp.port));
+    fn.addEnvironment('DUBAN_SMTP_TLS', smtp.port === 465 ? 'tls' : 'starttls');
+    if (!smtp.user) return;
+    fn.addEnvironment('DUBAN_SMTP_USER', smtp.user);
+    const password = smtp.passwordSecretArn
+      ? Secret.fromSecretCompleteArn(this, 'SmtpPassword', smtp.passwordSecretArn)
+      : new Secret(this, 'SmtpPassword', { description: 'duban: the password of the office SMTP server (put it with aws secretsmanager put-secret-value)' });
+    if (password instanceof Secret) {
+      Validations.of(password).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SMG4',
+        reason: 'The SMTP password is the mail server administrator\'s; it changes when they change it, and the office puts the new one in (README, Deploying for a real office).',
+      });
+    }
+    password.grantRead(fn);
+    fn.addEnvironment('DUBAN_SMTP_PASSWORD_ARN', password.secretArn);
+    new CfnOutput(this, 'SmtpPasswordSecretArn', { value: password.secretArn, description: 'The Secrets Manager secret holding the SMTP password' });
   }
 }

@@ -225,6 +225,57 @@ describe('deploy settings', () => {
   });
 });
 
+describe('an office SMTP server', () => {
+  const base = { 'aws:cdk:bundling-stacks': [], mailDomain: 'duban.example.org', adminEmail: 'liufang@duban.example.org' };
+  const stack = (context: Record<string, string>) => {
+    const { app, stateless } = buildApp(new App({ context: { ...base, ...context } }));
+    app.synth();
+    return Template.fromStack(stateless);
+  };
+  const environment = (template: Template, prefix: string) => {
+    const [fn] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith(prefix));
+    return (fn![1] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+  };
+  /** The functions whose role may read the given secret (by its Ref or its ARN). */
+  const readersOf = (template: Template, secret: unknown) =>
+    Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) => JSON.stringify(p).includes(JSON.stringify(secret)))
+      .map(([id]) => id.replace(/ServiceRoleDefaultPolicy.*$/, ''));
+
+  it('gives the jobs function alone the server and the ARN of a secret made for the password, never the password', () => {
+    const template = stack({ smtpHost: 'mail.example.gov.cn', smtpPort: '587', smtpUser: 'duban@example.gov.cn' });
+    const secrets = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+    const smtpSecret = secrets.find((id) => id.startsWith('SmtpPassword'))!;
+    expect(secrets).toHaveLength(2); // the link key and the SMTP password
+    const jobs = environment(template, 'JobsFunction');
+    expect(jobs).toMatchObject({ DUBAN_SMTP_HOST: 'mail.example.gov.cn', DUBAN_SMTP_PORT: '587', DUBAN_SMTP_TLS: 'starttls', DUBAN_SMTP_USER: 'duban@example.gov.cn', DUBAN_SMTP_PASSWORD_ARN: { Ref: smtpSecret } });
+    expect(jobs).not.toHaveProperty('DUBAN_SMTP_PASSWORD');
+    expect(JSON.stringify(environment(template, 'HttpFunction'))).not.toContain('DUBAN_SMTP');
+    expect(readersOf(template, { Ref: smtpSecret })).toEqual(['JobsFunction']);
+    template.hasOutput('SmtpPasswordSecretArn', { Value: { Ref: smtpSecret } });
+  });
+
+  it('reads the password from a secret the office already keeps, made by no one else', () => {
+    const arn = 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:duban-smtp-AbCdEf';
+    const template = stack({ smtpHost: 'mail.example.gov.cn', smtpUser: 'duban@example.gov.cn', smtpPasswordSecret: arn });
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toHaveLength(1); // the link key only
+    expect(environment(template, 'JobsFunction')).toMatchObject({ DUBAN_SMTP_PORT: '465', DUBAN_SMTP_TLS: 'tls', DUBAN_SMTP_PASSWORD_ARN: arn });
+    expect(readersOf(template, arn)).toEqual(['JobsFunction']);
+  });
+
+  it('without an SMTP server, no function is told of one', () => {
+    const template = stack({});
+    expect(JSON.stringify(template.findResources('AWS::Lambda::Function'))).not.toContain('DUBAN_SMTP');
+  });
+
+  it('refuses SMTP settings it cannot use, naming the setting', () => {
+    expect(() => stack({ smtpUser: 'duban@example.gov.cn' })).toThrow('设置了 smtpUser，但缺少 SMTP 服务器 smtpHost');
+    expect(() => stack({ smtpHost: 'mail.example.gov.cn', smtpPort: 'abc' })).toThrow('SMTP 端口 smtpPort 应为 1–65535 之间的整数');
+    expect(() => stack({ smtpHost: 'smtp://mail.example.gov.cn' })).toThrow('SMTP 服务器 smtpHost 不是有效的主机名');
+    expect(() => stack({ smtpHost: 'mail.example.gov.cn', smtpUser: 'u', smtpPasswordSecret: 'duban-smtp' })).toThrow('smtpPasswordSecret 应为 Secrets Manager 密钥的完整 ARN');
+  });
+});
+
 describe('dependencies', () => {
   const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean; optional?: boolean }> };
   const runtime = Object.keys(lock.packages).filter((path) => path && !lock.packages[path]!.dev);

@@ -3,7 +3,9 @@
  * same MIME message as SES's raw mail (mime.ts: text and HTML, the files attached), sent with
  * nodemailer. A 4xx answer or a dropped connection is worth retrying; a 5xx answer rejects the
  * message. A refused login is a fault of the settings, not of one message: it stops the run.
- * The password is given to the transport only; it is never logged.
+ * The password is given to the transport only; it is never logged. On AWS it is read from Secrets
+ * Manager at the first SMTP message (a function that sends none never reads it); a password that
+ * cannot be read is a fault of the settings too, and stops the run.
  */
 import nodemailer from 'nodemailer';
 import { rawMessage } from './mime.ts';
@@ -15,7 +17,8 @@ export interface SmtpSettings {
   /** `tls`: TLS from the first byte (port 465); `starttls`: upgrade required; `none`: plain (a local sink). */
   security: 'tls' | 'starttls' | 'none';
   user?: string;
-  password?: string;
+  /** The password, or how to get it (once: the first message waits for it). */
+  password?: string | (() => Promise<string>);
   from: string;
 }
 
@@ -31,25 +34,34 @@ export function classifySmtpError(error: unknown): MailError {
   return new MailError(`经 SMTP 发送失败（${e.code ?? 'Error'}）`, true, e.code ?? 'SMTP_ERROR');
 }
 
-export class SmtpMailer implements Mailer {
-  private readonly transport;
+type Transport = ReturnType<typeof nodemailer.createTransport>;
 
-  constructor(private readonly settings: SmtpSettings) {
-    this.transport = nodemailer.createTransport({
-      host: settings.host,
-      port: settings.port,
-      secure: settings.security === 'tls',
-      requireTLS: settings.security === 'starttls',
-      ignoreTLS: settings.security === 'none',
-      ...(settings.user ? { auth: { user: settings.user, pass: settings.password ?? '' } } : {}),
-      connectionTimeout: 15_000,
-      socketTimeout: 30_000,
-    });
+export class SmtpMailer implements Mailer {
+  private transport?: Promise<Transport>;
+
+  constructor(private readonly settings: SmtpSettings) {}
+
+  private open(): Promise<Transport> {
+    const { host, port, security, user, password } = this.settings;
+    this.transport ??= (async () =>
+      nodemailer.createTransport({
+        host,
+        port,
+        secure: security === 'tls',
+        requireTLS: security === 'starttls',
+        ignoreTLS: security === 'none',
+        ...(user ? { auth: { user, pass: (typeof password === 'function' ? await password() : password) ?? '' } } : {}),
+        connectionTimeout: 15_000,
+        socketTimeout: 30_000,
+      }))();
+    this.transport.catch(() => (this.transport = undefined)); // a later message tries again
+    return this.transport;
   }
 
   async send(mail: OutgoingMail) {
+    const transport = await this.open();
     try {
-      const info = await this.transport.sendMail({ envelope: { from: this.settings.from, to: [mail.to] }, raw: rawMessage(this.settings.from, mail) });
+      const info = await transport.sendMail({ envelope: { from: this.settings.from, to: [mail.to] }, raw: rawMessage(this.settings.from, mail) });
       return { messageId: info.messageId ?? '' };
     } catch (error) {
       throw classifySmtpError(error);
@@ -57,6 +69,6 @@ export class SmtpMailer implements Mailer {
   }
 
   close() {
-    this.transport.close();
+    void this.transport?.then((t) => t.close()).catch(() => undefined);
   }
 }
