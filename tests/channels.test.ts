@@ -5,6 +5,8 @@
  * and the sandbox itself (`npm start`) on the shipped sample ledger.
  */
 import { simpleParser } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../functions/core/cadence/jobs.ts';
 import { instantAt } from '../functions/core/time.ts';
@@ -14,6 +16,7 @@ import { startInbox, type InboxMessage, type RunningInbox } from '../functions/l
 import { ChannelMailer } from '../functions/notify/channel-mailer.ts';
 import { RobotMailer } from '../functions/notify/robots.ts';
 import { SmtpMailer } from '../functions/notify/smtp-mailer.ts';
+import { MailError } from '../functions/core/ports.ts';
 import { countByRecipient, useCadenceBench } from './support/cadence.ts';
 import { cloneTables, sampleTables } from './support/ledger.ts';
 import { isRunning, npmStart, sandboxEnv, stop, type Started } from './support/sandbox.ts';
@@ -172,6 +175,56 @@ describe('channels chosen in the ledger', () => {
     for (const m of received) {
       expect(m.body).not.toContain(DINGTALK_SECRET);
       expect(m.body).not.toContain(LEADER_DINGTALK_SECRET);
+    }
+  });
+});
+
+describe('an SMTP server that wants a login', () => {
+  it('logs in with the password read at the first message, once, and stops the run when the login is refused', async () => {
+    const logins: string[] = [];
+    const arrived: string[] = [];
+    const server = new SMTPServer({
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onAuth(auth, _session, callback) {
+        logins.push(`${auth.username}:${auth.password}`);
+        if (auth.password === 'right-password') callback(null, { user: auth.username });
+        else callback(new Error('535 Authentication failed'));
+      },
+      onData(stream, session, callback) {
+        stream.resume();
+        stream.on('end', () => {
+          arrived.push(...session.envelope.rcptTo.map((r) => r.address));
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.server.address() as AddressInfo).port;
+    let reads = 0;
+    // As on AWS: the password comes from a secret, read when the first SMTP message goes out.
+    const mailer = (password: string) =>
+      new SmtpMailer({ host: '127.0.0.1', port, security: 'none', user: 'duban@example.gov.cn', password: async () => (reads++, password), from: 'duban@example.gov.cn' });
+    const mail = { to: 'leader.secretary@example.org', subject: '【周通报】测试', text: '正文', html: '<p>正文</p>', channel: 'smtp' as const };
+    try {
+      const good = mailer('right-password');
+      expect(reads).toBe(0);
+      await good.send(mail);
+      await good.send(mail);
+      good.close();
+      expect(reads).toBe(1);
+      expect(arrived).toEqual(['leader.secretary@example.org', 'leader.secretary@example.org']);
+      expect(logins[0]).toBe('duban@example.gov.cn:right-password');
+
+      const refused = mailer('old-password');
+      const error = await refused.send(mail).catch((e: unknown) => e);
+      refused.close();
+      expect(error).not.toBeInstanceOf(MailError); // not one message's failure: the run stops
+      expect((error as Error).message).toContain('refused the login');
+      expect(arrived).toHaveLength(2);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
