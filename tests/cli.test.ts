@@ -171,3 +171,15 @@ describe('npx duban token --revoke', () => {
     }
   }, 60_000);
 });
+
+describe('a job run from the command line with no sandbox', () => {
+  it('delivers the sample ledger’s robot and SMTP notices to an inbox of its own, never to a real robot or server', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'duban-cli-channels-'));
+    const env = { DUBAN_DATA_DIR: dataDir, DUBAN_DYNAMODB_PORT: '1', DUBAN_SES_PORT: '2' };
+    const { out, io } = terminal(() => new Date('2018-07-09T01:00:00Z'));
+    expect(await runCli(['import', SAMPLE_LEDGER], io, env)).toBe(0);
+    expect(await runCli(['run', 'weekly-dispatch', '--at', '2018-07-09T09:00'], io, env)).toBe(0);
+    // 60 units with open tasks: the sample gives one a 企业微信 robot and one a 钉钉 robot besides email, and one SMTP only.
+    expect(out.at(-1)).toMatch(/^weekly-dispatch @ 2018-07-09 09:00（2018-W28）：发送 62 封，此前已发 0 封，失败 0 封/);
+  }, 120_000);
+});

@@ -11,7 +11,7 @@
 import { LOCAL_CADENCE_DEFAULTS } from './quiet-sdk.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { inboxSettings } from './inbox.ts';
+import { inboxSettings, startInbox, type RunningInbox } from './inbox.ts';
 import { buildDeps, ConfigError, readConfig, type Config, type Deps } from '../wiring.ts';
 import { ensureTable, startDynalite, startSesEmulator, type RunningServer } from './emulators.ts';
 import { LocalError } from './errors.ts';
@@ -57,6 +57,7 @@ export async function connectLocal(settings: LocalSettings, options: ConnectOpti
   const running = await answers(sandboxUrl);
   let embedded: RunningServer | undefined;
   let embeddedSes: RunningServer | undefined;
+  let embeddedInbox: RunningInbox | undefined;
   try {
     if (!running) {
       mkdirSync(dynamoFolder(settings), { recursive: true });
@@ -64,13 +65,23 @@ export async function connectLocal(settings: LocalSettings, options: ConnectOpti
     }
     // No sandbox: mail goes to an emulator that lives as long as the command (notices stay recorded).
     if (!(await answers(`${sandboxSes}/health-check`))) embeddedSes = await startSesEmulator();
+    // Likewise SMTP and robot messages: a command on a laptop never posts to a real robot or server.
+    if (!running) embeddedInbox = await startInbox({ port: 0, smtpPort: 0, sesUrl: embeddedSes?.url });
   } catch (error) {
+    await embeddedInbox?.close();
     await embeddedSes?.close();
     await embedded?.close();
     throw error;
   }
-  const endpoints = { dynamo: embedded?.url ?? sandboxUrl, ses: embeddedSes?.url ?? sandboxSes, app: `http://127.0.0.1:${settings.httpPort}`, table: settings.table };
-  return connect(settings, endpoints, { sandboxRunning: running, embedded: [embeddedSes, embedded] });
+  const endpoints = {
+    dynamo: embedded?.url ?? sandboxUrl,
+    ses: embeddedSes?.url ?? sandboxSes,
+    app: `http://127.0.0.1:${settings.httpPort}`,
+    table: settings.table,
+    ...(embeddedInbox ? { inbox: { inbox: embeddedInbox.url, smtpPort: embeddedInbox.smtpPort } } : {}),
+  };
+  const inboxServer: RunningServer | undefined = embeddedInbox && { url: embeddedInbox.url, port: embeddedInbox.port, close: () => embeddedInbox.close() };
+  return connect(settings, endpoints, { sandboxRunning: running, embedded: [inboxServer, embeddedSes, embedded] });
 }
 
 /**
