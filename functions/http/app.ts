@@ -36,6 +36,7 @@ import { ledgerRoutes } from './console/ledger.ts';
 import { consoleOfficeRoutes } from './console/office.ts';
 import { closeOutRoutes } from './closeout.ts';
 import { publicRoutes } from './public.ts';
+import { formCycle, readCycleEntries, storeCycleEntries } from './report-cycle.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -184,8 +185,15 @@ export function createApp(deps: AppDeps): Hono<Env> {
         errors[code] = (error as Error).message;
       }
     }
-    if (Object.keys(errors).length || entries.length === 0) {
-      const message = entries.length === 0 && !Object.keys(errors).length ? '请至少填写一项任务的进展情况' : '有填写不符合要求的地方，请按提示修改后再提交；本次未保存任何内容';
+    const calendar = await deps.calendar();
+    const cycle = await readCycleEntries(form, unit, deps.clock(), { store: deps.store, calendar });
+    Object.assign(errors, cycle.errors);
+    const filled = entries.length + cycle.occurrences.length + cycle.lookbacks.length;
+    if (Object.keys(errors).length || cycle.refused.length || filled === 0) {
+      const message =
+        filled === 0 && !Object.keys(errors).length && !cycle.refused.length
+          ? '请至少填写一项任务进展、常态化工作或回头看'
+          : [...cycle.refused, '有填写不符合要求的地方，请按提示修改后再提交；本次未保存任何内容'].join('；');
       return c.html(await reportForm(unit, params, { monthly, key, errors, values: form as Record<string, string>, message }), 400);
     }
     const saved = [];
@@ -194,8 +202,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
       const task = await deps.store.tasks.get(entry.code);
       saved.push({ ...report, title: task?.title ?? '' });
     }
-    const period = monthly ? `${saved[0]!.period.replace('-', '年')}月交账` : `${saved[0]!.period.replace('-W', '年第')}周`;
-    return c.html(renderPage('report-done', '报送成功', { unit, saved, period, at: shanghai(saved[0]!.at), back: `/report?${params}` }), 201);
+    const { occurrences, lookbacks } = await storeCycleEntries(cycle, unit, deps.clock(), key, deps.store);
+    const first = saved[0];
+    const period = !first ? '' : monthly ? `${first.period.replace('-', '年')}月交账` : `${first.period.replace('-W', '年第')}周`;
+    const at = shanghai(first?.at ?? deps.clock().toISOString());
+    return c.html(renderPage('report-done', '报送成功', { unit, saved, period, occurrences, lookbacks, at, back: `/report?${params}` }), 201);
   });
 
   async function reportForm(
@@ -226,9 +237,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
         percent: value(`percent:${v.task.code}`),
         evidence: value(`evidence:${v.task.code}`),
       }));
+    const cycle = await formCycle(unit, at, { store: deps.store, calendar: await deps.calendar() }, state.values, state.errors);
     return renderPage('report-form', `${unit} 报送整改进展`, {
       unit,
       tasks,
+      ...cycle,
+      anything: tasks.length + cycle.duties.length + cycle.lookbacks.length > 0,
       week: `${week.replace('-W', '年第')}周`,
       monthly: state.monthly,
       key: state.key,
