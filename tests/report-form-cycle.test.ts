@@ -3,6 +3,13 @@
  * 回头看, the daily job and the SES emulator): the sample's weekly TV slot (市委宣传部, at least 3
  * minutes) and newspaper column, and MZ-6-3 (lead unit 市城管局) closed and looked back at.
  */
+import { serve } from '@hono/node-server';
+import { existsSync, mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { runJob } from '../functions/core/cadence/jobs.ts';
 import { signLink } from '../functions/core/signed-link.ts';
@@ -13,6 +20,8 @@ import { appBench, SECRET } from './support/app.ts';
 import { useCadenceBench } from './support/cadence.ts';
 import { useDynalite } from './support/store.ts';
 
+const CHROMIUM = '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
 const dynalite = useDynalite();
 const bench = useCadenceBench();
 
@@ -145,5 +154,39 @@ describe('回头看 on the phone form', () => {
     expect(answers[0]).toMatchObject({ unit: '市城管局', by: '市城管局', holds: true, summary: '渗滤液处理正常，未见反弹', evidence: ['https://example.org/cg-lookback.pdf'] });
     // Answered: the form no longer asks it.
     expect(await (await app.request(link)).text()).not.toContain(`lookback-summary:${ONE_LEAD}`);
+  });
+});
+
+describe('the duty sub-form on a 390 px phone', () => {
+  it.skipIf(!haveBrowser && !process.env.CI)('fits the screen without sideways scrolling and records an occurrence in Chromium', async () => {
+    expect(existsSync(CHROMIUM), 'Chromium must be installed (apt-get install chromium)').toBe(true);
+    const app = await appBench(dynalite, instantAt('2018-07-11', '21:00'));
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'duban-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-CN',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}${app.link('市委宣传部')}`);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.fill(`[name="duty-detail:${TV}"]`, '专题播出');
+      await page.fill(`[name="duty-evidence:${TV}"]`, 'https://tv.example.org/2018-07-11');
+      await page.fill(`[name="duty-minutes:${TV}"]`, '4');
+      await page.click('button[type=submit]');
+      await expect.poll(() => page.locator('h1').textContent()).toBe('报送成功');
+      expect(await app.store.dutyOccurrences(TV, '2018-W28', '2018-W28')).toEqual([expect.objectContaining({ unit: '市委宣传部', minutes: 4, detail: '专题播出' })]);
+    } finally {
+      await context.close();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
