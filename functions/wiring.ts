@@ -167,22 +167,24 @@ export function smtpMailer(config: Config): SmtpMailer | undefined {
   });
 }
 
-export function robotMailer(config: Config, sleep?: (ms: number) => Promise<void>): RobotMailer {
+/** `now` is real time, given by the edge that sends (robots sign and pace by it). */
+export function robotMailer(config: Config, now: () => Date, sleep?: (ms: number) => Promise<void>): RobotMailer {
   const at = (config.DUBAN_DINGTALK_AT ?? '').split(/[,，、\s]+/).filter(Boolean);
   return new RobotMailer({
     extraHosts: (config.DUBAN_ROBOT_HOSTS ?? '').split(/[,\s]+/).filter(Boolean),
     sink: config.DUBAN_ROBOT_SINK,
+    clock: now,
     sleep,
     dingtalk: { keyword: config.DUBAN_DINGTALK_KEYWORD, atAll: at.includes('all'), atMobiles: at.filter((a) => a !== 'all') },
   });
 }
 
 /** Every channel behind one Mailer: SES for email, SMTP when configured, the robots. */
-export function channelMailer(deps: Deps, sleep?: (ms: number) => Promise<void>): ChannelMailer {
+export function channelMailer(deps: Deps, now: () => Date, sleep?: (ms: number) => Promise<void>): ChannelMailer {
   return new ChannelMailer({
     email: new SesMailer(deps.ses, deps.config.DUBAN_MAIL_FROM, deps.config.DUBAN_SES_CONFIGURATION_SET),
     smtp: smtpMailer(deps.config),
-    robots: robotMailer(deps.config, sleep),
+    robots: robotMailer(deps.config, now, sleep),
   });
 }
 
@@ -202,7 +204,7 @@ const composer = new TemplateComposer(EMAIL_TEMPLATE_DIR);
 
 /** Everything a cadence job needs, from the process's dependencies. */
 export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
-  const mailer = runtime.mailer ?? channelMailer(deps, runtime.sleep);
+  const mailer = runtime.mailer ?? channelMailer(deps, runtime.now, runtime.sleep);
   return {
     store: deps.store,
     calendar: runtime.calendar,
@@ -228,9 +230,12 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
   };
 }
 
-/** The console's mail (sign-in links through the outbox) and upload keeping, for the HTTP app. */
-export function consoleDeps(deps: Deps, sender = `http-${process.pid}`): ConsoleDeps {
-  const mailer = channelMailer(deps);
+/**
+ * The console's mail (sign-in links through the outbox) and upload keeping, for the HTTP app. `now`
+ * is the outbox's real-time clock for claims and pacing, given by the edge that serves.
+ */
+export function consoleDeps(deps: Deps, now: () => Date, sender = `http-${process.pid}`): ConsoleDeps {
+  const mailer = channelMailer(deps, now);
   return {
     appUrl: deps.config.DUBAN_APP_URL,
     composer,
@@ -239,7 +244,7 @@ export function consoleDeps(deps: Deps, sender = `http-${process.pid}`): Console
       deliver(notices, {
         notices: deps.store.notices,
         mailer,
-        now: () => new Date(),
+        now,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         ratePerSecond: deps.cadence.sendRatePerSecond,
         sender,

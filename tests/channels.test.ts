@@ -72,7 +72,7 @@ async function setup() {
   const bed = await bench.setup({ tables: ledgerWithChannels() });
   await inbox.clear();
   const deps = bed.depsWith({
-    mailer: (ses) => new ChannelMailer({ email: ses, smtp, robots: new RobotMailer({ extraHosts: [inbox.robotHost] }) }),
+    mailer: (ses) => new ChannelMailer({ email: ses, smtp, robots: new RobotMailer({ extraHosts: [inbox.robotHost], clock: () => new Date() }) }),
   });
   return { ...bed, deps };
 }

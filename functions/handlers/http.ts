@@ -14,6 +14,6 @@ export const handler = handle(
     cadence: deps.cadence,
     reports: deps.reports,
     linkSecret: () => (secret ??= linkSecret(deps)),
-    console: consoleDeps(deps),
+    console: consoleDeps(deps, () => new Date()),
   }),
 );

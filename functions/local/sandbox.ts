@@ -108,7 +108,7 @@ async function openSandbox(settings: LocalSettings, anchor: ClockAnchor, startin
     cadence: deps.cadence,
     reports: deps.reports,
     linkSecret: async () => secret,
-    console: consoleDeps(deps, `sandbox-http-${process.pid}`),
+    console: consoleDeps(deps, () => new Date(), `sandbox-http-${process.pid}`),
   });
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const server = serve({ fetch: app.fetch, port: settings.httpPort, hostname: '127.0.0.1' }, () => resolve(server));

@@ -32,8 +32,8 @@ export interface RobotOptions {
   extraHosts?: string[];
   /** Messages a minute per robot (both platforms document 20). */
   perMinute?: number;
-  /** Real time: 钉钉 refuses a timestamp an hour off, and the rate limit counts real minutes. */
-  clock?: () => Date;
+  /** Real time, given by the edge: 钉钉 refuses a timestamp an hour off, and the rate limit counts real minutes. */
+  clock: () => Date;
   sleep?: (ms: number) => Promise<void>;
   /** 钉钉: a keyword the robot's security setting requires, and who to @. */
   dingtalk?: { keyword?: string; atMobiles?: string[]; atAll?: boolean };
@@ -53,7 +53,7 @@ export class RobotMailer implements Mailer {
   private readonly sent = new Map<string, number[]>();
   private readonly allowed: Set<string>;
 
-  constructor(private readonly options: RobotOptions = {}) {
+  constructor(private readonly options: RobotOptions) {
     this.allowed = new Set((options.extraHosts ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean));
   }
 
@@ -72,7 +72,7 @@ export class RobotMailer implements Mailer {
       const mentions = atMobiles?.length ? `\n\n${atMobiles.map((m) => `@${m}`).join(' ')}` : '';
       body = { msgtype: 'markdown', markdown: { title: mail.subject, text: text + mentions }, at: { atMobiles: atMobiles ?? [], isAtAll: atAll ?? false } };
       if (mail.secret) {
-        const timestamp = (this.options.clock ?? (() => new Date()))().getTime();
+        const timestamp = this.options.clock().getTime();
         url.searchParams.set('timestamp', String(timestamp));
         url.searchParams.set('sign', dingtalkSignature(timestamp, mail.secret));
       }
@@ -92,7 +92,7 @@ export class RobotMailer implements Mailer {
     if (response.status === 429 || response.status >= 500) throw new MailError(`${name}暂时不可用（HTTP ${response.status}）`, true, 'ROBOT_UNAVAILABLE');
     if (!response.ok) throw new MailError(`${name}地址无效（HTTP ${response.status}），请核对接收地址`, false, 'ROBOT_BAD_WEBHOOK');
     if (!answer || typeof answer.errcode !== 'number') throw new MailError(`${name}地址的应答不是机器人接口的应答，请核对接收地址`, false, 'ROBOT_BAD_WEBHOOK');
-    if (answer.errcode === 0) return { messageId: `${kind}-${Date.now()}` };
+    if (answer.errcode === 0) return { messageId: `${kind}-${this.options.clock().getTime()}` };
     throw classifyRobotError(kind, answer.errcode, answer.errmsg ?? '');
   }
 
@@ -114,7 +114,7 @@ export class RobotMailer implements Mailer {
 
   /** At most `perMinute` messages to one robot in any minute: waits for the window to free. */
   private async pace(address: string) {
-    const clock = this.options.clock ?? (() => new Date());
+    const { clock } = this.options;
     const limit = this.options.perMinute ?? 20;
     const times = (this.sent.get(address) ?? []).filter((t) => t > clock().getTime() - RATE_WINDOW_MS);
     if (times.length >= limit) {
