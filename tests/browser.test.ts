@@ -17,13 +17,11 @@ import { useDynalite } from './support/store.ts';
 import { useConsoleBench } from './support/console.ts';
 import { requestCloseOut } from '../functions/core/reporting.ts';
 import { cloneTables, rowOf, sampleTables, workbookFromTemplate } from './support/ledger.ts';
+import { browserArgs, CHROMIUM, haveBrowser, phoneContext } from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser) console.warn(`No Chromium at ${CHROMIUM}: the browser test is skipped${process.env.CI ? ' — and fails, because CI is set' : ''}.`);
 
 const dynalite = useDynalite();
-const browserArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('the report form in a phone browser', () => {
   it.skipIf(!haveBrowser && !process.env.CI)('opens from the signed link, takes a report, and shows the confirmation', async () => {
@@ -33,17 +31,7 @@ describe('the report form in a phone browser', () => {
       const s = serve({ fetch: bench.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
     });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const profile = mkdtempSync(join(tmpdir(), 'duban-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-      locale: 'zh-CN',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const context = await phoneContext({ deviceScaleFactor: 2 });
     try {
       const page = await context.newPage();
       const [first] = (await bench.store.unitOpenTasks('市林业局')).map((l) => l.code);
@@ -52,7 +40,7 @@ describe('the report form in a phone browser', () => {
       await page.fill(`#summary-${first}`, '完成荒山造林300亩，验收合格');
       await page.fill(`#percent-${first}`, '60');
       await page.fill(`#evidence-${first}`, 'https://example.org/afforestation/acceptance.pdf');
-      const shot = join(profile, 'report-form.png');
+      const shot = join(mkdtempSync(join(tmpdir(), 'duban-shot-')), 'report-form.png');
       await page.screenshot({ path: shot });
       if (process.env.DUBAN_UPDATE_SCREENSHOTS) copyFileSync(shot, join(import.meta.dirname, '../data/readme/report-form.png'));
 

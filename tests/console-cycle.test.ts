@@ -41,6 +41,18 @@ async function underNotice(bench: Awaited<ReturnType<typeof console_.setup>>, co
   return code;
 }
 
+/** One post of every form these pages have, each with fields that would be accepted. */
+function cyclePosts(code: string): [string, Record<string, string>][] {
+  return [
+    [`/escalations/${encodeURIComponent('市林业局')}/decision`, { decision: 'confirm', reason: '同意' }],
+    [`/escalations/${encodeURIComponent('市林业局')}/lift`, { reason: '已整改' }],
+    [`/closeouts/${code}/objection`, { content: '有异议' }],
+    [`/closeouts/${code}/extension`, { decision: 'approve' }],
+    [`/tasks/${code}/reopen`, { reason: '反弹' }],
+    [`/duties/${encodeURIComponent(TV)}/occurrences`, { unit: '市委宣传部', date: '2018-07-11', detail: '播出', evidence: 'https://tv.example.org/x', minutes: '4' }],
+  ];
+}
+
 describe('督办升级 in the console', () => {
   it('the office confirms one proposal (the level takes effect) and declines another with its reason; both are recorded under its name', async () => {
     const bench = await console_.setup();
@@ -220,14 +232,7 @@ describe('who may act', () => {
     }
     expect(await (await bench.request('/escalations', { cookie: leader.cookie })).text()).toContain('市林业局：建议挂牌督办');
     expect((await bench.request('/closeouts', { cookie: leader.cookie })).status).toBe(403);
-    const posts: [string, Record<string, string>][] = [
-      [`/escalations/${encodeURIComponent('市林业局')}/decision`, { decision: 'confirm', reason: '同意' }],
-      [`/escalations/${encodeURIComponent('市林业局')}/lift`, { reason: '已整改' }],
-      [`/closeouts/${code}/objection`, { content: '有异议' }],
-      [`/closeouts/${code}/extension`, { decision: 'approve' }],
-      [`/tasks/${code}/reopen`, { reason: '反弹' }],
-      [`/duties/${encodeURIComponent(TV)}/occurrences`, { unit: '市委宣传部', date: '2018-07-11', detail: '播出', evidence: 'https://tv.example.org/x', minutes: '4' }],
-    ];
+    const posts = cyclePosts(code);
     for (const [path, fields] of posts) {
       const answer = await bench.request(path, { method: 'POST', cookie: leader.cookie, body: bench.form({ _csrf: leader.csrf, ...fields }) });
       expect(answer.status, path).toBe(403);
@@ -249,14 +254,7 @@ describe('who may act', () => {
       expect(await anonymous.text(), path).not.toContain('市林业局');
     }
     const office = await bench.signIn(OFFICE);
-    const posts: [string, Record<string, string>][] = [
-      [`/escalations/${encodeURIComponent('市林业局')}/decision`, { decision: 'confirm', reason: '同意' }],
-      [`/escalations/${encodeURIComponent('市林业局')}/lift`, { reason: '已整改' }],
-      [`/closeouts/${code}/objection`, { content: '有异议' }],
-      [`/closeouts/${code}/extension`, { decision: 'approve' }],
-      [`/tasks/${code}/reopen`, { reason: '反弹' }],
-      [`/duties/${encodeURIComponent(TV)}/occurrences`, { unit: '市委宣传部', date: '2018-07-11', detail: '播出', evidence: 'https://tv.example.org/x', minutes: '4' }],
-    ];
+    const posts = cyclePosts(code);
     for (const [path, fields] of posts) {
       for (const csrf of [undefined, 'not-the-token']) {
         const answer = await bench.request(path, { method: 'POST', cookie: office.cookie, body: bench.form({ ...(csrf ? { _csrf: csrf } : {}), ...fields }) });

@@ -4,12 +4,9 @@
  * minutes) and newspaper column, and MZ-6-3 (lead unit 市城管局) closed and looked back at.
  */
 import { serve } from '@hono/node-server';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { runJob } from '../functions/core/cadence/jobs.ts';
 import { signLink } from '../functions/core/signed-link.ts';
@@ -19,9 +16,8 @@ import { issueToken } from '../functions/http/auth.ts';
 import { appBench, SECRET } from './support/app.ts';
 import { useCadenceBench } from './support/cadence.ts';
 import { useDynalite } from './support/store.ts';
+import { CHROMIUM, haveBrowser, phoneContext } from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
 const dynalite = useDynalite();
 const bench = useCadenceBench();
 
@@ -165,15 +161,7 @@ describe('the duty sub-form on a 390 px phone', () => {
       const s = serve({ fetch: app.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
     });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'duban-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-      locale: 'zh-CN',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const context = await phoneContext();
     try {
       const page = await context.newPage();
       await page.goto(`${base}${app.link('市委宣传部')}`);
