@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { ensureOfficeAdmin } from '../core/office-admin.ts';
-import { buildDeps } from '../wiring.ts';
+import { buildBaseDeps } from '../wiring/common.ts';
 
-const deps = buildDeps();
+const deps = buildBaseDeps();
 
 const eventSchema = z.object({
   RequestType: z.enum(['Create', 'Update', 'Delete']),

@@ -1,9 +1,10 @@
 /** Lambda entry for API Gateway (HTTP API): the same hono app the sandbox serves. */
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '../http/app.ts';
-import { buildDeps, consoleDeps, linkSecret, loadCalendar } from '../wiring.ts';
+import { linkSecret, loadCalendar } from '../wiring/common.ts';
+import { buildHttpDeps, consoleDeps } from '../wiring/http.ts';
 
-const deps = buildDeps();
+const deps = buildHttpDeps();
 let secret: Promise<string> | undefined;
 
 export const handler = handle(

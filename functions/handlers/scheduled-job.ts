@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { runScheduled } from '../core/cadence/job-runs.ts';
 import { jobNames } from '../core/cadence/schedule.ts';
 import { DubanError } from '../core/errors.ts';
-import { buildDeps, jobDeps, linkSecret, loadCalendar } from '../wiring.ts';
+import { linkSecret, loadCalendar } from '../wiring/common.ts';
+import { buildDeps, jobDeps } from '../wiring/jobs.ts';
 import { countCompletedRun } from './job-metric.ts';
 
 const eventSchema = z.object({ job: z.enum(jobNames), at: z.string().datetime({ offset: true }).optional() });

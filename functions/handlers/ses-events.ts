@@ -3,9 +3,9 @@
  * complaint puts the address on the suppression list, which the outbox checks before every send.
  */
 import { z } from 'zod';
-import { buildDeps } from '../wiring.ts';
+import { buildBaseDeps } from '../wiring/common.ts';
 
-const deps = buildDeps();
+const deps = buildBaseDeps();
 
 const notification = z.object({
   notificationType: z.string().optional(),

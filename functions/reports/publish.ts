@@ -9,15 +9,11 @@
  * already archived changes nothing, so a job run twice sends the report it first compiled.
  */
 import { join } from 'node:path';
-import type { ReportArchive } from '../core/ports.ts';
-import { reportKinds, type PublishedReport, type ReportKind, type ReportModel, type ReportPublisher } from '../core/reports/model.ts';
+import type { PublishedReport, ReportModel, ReportPublisher } from '../core/reports/model.ts';
+import { ArchiveReader, JSON_TYPE, prefixOf, published, type Manifest } from './archive-reader.ts';
 import type { ReportRenderer } from './render.ts';
 
-export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-export const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-export const HTML = 'text/html; charset=utf-8';
-export const SVG = 'image/svg+xml';
-const JSON_TYPE = 'application/json';
+export { DOCX, fileNames, HTML, SVG, XLSX, type Manifest } from './archive-reader.ts';
 
 export interface RenderedFile {
   name: string;
@@ -34,48 +30,15 @@ export async function reportRenderer(dir = REPORT_TEMPLATE_DIR): Promise<ReportR
   return new ReportRenderer(dir);
 }
 
-export interface Manifest {
-  kind: ReportKind;
-  period: string;
-  title: string;
-  compiledAt: string;
-  files: { name: string; contentType: string; size: number }[];
-}
-
-export const fileNames = (kind: ReportKind, period: string) => {
-  const label = kind === 'weekly-circular' ? '周通报' : '月交账';
-  return {
-    page: `${label}-${period}.html`,
-    email: `${label}-${period}-邮件版.html`,
-    workbook: `${label}台账-${period}.xlsx`,
-    document: `${label}-${period}.docx`,
-    lights: `灯色分布-${period}.svg`,
-    reporting: `报送情况-${period}.svg`,
-  };
-};
-
 const encoder = new TextEncoder();
 
 export const REPORT_TEMPLATE_DIR = process.env.DUBAN_TEMPLATE_DIR
   ? join(process.env.DUBAN_TEMPLATE_DIR, 'reports')
   : join(import.meta.dirname, '../../templates/reports');
 
-const prefixOf = (kind: string, period: string) => `${kind}/${period}/`;
-
-export class ArchivePublisher implements ReportPublisher {
+/** Compiles a report's files and keeps them; reading is ArchiveReader's. */
+export class ArchivePublisher extends ArchiveReader implements ReportPublisher {
   private renderer?: Promise<ReportRenderer>;
-
-  constructor(readonly archive: ReportArchive) {}
-
-  async manifest(kind: ReportKind, period: string): Promise<Manifest | undefined> {
-    const stored = await this.archive.get(`${prefixOf(kind, period)}manifest.json`);
-    return stored ? (JSON.parse(new TextDecoder().decode(stored.body)) as Manifest) : undefined;
-  }
-
-  async find(kind: ReportKind, period: string): Promise<PublishedReport | undefined> {
-    const manifest = await this.manifest(kind, period);
-    return manifest && published(manifest);
-  }
 
   async publish(report: ReportModel): Promise<PublishedReport> {
     const existing = await this.find(report.kind, report.period);
@@ -93,39 +56,4 @@ export class ArchivePublisher implements ReportPublisher {
     await this.archive.put(`${prefixOf(report.kind, report.period)}manifest.json`, encoder.encode(JSON.stringify(manifest, null, 2)), JSON_TYPE);
     return published(manifest);
   }
-
-  /** Every archived report, newest period first. */
-  async list(): Promise<Manifest[]> {
-    const manifests: Manifest[] = [];
-    for (const kind of reportKinds) {
-      const files = await this.archive.list(`${kind}/`);
-      const periods = files.filter((f) => f.key.endsWith('/manifest.json')).map((f) => f.key.split('/')[1]!);
-      for (const period of periods) {
-        const manifest = await this.manifest(kind, period);
-        if (manifest) manifests.push(manifest);
-      }
-    }
-    return manifests.sort((a, b) => b.period.localeCompare(a.period) || a.kind.localeCompare(b.kind));
-  }
-
-  /** One file of an archived report (the manifest is not served). */
-  async file(kind: ReportKind, period: string, name: string): Promise<{ body: Uint8Array; contentType: string } | undefined> {
-    const manifest = await this.manifest(kind, period);
-    if (!manifest?.files.some((f) => f.name === name)) return undefined;
-    return this.archive.get(prefixOf(kind, period) + name);
-  }
-}
-
-function published(manifest: Manifest): PublishedReport {
-  const names = fileNames(manifest.kind, manifest.period);
-  const key = (name: string) => prefixOf(manifest.kind, manifest.period) + name;
-  return {
-    kind: manifest.kind,
-    period: manifest.period,
-    files: manifest.files.map((f) => ({ name: f.name, key: key(f.name), contentType: f.contentType })),
-    page: { name: names.page, key: key(names.page) },
-    workbook: { name: names.workbook, key: key(names.workbook), contentType: XLSX },
-    // Reports archived before the 公文 was made have none.
-    document: manifest.files.some((f) => f.name === names.document) ? { name: names.document, key: key(names.document), contentType: DOCX } : undefined,
-  };
 }
