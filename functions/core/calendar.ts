@@ -5,7 +5,7 @@
  * Every walk (next workday, N workdays later, workdays between) refuses as soon as it steps into
  * a year it does not know.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DubanError, ValidationError } from './errors.ts';
 import { addDays, isLocalDate, isoWeekday, monthEnd, monthStart, weekEnd, weekStart, type LocalDate } from './time.ts';
 

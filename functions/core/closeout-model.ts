@@ -13,7 +13,7 @@
  * - `closed` 已销号: the 公示 ended without objection (the task's status is `closed`);
  * - `returned` 退回: the office sent it back with a reason, or an objection during 公示 did.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 

@@ -4,7 +4,7 @@
  * the 整改办 role (functions/core/office-admin.ts); on Delete it leaves the table alone (it is
  * retained with everything in it).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ensureOfficeAdmin } from '../core/office-admin.ts';
 import { buildBaseDeps } from '../wiring/common.ts';
 

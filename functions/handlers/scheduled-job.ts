@@ -4,7 +4,7 @@
  * the office, then rethrown so that Lambda retries it, sends it to the on-failure queue and counts
  * it in the errors alarm), reports what it sent and counts the completed run (the heartbeat).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { runScheduled } from '../core/cadence/job-runs.ts';
 import { jobNames } from '../core/cadence/schedule.ts';
 import { DubanError } from '../core/errors.ts';

@@ -2,7 +2,7 @@
  * Lambda entry for SES bounce and complaint notifications (through SNS): a permanent bounce or a
  * complaint puts the address on the suppression list, which the outbox checks before every send.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildBaseDeps } from '../wiring/common.ts';
 
 const deps = buildBaseDeps();

@@ -4,7 +4,7 @@
  * notice as text/plain). The same use case as `npx duban calendar notice`.
  */
 import type { Hono, MiddlewareHandler } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadCalendarYear } from '../core/calendar-load.ts';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { ValidationError } from '../core/errors.ts';

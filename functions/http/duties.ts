@@ -7,7 +7,7 @@
  * - POST /api/tasks/{code}/extension/review {decision, reason?, allowAnother?}: the office decides.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { listDuties, recordDutyOccurrence } from '../core/duties.ts';
 import { requestExtension, reviewExtension } from '../core/extension.ts';

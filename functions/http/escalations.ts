@@ -4,7 +4,7 @@
  * above (结束约谈 / 摘牌, with a reason). Thin: parse, call core/escalations.ts, answer.
  */
 import type { Hono, MiddlewareHandler } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { escalationStatuses, decideEscalation, liftEscalation, listEscalations, type EscalationStatus } from '../core/escalations.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { Principal, Store } from '../core/ports.ts';

@@ -10,7 +10,7 @@
  * A double tap stores once: an occurrence is keyed by the form's hidden key; a 回头看 the unit has
  * already answered with the same content counts as stored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { cadenceOf, dutyPeriodLabel, dutyPeriodOf, listDuties, recordDutyOccurrence } from '../core/duties.ts';
 import { ValidationError } from '../core/errors.ts';

@@ -3,7 +3,7 @@
  * with it, each problem naming its sheet, row and column in Chinese. Collects every problem in one
  * pass, so the office fixes the workbook once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { parseDeadlineText, parseMilestonesText, resolveDeadline, resolveMilestones } from '../core/deadline.ts';
 import {

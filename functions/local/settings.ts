@@ -3,7 +3,7 @@
  * chosen not to clash with each other or with the usual local tools (8000, 8080, 3000, 4567).
  */
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LocalError } from './errors.ts';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);

@@ -9,7 +9,7 @@
  * by themselves; L3 and above stay until the office lifts them (摘牌 / 结束约谈), and are listed as
  * 可摘牌 meanwhile. Every step and decision stays in the record and in its audit events.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const levelNames = ['', '催办', '通报', '约谈', '挂牌督办', '追责问责'] as const;
 
