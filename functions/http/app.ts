@@ -23,6 +23,7 @@ import { interviewBody, parse, progressBody, readingBody, taskCode } from './sch
 import { pathParam, pathParamOf } from './params.ts';
 import { unitAccessRoutes } from './units.ts';
 import { escalationRoutes } from './escalations.ts';
+import { scoreRoutes } from './scores.ts';
 import { dutyRoutes } from './duties.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   unitAccessRoutes(app, deps, limit);
   escalationRoutes(app, deps, limit);
+  scoreRoutes(app, deps);
   dutyRoutes(app, deps, limit);
 
   app.get('/api/interviews', async (c) => {

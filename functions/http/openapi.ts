@@ -171,6 +171,13 @@ export function openApiDocument() {
           responses: { 200: { description: '督办升级记录' }, ...errors(400, 401, 403, 404, 409, 413) },
         },
       },
+      '/api/scores': {
+        get: {
+          summary: '整改办：某月各单位考核得分（基础分加各项规则的加减分，规则及权重见督办节奏设置 scoring），含各项明细与排名（同分同名次）',
+          parameters: [{ name: 'month', in: 'query', required: true, schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }, description: '月份，如 2018-09' }],
+          responses: { 200: { description: '各单位得分、各项规则的计数与加减分、排名' }, ...errors(400, 401, 403) },
+        },
+      },
       '/api/units/{name}/revoke': {
         post: {
           summary: '整改办：收回单位的全部令牌和此前发出的邮件链接（此后发放的令牌、此后邮件中的链接照常可用）',

@@ -206,6 +206,38 @@ export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
       cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: i.status === '达标' ? fills.green : fills.red } };
       cell.font = { bold: true, color: { argb: 'FFFFFFFF' } };
     });
+    if (report.scores) scoreSheet(book, report.scores, taken);
   }
   return new Uint8Array(await book.xlsx.writeBuffer());
+}
+
+/**
+ * 考核得分: the units ranked by their monthly score; per rule its points (its weight times what it
+ * counted), then every counted item, so the office can check each point against the record.
+ */
+function scoreSheet(book: ExcelJS.Workbook, scores: NonNullable<ReportModel['scores']>, taken: Set<string>) {
+  const sheet = book.addWorksheet(sheetName('考核得分', taken), { views: [{ state: 'frozen', ySplit: 2, xSplit: 2 }] });
+  const headers = ['名次', '单位', '得分', ...scores.rules.map((r) => `${r.label}（${r.weight > 0 ? '+' : ''}${r.weight}分/次）`), '加减分明细'];
+  titleRow(sheet, `${scores.monthText}考核得分（基础分${scores.base}分）`, headers.length);
+  table(
+    sheet,
+    2,
+    headers,
+    scores.units.map((u) => [
+      u.rank,
+      u.unit,
+      u.total,
+      ...u.rules.map((r) => r.points),
+      u.rules.flatMap((r) => r.items.map((item) => `【${r.label}】${item}`)).join('\n'),
+    ]),
+    [6, 24, 8, ...scores.rules.map(() => 12), 80],
+  );
+  const notes = 2 + scores.units.length + 2;
+  sheet.getCell(notes, 1).value = '规则说明';
+  sheet.getCell(notes, 1).font = { bold: true };
+  scores.rules.forEach((r, i) => {
+    sheet.getCell(notes + 1 + i, 1).value = r.label;
+    sheet.getCell(notes + 1 + i, 2).value = `${r.weight > 0 ? '加' : '扣'}${Math.abs(r.weight)}分/次：${r.description}`;
+    sheet.mergeCells(notes + 1 + i, 2, notes + 1 + i, headers.length);
+  });
 }

@@ -2,11 +2,42 @@
  * The cadence the product ships with (DESIGN.md section 4). Every number here is configuration:
  * an office may set its own through DUBAN_CADENCE (JSON, merged over these defaults).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 const offsets = z.array(z.number().int().min(0).max(60));
 const mode = z.enum(['auto', 'propose']);
+
+/** One 考核 rule: points per counted item (negative: a deduction), and its name and meaning in Chinese. */
+const scoreRule = (weight: number, label: string, description: string) =>
+  z
+    .object({ weight: z.number().min(-100).max(100).default(weight), label: z.string().min(1).default(label), description: z.string().default(description) })
+    .prefault({});
+
+/**
+ * 考核: a unit's monthly score is `base` plus, for each rule, its weight times what the rule counts
+ * in the month (core/scores.ts). Responsible units are scored on their reporting; what belongs to
+ * a task (overdue, milestones, escalation, close-out, 回头看) counts for its lead units.
+ */
+export const scoringSchema = z
+  .object({
+    base: z.number().min(0).max(1000).default(100),
+    rules: z
+      .object({
+        weeklyReports: scoreRule(-2, '周进展按时报送', '当月每一周（报送时限在当月的周）进展迟于报送时限或未报送的，每周计一次'),
+        chases: scoreRule(-1, '被催办', '当月因未报送周进展被催办的，每次计一次（牵头单位、责任单位同样计）'),
+        monthlyAccount: scoreRule(-5, '月交账按时', '当月最后一个工作日结束前未提交月交账的，计一次'),
+        overdueTasks: scoreRule(-3, '任务逾期', '牵头的任务当月有超过整改时限仍未销号的日子，每项计一次'),
+        missedMilestones: scoreRule(-2, '阶段节点逾期', '牵头任务的阶段节点当月到期、到期当周未报送进展的，每个节点计一次'),
+        escalation: scoreRule(-2, '督办升级', '当月所处的最高督办升级级别（催办1级、通报2级、约谈3级、挂牌督办4级、追责问责5级），每级计一次'),
+        closedOnTime: scoreRule(5, '按期销号', '牵头的任务当月销号、且在整改时限内经整改办审核通过的，每项计一次'),
+        lookbacks: scoreRule(2, '回头看', '当月报送已销号任务回头看的，每次计一次'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+export type ScoringConfig = z.infer<typeof scoringSchema>;
+export type ScoreRuleId = keyof ScoringConfig['rules'];
 
 export const cadenceConfigSchema = z.object({
   escalationTime: time.default('08:30'),
@@ -41,6 +72,8 @@ export const cadenceConfigSchema = z.object({
   lookbackWorkdays: z.array(z.number().int().min(1).max(1000)).default([60, 120]),
   /** Workdays a 回头看 may go unanswered before its lead units are chased (and again after as many). */
   lookbackChaseWorkdays: z.number().int().min(1).max(60).default(5),
+  /** 考核: the monthly score's base and rules, each with its weight (see scoringSchema). */
+  scoring: scoringSchema,
   /** Messages per second SES may be sent (the account's sending rate). */
   sendRatePerSecond: z.number().positive().default(10),
   /** How long a sender holds a notice it is sending; a run that dies holds it no longer than this. */

@@ -10,7 +10,8 @@ import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../
 import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
 import { publishReport, reportAttachments } from '../reports/model.ts';
 import { indicatorStatus } from '../indicators.ts';
-import { liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
+import { headOf, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
+import { monthlyScores, type MonthScores } from '../scores.ts';
 import { countLights } from './weekly-dispatch.ts';
 import { chineseDay } from './week.ts';
 import { dutyPeriodsOfMonth, dutyRecords } from '../duties.ts';
@@ -46,7 +47,9 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
       data: { month: monthLabel(previous), reportUrl: deps.links.reportForm(unit, at) },
     }));
     const account = await compileMonthlyAccount(previous, snapshot, deps);
-    const published = await publishReport('monthly-account', previous, snapshot, deps, { account });
+    // 考核: every unit's score for the month, ranked; the report lists them, each unit head gets its own.
+    const scores = await monthlyScores(previous, at, deps);
+    const published = await publishReport('monthly-account', previous, snapshot, deps, { account, scores });
     // A province has a thousand units: the email lists the first hundred, the workbook all.
     const data = { ...account, units: account.units.slice(0, 100), unitsMore: Math.max(0, account.units.length - 100), reportUrl: deps.links.report('monthly-account', previous, published.page.name, at), workbook: published.workbook.name };
     const attachments = reportAttachments(published);
@@ -55,6 +58,7 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
     }
     // 完成+长期坚持 tasks silent all month: their lead units are chased too.
     drafts.push(...continuingChases(account.continuing, snapshot, deps, at, previous));
+    drafts.push(...scoreNotices(scores, snapshot, deps));
     notices.push(...(await toNotices('monthly-account', previous, at, dedupe(drafts), deps)));
   }
   const delivery = await deps.deliver(notices);
@@ -149,5 +153,26 @@ function continuingChases(rows: { code: string; title: string; leadUnits: string
       kind: 'continuing-chase',
       to: liaisonOf(units.get(unit)!),
       data: { unit, month: monthLabel(month), tasks, reportUrl: deps.links.reportForm(unit, at) },
+    }));
+}
+
+/** Each unit head: its unit's 考核 score for the month, its rank among all units, and what moved it. */
+function scoreNotices(scores: MonthScores, snapshot: Snapshot, deps: JobDeps): NoticeDraft[] {
+  const units = new Map(snapshot.units.map((u) => [u.unit.name, u.unit]));
+  return scores.units
+    .filter((s) => units.has(s.unit))
+    .map((s) => ({
+      kind: 'monthly-score',
+      to: headOf(units.get(s.unit)!),
+      data: {
+        unit: s.unit,
+        month: scores.monthText,
+        base: scores.base,
+        total: s.total,
+        rank: s.rank,
+        of: scores.units.length,
+        rules: s.rules.map((r) => ({ ...r, signed: `${r.points > 0 ? '+' : ''}${r.points}`, weightText: `${r.weight > 0 ? '加' : '扣'}${Math.abs(r.weight)}分/次` })),
+        home: deps.links.home(),
+      },
     }));
 }

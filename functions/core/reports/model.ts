@@ -22,6 +22,7 @@ import { loadSnapshot, type Snapshot, type TaskView } from '../cadence/snapshot.
 import { circularDuties, compileCircular, escalationLists } from '../cadence/weekly-circular.ts';
 import type { DutyRecordRow } from '../duties.ts';
 import { extensionRows } from '../extension.ts';
+import { monthlyScores, type MonthScores } from '../scores.ts';
 import { chineseDay } from '../cadence/week.ts';
 
 export const reportKinds = ['weekly-circular', 'monthly-account'] as const;
@@ -116,6 +117,8 @@ export interface ReportModel {
   /** 月交账: each unit's account for the month. */
   accounts: (AccountData['units'][number] & { items: { code: string; title: string; summary: string; percent?: number }[] })[];
   indicators: AccountData['indicators'];
+  /** 月交账: 考核 — every unit's score for the month with the breakdown per rule, ranked (core/scores.ts). */
+  scores?: MonthScores;
   /** 常态化工作: each duty and unit, done / missed by period. */
   duties: DutyRecordRow[];
   /** The distinct periods the duties show, in order, for a table's heads. */
@@ -185,6 +188,7 @@ export interface CompiledParts {
   escalations?: Awaited<ReturnType<typeof escalationLists>>;
   account?: AccountData;
   duties?: DutyRecordRow[];
+  scores?: MonthScores;
 }
 
 /** The same, from a snapshot a job has already loaded. */
@@ -264,6 +268,7 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
       ? { active: circular.unitsActive, onTime, late, missing: circular.notReported.length, label: '本周进展报送' }
       : { active: accounts.length, onTime: accounts.filter((a) => a.accounted > 0).length, late: 0, missing: account!.missing.length, label: '本月交账' };
 
+  const scores = kind === 'monthly-account' ? (parts.scores ?? (await monthlyScores(period, snapshot.at, deps))) : undefined;
   const label = reportLabels[kind];
   const periodText = kind === 'weekly-circular' ? circular.week : account!.month;
   return {
@@ -287,6 +292,7 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     ranking: kind === 'weekly-circular' ? circular.ranking : [],
     accounts,
     indicators: account?.indicators ?? [],
+    ...(scores ? { scores } : {}),
     duties,
     dutyPeriods: dutyPeriodHeads(duties),
     continuing: account?.continuing ?? [],

@@ -1,0 +1,281 @@
+/**
+ * 考核: a monthly score per unit, from the rules in the cadence settings (config.ts, `scoring`).
+ *
+ * Input: the month, the instant it is scored at (a month still running is scored up to that day),
+ * and what the store keeps: the tasks, the weekly and monthly reports, the 催办 records of the
+ * month, the escalations. Output: every unit that had a task open in the month (as lead or
+ * responsible unit), its score (`base` + Σ weight × count) with the breakdown per rule and what
+ * each rule counted, and its rank (ties share a rank: 1, 1, 3).
+ *
+ * What a unit is counted for:
+ * - every unit: its weekly reports (late or missing weeks: a missing week is one it was chased for
+ *   and never reported), the 催办 it got, its monthly account;
+ * - lead units only: their tasks overdue, milestones missed, the escalation level they reached,
+ *   tasks closed on time and 回头看 answered. Escalation stays with the lead unit: a responsible
+ *   unit that never reports loses points through its 催办 and missing weeks, never through a level.
+ *
+ * `scoreMonth` is pure; `monthlyScores` reads what it needs through the store port.
+ */
+import type { WorkdayCalendar } from './calendar.ts';
+import type { CadenceConfig, ScoreRuleId, ScoringConfig } from './cadence/config.ts';
+import { levelNames, type Escalation } from './cadence/escalation-model.ts';
+import { chineseDay, reportDueDay } from './cadence/week.ts';
+import { ValidationError } from './errors.ts';
+import { isActiveUnit, unitsOfTask, type Task, type Unit } from './ledger.ts';
+import type { ChaseRecord, PeriodReport, Store } from './ports.ts';
+import { addDays, instantAt, isoWeekOf, localDateOf, localTimeOf, monthOf, parseMonthPeriod, parseWeekPeriod, weekStart, type LocalDate } from './time.ts';
+
+export const scoreRuleIds = ['weeklyReports', 'chases', 'monthlyAccount', 'overdueTasks', 'missedMilestones', 'escalation', 'closedOnTime', 'lookbacks'] as const satisfies readonly ScoreRuleId[];
+
+export interface RuleScore {
+  rule: ScoreRuleId;
+  label: string;
+  description: string;
+  weight: number;
+  /** What the rule counted in the month. */
+  count: number;
+  /** weight × count. */
+  points: number;
+  /** Each counted item, in Chinese (the week and why, the task, the milestone, the level). */
+  items: string[];
+}
+
+export interface UnitScore {
+  unit: string;
+  /** The unit leads at least one task scored in the month. */
+  leads: boolean;
+  tasks: number;
+  total: number;
+  rank: number;
+  rules: RuleScore[];
+  /** The rules that moved the score, `label −2` each, for a line of text. */
+  summary: string;
+}
+
+export interface MonthScores {
+  month: string;
+  monthText: string;
+  /** The last day scored: the month's end, or the day it was scored on while the month runs. */
+  through: LocalDate;
+  base: number;
+  rules: { rule: ScoreRuleId; label: string; description: string; weight: number }[];
+  units: UnitScore[];
+}
+
+export interface ScoreTask {
+  code: string;
+  title: string;
+  leadUnits: string[];
+  responsibleUnits: string[];
+  deadline: Task['deadline'];
+  milestones: Task['milestones'];
+  status: Task['status'];
+  closeOut?: Task['closeOut'];
+  /** When the task came into the ledger (ISO instant). */
+  createdAt: string;
+}
+
+export interface ScoreInput {
+  month: string;
+  /** The instant it is scored at. */
+  at: Date;
+  units: string[];
+  tasks: ScoreTask[];
+  /** The weeks that touch the month, each with its report-due instant (ISO; none in a week without workdays). */
+  weeks: { week: string; due?: string }[];
+  /** Who reported on which task in each of those weeks. */
+  weekly: Map<string, PeriodReport[]>;
+  /** The month's monthly accounts. */
+  monthly: PeriodReport[];
+  /** The end of the month's last workday (ISO): an account after it is late. */
+  monthlyDue: string;
+  chases: ChaseRecord[];
+  escalations: Escalation[];
+  scoring: ScoringConfig;
+}
+
+const monthText = (month: string) => `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`;
+const shanghai = (iso: string) => `${chineseDay(localDateOf(new Date(iso)))}${localTimeOf(new Date(iso))}`;
+const weekText = (week: string) => {
+  const { start, end } = parseWeekPeriod(week);
+  return `${Number(start.slice(5, 7))}月${Number(start.slice(8, 10))}日至${Number(end.slice(5, 7))}月${Number(end.slice(8, 10))}日当周`;
+};
+
+/** The day the office approved a task's close-out (it is done then; the 公示 follows), if it did. */
+function approvedOn(task: ScoreTask): LocalDate | undefined {
+  const c = task.closeOut;
+  if (!c || (c.state !== 'publicNotice' && c.state !== 'closed') || task.status === 'open') return undefined;
+  const at = c.reviewedAt ?? c.closedAt;
+  return at ? localDateOf(new Date(at)) : c.closedOn;
+}
+
+/** The day a task closed (its 公示 ended; before 公示 existed, the office's approval). */
+function closedOn(task: ScoreTask): LocalDate | undefined {
+  if (task.status !== 'closed') return undefined;
+  return task.closeOut?.closedOn ?? approvedOn(task);
+}
+
+export function scoreMonth(input: ScoreInput): MonthScores {
+  const { month, scoring } = input;
+  const { start, end } = parseMonthPeriod(month);
+  const today = localDateOf(input.at);
+  // The days scored: the month, up to yesterday while it runs (today is not over).
+  const through = end < today ? end : addDays(today, -1);
+  const inScope = input.tasks.filter((t) => localDateOf(new Date(t.createdAt)) <= end && !((closedOn(t) ?? '9999') < start));
+  const active = new Set(input.units);
+
+  const tasksOf = new Map<string, { task: ScoreTask; lead: boolean }[]>();
+  for (const task of inScope) {
+    for (const unit of unitsOfTask(task)) {
+      if (!active.has(unit)) continue;
+      tasksOf.set(unit, [...(tasksOf.get(unit) ?? []), { task, lead: task.leadUnits.includes(unit) }]);
+    }
+  }
+  const reportedCodes = new Map<string, Set<string>>();
+  for (const [week, reports] of input.weekly) reportedCodes.set(week, new Set(reports.map((r) => r.code)));
+  const weeksOfMonth = input.weeks.filter((w): w is { week: string; due: string } => !!w.due && monthOf(localDateOf(new Date(w.due))) === month);
+
+  const ruleOf = (rule: ScoreRuleId, items: string[], count = items.length): RuleScore => {
+    const { weight, label, description } = scoring.rules[rule];
+    return { rule, label, description, weight, count, points: weight * count, items };
+  };
+
+  const scored = [...tasksOf].map(([unit, links]) => {
+    const lead = links.filter((l) => l.lead).map((l) => l.task);
+    const chases = input.chases.filter((c) => c.unit === unit);
+    const chasedWeeks = new Set(chases.map((c) => c.period));
+
+    // Weekly reports: the first report of the week against the week's due instant.
+    const weekly: string[] = [];
+    for (const { week, due } of weeksOfMonth) {
+      if (new Date(due) > input.at) continue; // not due yet
+      const first = (input.weekly.get(week) ?? []).filter((r) => r.unit === unit).map((r) => r.at).sort()[0];
+      if (first && first > due) weekly.push(`${weekText(week)}：迟报（时限${shanghai(due)}，${shanghai(first)}报送）`);
+      else if (!first && chasedWeeks.has(week)) weekly.push(`${weekText(week)}：经催办仍未报送`);
+    }
+
+    const chased = chases.map((c) => `${chineseDay(c.on)}催办（${c.tasks.map((t) => t.code).join('、')}）`);
+
+    const account = input.monthly.filter((r) => r.unit === unit).map((r) => r.at).sort()[0];
+    const monthly: string[] = [];
+    if (account && account > input.monthlyDue) monthly.push(`迟交（${shanghai(account)}提交）`);
+    else if (!account && new Date(input.monthlyDue) <= input.at) monthly.push(`${monthText(month)}未提交月交账`);
+
+    const overdue: string[] = [];
+    const milestones: string[] = [];
+    const closed: string[] = [];
+    const lookbacks: string[] = [];
+    for (const task of lead) {
+      const done = approvedOn(task);
+      if (task.deadline.kind !== 'ongoing') {
+        const due = task.deadline.due;
+        // Overdue on some day of the month: past its due day and not yet approved for close-out.
+        const firstLate = addDays(due, 1) > start ? addDays(due, 1) : start;
+        if (firstLate <= through && !(done && done < firstLate)) overdue.push(`${task.code} ${task.title}（整改时限${due}）`);
+        const closedDay = closedOn(task);
+        if (closedDay && closedDay >= start && closedDay <= through && done && done <= due) closed.push(`${task.code} ${task.title}（${closedDay}销号）`);
+      }
+      for (const m of task.milestones) {
+        if (m.due < start || m.due > through || (done && done <= m.due)) continue;
+        if (!reportedCodes.get(isoWeekOf(m.due))?.has(task.code)) milestones.push(`${task.code} 阶段节点“${m.content}”（${m.due}）到期当周未报送进展`);
+      }
+      for (const [round, l] of (task.closeOut?.lookbacks ?? []).entries()) {
+        for (const a of l.answers) {
+          const on = localDateOf(new Date(a.at));
+          if (a.unit === unit && on >= start && on <= through) lookbacks.push(`${task.code} 第${round + 1}次回头看（${chineseDay(on)}报送）`);
+        }
+      }
+    }
+
+    // The highest level the unit's escalation stood at on some day of the month.
+    const escalation = input.escalations.find((e) => e.unit === unit);
+    let level = 0;
+    const levels: string[] = [];
+    if (escalation && lead.length) {
+      const before = escalation.steps.filter((s) => s.on < start).at(-1);
+      level = before?.level ?? 0;
+      if (level) levels.push(`月初处于${levelNames[level]}（${before!.on}起）`);
+      for (const s of escalation.steps.filter((s) => s.on >= start && s.on <= through)) {
+        level = Math.max(level, s.level);
+        if (s.level) levels.push(`${chineseDay(s.on)}${levelNames[s.level]}`);
+      }
+    }
+
+    const rules: RuleScore[] = [
+      ruleOf('weeklyReports', weekly),
+      ruleOf('chases', chased),
+      ruleOf('monthlyAccount', monthly),
+      ruleOf('overdueTasks', overdue),
+      ruleOf('missedMilestones', milestones),
+      ruleOf('escalation', level ? [`最高${levelNames[level]}（${level}级）`, ...levels] : [], level),
+      ruleOf('closedOnTime', closed),
+      ruleOf('lookbacks', lookbacks),
+    ];
+    const total = scoring.base + rules.reduce((sum, r) => sum + r.points, 0);
+    const summary = rules.filter((r) => r.points).map((r) => `${r.label}${r.points > 0 ? '+' : ''}${r.points}`).join('，') || '无加减分';
+    return { unit, leads: lead.length > 0, tasks: links.length, total, rank: 0, rules, summary };
+  });
+
+  scored.sort((a, b) => b.total - a.total || a.unit.localeCompare(b.unit, 'zh'));
+  scored.forEach((s, i) => (s.rank = i > 0 && s.total === scored[i - 1]!.total ? scored[i - 1]!.rank : i + 1));
+  return {
+    month,
+    monthText: monthText(month),
+    through,
+    base: scoring.base,
+    rules: scoreRuleIds.map((rule) => ({ rule, ...scoring.rules[rule] })),
+    units: scored,
+  };
+}
+
+/** `2018-09`, or a Chinese error naming the field. */
+export function parseScoreMonth(month: string | undefined, field = 'month'): string {
+  if (!month || !/^[1-9]\d{3}-(0[1-9]|1[0-2])$/.test(month)) {
+    throw new ValidationError(`“${field}”应为月份，写作 YYYY-MM（如 2018-09），收到“${(month ?? '').slice(0, 20)}”`, field);
+  }
+  return month;
+}
+
+export interface ScoreDeps {
+  store: Store;
+  calendar: WorkdayCalendar;
+  config: CadenceConfig;
+}
+
+/** The month's scores at `at`, read through the store (one query per week, the month's reports, chases and escalations). */
+export async function monthlyScores(month: string, at: Date, deps: ScoreDeps): Promise<MonthScores> {
+  parseScoreMonth(month);
+  const { start, end } = parseMonthPeriod(month);
+  if (start > localDateOf(at)) throw new ValidationError(`${monthText(month)}尚未开始，没有考核得分`, 'month');
+  const { store, calendar, config } = deps;
+  // Every week touching the month (a milestone may fall due in one whose report is due the month before).
+  const weeks: { week: string; due?: string }[] = [];
+  for (let day = weekStart(start); day <= end; day = addDays(day, 7)) {
+    const due = reportDueDay(day, calendar, config);
+    weeks.push({ week: isoWeekOf(day), ...(due ? { due: instantAt(due, config.reportDueTime).toISOString() } : {}) });
+  }
+  const lastWorkday = calendar.lastWorkdayOfMonth(start)!;
+  const [open, notice, closed, units, monthly, chases, escalations, ...weekly] = await Promise.all([
+    store.openTasks(),
+    store.tasksUnderPublicNotice(),
+    store.closedTasks(),
+    store.units.list(),
+    store.reportedInPeriod(month),
+    store.chasesInMonth(month),
+    store.escalations.list(),
+    ...weeks.map((w) => store.reportedInPeriod(w.week)),
+  ]);
+  return scoreMonth({
+    month,
+    at,
+    units: units.filter((u: Unit) => isActiveUnit(u)).map((u) => u.name),
+    tasks: [...new Map([...closed, ...notice, ...open].map((t) => [t.code, t])).values()],
+    weeks,
+    weekly: new Map(weeks.map((w, i) => [w.week, weekly[i]!])),
+    monthly,
+    monthlyDue: instantAt(addDays(lastWorkday, 1)).toISOString(),
+    chases,
+    escalations,
+    scoring: config.scoring,
+  });
+}
