@@ -234,6 +234,9 @@ export const indicatorSchema = z.object({
   direction: z.enum(['≤', '≥']),
   year: z.number().int(),
   responsibleUnits: z.array(z.string()),
+  /** 基准值 and 基准年份: where the straight-line trajectory to the target starts (absent: the first reading). */
+  baseline: z.number().optional(),
+  baselineYear: z.number().int().optional(),
 });
 export type Indicator = z.infer<typeof indicatorSchema>;
 

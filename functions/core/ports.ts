@@ -96,6 +96,8 @@ export interface IndicatorReading {
   value: number;
   by: string;
   at: string; // ISO instant
+  /** A correction of the month's reading: why, and the value it replaced (that reading stays in the history). */
+  correction?: { reason: string; previous: { value: number; by: string; at: string } };
 }
 
 /** A unit's reporting on a task in a period: first report (for on-time ranking) and the latest one. */
@@ -226,6 +228,8 @@ export interface Store {
   recordReading(reading: IndicatorReading): Promise<void>;
   /** The latest reading of each indicator for a month (one query). */
   readingsOf(month: string): Promise<IndicatorReading[]>;
+  /** Every reading an indicator has had, corrections included, oldest month first (one query). */
+  readingHistory(name: string): Promise<IndicatorReading[]>;
   calendarYears(): Promise<CalendarYear[]>;
   saveCalendarYear(year: CalendarYear, event: ChangeEvent): Promise<void>;
   recordImport(record: LedgerImportRecord): Promise<void>;

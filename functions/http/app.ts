@@ -23,6 +23,7 @@ import { interviewBody, parse, progressBody, readingBody, taskCode } from './sch
 import { pathParam, pathParamOf } from './params.ts';
 import { unitAccessRoutes } from './units.ts';
 import { escalationRoutes } from './escalations.ts';
+import { indicatorRoutes } from './indicators.ts';
 import { scoreRoutes } from './scores.ts';
 import { dutyRoutes } from './duties.ts';
 import { recordReading } from '../core/indicators.ts';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json({ reading }, 201);
   });
 
+  indicatorRoutes(app, deps, limit);
   unitAccessRoutes(app, deps, limit);
   escalationRoutes(app, deps, limit);
   scoreRoutes(app, deps);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { calendarNoticeBody } from './calendar.ts';
 import { decisionBody, liftBody } from './escalations.ts';
 import { extensionBody, extensionReviewBody, occurrenceBody } from './duties.ts';
+import { correctionBody } from './indicators.ts';
 import { closeOutBody, deactivateBody, interviewBody, lookbackBody, objectionBody, progressBody, readingBody, reopenBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
 
 const error = {
@@ -41,6 +42,7 @@ export function openApiDocument() {
         Reopen: z.toJSONSchema(reopenBody, { io: 'input' }),
         Lookback: z.toJSONSchema(lookbackBody, { io: 'input' }),
         Reading: z.toJSONSchema(readingBody, { io: 'input' }),
+        ReadingCorrection: z.toJSONSchema(correctionBody, { io: 'input' }),
         InterviewFollowUp: z.toJSONSchema(interviewBody, { io: 'input' }),
         Revoke: z.toJSONSchema(revokeBody, { io: 'input' }),
         Deactivate: z.toJSONSchema(deactivateBody, { io: 'input' }),
@@ -115,6 +117,22 @@ export function openApiDocument() {
           parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: '指标名称' }],
           requestBody: { required: true, ...json('Reading') },
           responses: { 201: { description: '已保存' }, ...errors(400, 401, 403, 404) },
+        },
+        get: {
+          summary: '目标指标的各月数值及更正历史（指标的责任单位或整改办）',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: '指标名称' }],
+          responses: { 200: { description: '各月现值，及每月的全部读数（含被更正的原值、报送人与时间、更正原因）' }, ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/api/indicators/{name}/readings/{month}': {
+        put: {
+          summary: '更正某月已报送的指标数值（须写明更正原因；原值、报送人与时间保留在历史中）',
+          parameters: [
+            { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: '指标名称' },
+            { name: 'month', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }, description: '月份，如 2018-09' },
+          ],
+          requestBody: { required: true, ...json('ReadingCorrection') },
+          responses: { 200: { description: '已更正' }, ...errors(400, 401, 403, 404, 413) },
         },
       },
       '/api/reports': { get: { summary: '整改办：已存档的周通报与月交账', responses: { 200: { description: '报告及其文件' }, ...errors(401, 403) } } },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ReportModel } from '../core/reports/model.ts';
 import { reportCharts, type ReportCharts } from './charts.ts';
 import { gongwenDocx } from './gongwen/document.ts';
+import { indicatorChartName, indicatorTrendChart } from './indicator-trend.ts';
 import { DOCX, fileNames, HTML, SVG, XLSX, type RenderedFile } from './publish.ts';
 import { reportWorkbook } from './workbook.ts';
 
@@ -29,10 +30,11 @@ export class ReportRenderer {
   }
 
   /** The page (charts inline) or, with no charts, the email-safe version (CSS inlined by juice). */
-  html(report: ReportModel, options: { charts?: ReportCharts; files: { label: string; url: string }[] }): string {
+  html(report: ReportModel, options: { charts?: ReportCharts; indicatorChart?: string; files: { label: string; url: string }[] }): string {
     const context = {
       report,
       charts: options.charts,
+      indicatorChart: options.charts ? options.indicatorChart : undefined,
       files: options.files,
       isCircular: report.kind === 'weekly-circular',
       unit: report.kind === 'weekly-circular' ? '周' : '月',
@@ -44,18 +46,21 @@ export class ReportRenderer {
   async files(report: ReportModel): Promise<RenderedFile[]> {
     const names = fileNames(report.kind, report.period);
     const charts = reportCharts(report);
+    // 月交账: every indicator's readings against its target and trajectory.
+    const indicatorChart = report.kind === 'monthly-account' ? indicatorTrendChart(report.indicators.map((i) => i.trend), report.period) : undefined;
     const links = [
       { label: `下载台账（Excel）`, url: encodeURIComponent(names.workbook) },
       { label: '公文版（Word）', url: encodeURIComponent(names.document) },
       { label: '邮件版', url: encodeURIComponent(names.email) },
     ];
     return [
-      { name: names.page, contentType: HTML, body: encoder.encode(this.html(report, { charts, files: links })) },
+      { name: names.page, contentType: HTML, body: encoder.encode(this.html(report, { charts, indicatorChart, files: links })) },
       { name: names.email, contentType: HTML, body: encoder.encode(this.html(report, { files: [] })) },
       { name: names.workbook, contentType: XLSX, body: await reportWorkbook(report) },
       { name: names.document, contentType: DOCX, body: await gongwenDocx(report) },
       { name: names.lights, contentType: SVG, body: encoder.encode(charts.lights) },
       { name: names.reporting, contentType: SVG, body: encoder.encode(charts.reporting) },
+      ...(indicatorChart ? [{ name: indicatorChartName(report.period), contentType: SVG, body: encoder.encode(indicatorChart) }] : []),
     ];
   }
 }

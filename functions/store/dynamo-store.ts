@@ -347,6 +347,11 @@ export class DynamoStore implements Store {
     return items.map(({ pk, sk, ...reading }) => reading as unknown as IndicatorReading);
   }
 
+  async readingHistory(name: string): Promise<IndicatorReading[]> {
+    const items = await this.table.query({ partition: entityKey('INDICATOR', name), beginsWith: 'READING#' });
+    return items.map(({ pk, sk, ...reading }) => reading as unknown as IndicatorReading);
+  }
+
   async calendarYears(): Promise<CalendarYear[]> {
     const items = await this.table.query({ partition: 'CALENDAR', beginsWith: 'YEAR#' });
     return items.map((item) => item.data as CalendarYear);

@@ -10,6 +10,7 @@ import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../
 import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
 import { publishReport, reportAttachments } from '../reports/model.ts';
 import { indicatorStatus } from '../indicators.ts';
+import { indicatorTrend } from '../indicator-trend.ts';
 import { headOf, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { monthlyScores, type MonthScores } from '../scores.ts';
 import { countLights } from './weekly-dispatch.ts';
@@ -88,6 +89,8 @@ export async function compileMonthlyAccount(month: string, snapshot: Snapshot, d
   for (const r of accounted) byUnit.set(r.unit, (byUnit.get(r.unit) ?? 0) + 1);
   const [indicators, readings] = await Promise.all([deps.store.indicators.list(), deps.store.readingsOf(month)]);
   const readingOf = new Map(readings.map((r) => [r.name, r]));
+  // Each indicator's months up to this one, for its trend against the trajectory (one query each).
+  const histories = await Promise.all(indicators.map((i) => deps.store.readingHistory(i.name)));
   const active = snapshot.units.filter((u) => u.tasks.length > 0);
   const { start, end } = parseMonthPeriod(month);
   const reportedCodes = new Map<string, PeriodReport>();
@@ -117,8 +120,9 @@ export async function compileMonthlyAccount(month: string, snapshot: Snapshot, d
       }))
       .sort((a, b) => Number(b.accounted > 0) - Number(a.accounted > 0) || a.unit.localeCompare(b.unit, 'zh')),
     missing: active.filter((u) => !byUnit.has(u.unit.name)).map((u) => u.unit.name),
-    indicators: indicators.map((i) => {
+    indicators: indicators.map((i, n) => {
       const reading = readingOf.get(i.name);
+      const trend = indicatorTrend(i, histories[n]!, month);
       return {
         ...i,
         targetText: `${i.direction} ${i.target}${i.measureUnit}（${i.year}年）`,
@@ -126,6 +130,8 @@ export async function compileMonthlyAccount(month: string, snapshot: Snapshot, d
         valueText: reading ? `${reading.value}${i.measureUnit}` : '未报送',
         status: indicatorStatus(i, reading?.value),
         reportedBy: reading?.by ?? '',
+        corrected: reading?.correction ? `已更正（原值${reading.correction.previous.value}${i.measureUnit}，${reading.correction.previous.by}报送；${reading.by}更正：${reading.correction.reason}）` : '',
+        trend,
       };
     }),
     continuing,

@@ -1,0 +1,210 @@
+/**
+ * 目标指标 over time: readings given month by month through the API, one corrected by the office
+ * (its history read back), and the 月交账 compiled by the real job on dynalite charting every
+ * indicator against its target and the straight-line trajectory, with the on-course sentence.
+ */
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { describe, expect, it } from 'vitest';
+import { defaultCadence } from '../functions/core/cadence/config.ts';
+import { runJob } from '../functions/core/cadence/jobs.ts';
+import { instantAt } from '../functions/core/time.ts';
+import { createApp } from '../functions/http/app.ts';
+import { issueToken } from '../functions/http/auth.ts';
+import { useCadenceBench } from './support/cadence.ts';
+
+const bench = useCadenceBench();
+const SECRET = 'a-test-secret-of-at-least-32-characters';
+const PM25 = '城区PM2.5年均浓度'; // ≤ 43.4 by 2020
+const GOOD_DAYS = '优良天数达标率'; // ≥ 77.9 by 2020
+
+interface Element {
+  name: string;
+  attributes: Record<string, string>;
+  children: Element[];
+  text: string;
+}
+
+/** The SVG as a tree, parsed as XML: a chart that is not well-formed fails here. */
+function parseSvg(svg: string): Element {
+  const parser = new SaxesParser({ xmlns: true });
+  const stack: Element[] = [];
+  let root: Element | undefined;
+  parser.on('opentag', (tag: SaxesTagNS) => {
+    const element: Element = { name: tag.local, attributes: Object.fromEntries(Object.entries(tag.attributes).map(([k, a]) => [k, a.value])), children: [], text: '' };
+    stack.at(-1)?.children.push(element);
+    root ??= element;
+    stack.push(element);
+  });
+  parser.on('text', (text) => {
+    if (stack.length) stack.at(-1)!.text += text;
+  });
+  parser.on('closetag', () => void stack.pop());
+  parser.write(svg).close();
+  return root!;
+}
+
+const all = (element: Element, match: (e: Element) => boolean): Element[] => [...(match(element) ? [element] : []), ...element.children.flatMap((c) => all(c, match))];
+const classed = (element: Element, cls: string) => all(element, (e) => (e.attributes.class ?? '').split(' ').includes(cls));
+
+async function world() {
+  const { store, deps, reports } = await bench.setup();
+  let now = instantAt('2018-07-31', '10:00');
+  const app = createApp({ store, clock: () => now, calendar: async () => bench.calendar, cadence: defaultCadence, linkSecret: async () => SECRET, reports });
+  const [pm25, goodDays] = [(await store.indicators.get(PM25))!, (await store.indicators.get(GOOD_DAYS))!];
+  const officeName = (await store.people.list()).find((p) => p.roles.includes('整改办'))!.name;
+  const tokens = new Map<string, string>();
+  const tokenOf = async (who: string) => {
+    if (!tokens.has(who)) tokens.set(who, await issueToken(store, who === officeName ? { kind: 'office', name: who } : { kind: 'unit', unit: who }, now));
+    return tokens.get(who)!;
+  };
+  const call = async (method: string, path: string, who: string, body?: unknown) => {
+    const res = await app.request(path, { method, headers: { Authorization: `Bearer ${await tokenOf(who)}`, 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const readings = (name: string) => `/api/indicators/${encodeURIComponent(name)}/readings`;
+  return { store, deps, reports, pm25, goodDays, officeName, call, readings, setNow: (at: Date) => (now = at) };
+}
+
+describe('目标指标走势 in the 月交账', () => {
+  it('charts each indicator’s monthly readings, the corrected one in place of the value it corrects, against the target and the trajectory, and says whether the latest is on course', async () => {
+    const w = await world();
+    const pmUnit = w.pm25.responsibleUnits[0]!;
+    const daysUnit = w.goodDays.responsibleUnits[0]!;
+    // July to September, each at the month's end, by the indicators' responsible units.
+    const months = [
+      ['2018-07-31', { [PM25]: 52, [GOOD_DAYS]: 70 }],
+      ['2018-08-31', { [PM25]: 50, [GOOD_DAYS]: 69 }],
+      ['2018-09-28', { [PM25]: 47, [GOOD_DAYS]: 70 }],
+    ] as const;
+    for (const [day, values] of months) {
+      w.setNow(instantAt(day, '10:00'));
+      expect((await w.call('POST', w.readings(PM25), pmUnit, { value: values[PM25] })).status).toBe(201);
+      expect((await w.call('POST', w.readings(GOOD_DAYS), daysUnit, { value: values[GOOD_DAYS] })).status).toBe(201);
+    }
+    // The monitoring station revises August: the office corrects it.
+    w.setNow(instantAt('2018-09-29', '09:00')); // a make-up workday before National Day
+    const corrected = await w.call('PUT', `${w.readings(PM25)}/2018-08`, w.officeName, { value: 49.5, reason: '监测站复核后修正' });
+    expect(corrected).toMatchObject({ status: 200, body: { reading: { month: '2018-08', value: 49.5, by: w.officeName, correction: { reason: '监测站复核后修正', previous: { value: 50, by: pmUnit } } } } });
+
+    // The month closes on the first workday of October (after National Day): the real job compiles it.
+    const closing = bench.calendar.firstWorkdayOfMonth('2018-10-01')!;
+    await runJob('monthly-account', instantAt(closing, defaultCadence.monthlyAccountTime), w.deps);
+    const published = (await w.reports.find('monthly-account', '2018-09'))!;
+    const chartFile = published.files.find((f) => f.name === '指标走势-2018-09.svg')!;
+    expect(chartFile.contentType).toBe('image/svg+xml');
+    const svg = parseSvg(new TextDecoder().decode((await w.reports.archive.get(chartFile.key))!.body));
+    expect(svg.name).toBe('svg');
+
+    // One series per indicator of the ledger, each with its target line.
+    const series = classed(svg, 'indicator-series');
+    const indicators = await w.store.indicators.list();
+    expect(series.map((s) => s.attributes['data-indicator']).sort()).toEqual(indicators.map((i) => i.name).sort());
+    for (const s of series) {
+      const target = classed(s, 'target');
+      expect(target, s.attributes['data-indicator']).toHaveLength(1);
+      expect(Number(target[0]!.attributes['data-value'])).toBe(indicators.find((i) => i.name === s.attributes['data-indicator'])!.target);
+    }
+    const seriesOf = (name: string) => series.find((s) => s.attributes['data-indicator'] === name)!;
+
+    // PM2.5: the readings as they stand, August corrected; the trajectory from the first reading.
+    const pm = seriesOf(PM25);
+    const points = classed(pm, 'reading').map((c) => [c.attributes['data-month'], Number(c.attributes['data-value']), c.attributes['data-corrected'] ?? '']);
+    expect(points).toEqual([
+      ['2018-07', 52, ''],
+      ['2018-08', 49.5, '50'],
+      ['2018-09', 47, ''],
+    ]);
+    expect(classed(pm, 'readings')[0]!.attributes.points!.split(' ')).toHaveLength(3);
+    const trajectory = classed(pm, 'trajectory');
+    expect(trajectory).toHaveLength(1);
+    expect(trajectory[0]!.attributes).toMatchObject({ 'data-from': '2018-07', 'data-baseline': '52' });
+    expect(pm.attributes['data-status']).toBe('达到轨迹');
+    expect(seriesOf(GOOD_DAYS).attributes['data-status']).toBe('偏离轨迹');
+    // An indicator nobody reported has its target and no readings.
+    const silent = series.filter((s) => ![PM25, GOOD_DAYS].includes(s.attributes['data-indicator']!));
+    for (const s of silent) {
+      expect(classed(s, 'reading')).toEqual([]);
+      expect(s.attributes['data-status']).toBe('未报送');
+    }
+
+    // The page carries the chart and says, for each indicator, whether its latest reading is on course and by how much.
+    const page = new TextDecoder().decode((await w.reports.archive.get(published.page.key))!.body);
+    expect(page).toContain('data-chart="indicators"');
+    // PM2.5: from 52 (2018-07) to 43.4 by 2020-12, 29 months: September should be at most 51.41; 47 beats it by 4.41.
+    expect(page).toContain('城区PM2.5年均浓度2018年9月读数47微克/立方米，按首次读数（2018年7月52微克/立方米）至2020年目标≤ 43.4微克/立方米的直线轨迹，当月应不高于51.41微克/立方米，达到轨迹（优于轨迹4.41微克/立方米）。');
+    // 优良天数达标率: from 70 to 77.9, September should be at least 70.54; 70 misses it by 0.54.
+    expect(page).toContain('优良天数达标率2018年9月读数70%，按首次读数（2018年7月70%）至2020年目标≥ 77.9%的直线轨迹，当月应不低于70.54%，偏离轨迹0.54%。');
+    expect(page).toContain('主要流域优良水质断面比例截至2018年9月尚无读数，无法判断是否达到轨迹。');
+    // The email version has no SVG but keeps the sentences.
+    const email = new TextDecoder().decode((await w.reports.archive.get(published.files.find((f) => f.name === '月交账-2018-09-邮件版.html')!.key))!.body);
+    expect(email).not.toContain('<svg');
+    expect(email).toContain('偏离轨迹0.54%');
+  });
+});
+
+describe('correcting a month’s reading', () => {
+  it('keeps the value it replaced, who gave it and when, read back through the API', async () => {
+    const w = await world();
+    const unit = w.pm25.responsibleUnits[0]!;
+    w.setNow(instantAt('2018-08-31', '10:00'));
+    expect((await w.call('POST', w.readings(PM25), unit, { value: 50, month: '2018-08' })).status).toBe(201);
+    w.setNow(instantAt('2018-09-03', '11:00'));
+    expect((await w.call('PUT', `${w.readings(PM25)}/2018-08`, unit, { value: 49.5, reason: '监测站复核' })).status).toBe(200);
+    w.setNow(instantAt('2018-09-04', '16:00'));
+    expect((await w.call('PUT', `${w.readings(PM25)}/2018-08`, w.officeName, { value: 49.8, reason: '以省站发布数据为准' })).status).toBe(200);
+
+    for (const who of [w.officeName, unit]) {
+      const read = await w.call('GET', w.readings(PM25), who);
+      expect(read.status).toBe(200);
+      expect(read.body.indicator).toEqual({
+        name: PM25,
+        measureUnit: '微克/立方米',
+        months: [
+          {
+            month: '2018-08',
+            value: 49.8,
+            by: w.officeName,
+            at: instantAt('2018-09-04', '16:00').toISOString(),
+            correction: { reason: '以省站发布数据为准', previous: { value: 49.5, by: unit, at: instantAt('2018-09-03', '11:00').toISOString() } },
+            history: [
+              { name: PM25, month: '2018-08', value: 50, by: unit, at: instantAt('2018-08-31', '10:00').toISOString() },
+              { name: PM25, month: '2018-08', value: 49.5, by: unit, at: instantAt('2018-09-03', '11:00').toISOString(), correction: { reason: '监测站复核', previous: { value: 50, by: unit, at: instantAt('2018-08-31', '10:00').toISOString() } } },
+              { name: PM25, month: '2018-08', value: 49.8, by: w.officeName, at: instantAt('2018-09-04', '16:00').toISOString(), correction: { reason: '以省站发布数据为准', previous: { value: 49.5, by: unit, at: instantAt('2018-09-03', '11:00').toISOString() } } },
+            ],
+          },
+        ],
+      });
+    }
+    // A unit not responsible for the indicator neither reads nor corrects it.
+    const outsider = (await w.store.units.list()).find((u) => !w.pm25.responsibleUnits.includes(u.name))!.name;
+    expect(await w.call('GET', w.readings(PM25), outsider)).toMatchObject({ status: 403, body: { error: { message: `${outsider}不是指标“${PM25}”的责任单位，不能查看其数值` } } });
+    expect(await w.call('PUT', `${w.readings(PM25)}/2018-08`, outsider, { value: 1, reason: '误' })).toMatchObject({ status: 403, body: { error: { message: `${outsider}不是指标“${PM25}”的责任单位，不能更正其数值` } } });
+  });
+
+  it('refuses bad input with a 400 in Chinese naming the field, and stores nothing', async () => {
+    const w = await world();
+    const unit = w.pm25.responsibleUnits[0]!;
+    w.setNow(instantAt('2018-08-31', '10:00'));
+    expect((await w.call('POST', w.readings(PM25), unit, { value: 50 })).status).toBe(201);
+    const put = (month: string, body: unknown) => w.call('PUT', `${w.readings(PM25)}/${month}`, unit, body);
+    const cases: [string, unknown, string, string][] = [
+      ['2018-08', { value: '四十九', reason: '复核' }, 'value', '“指标数值”应为数字'],
+      ['2018-08', { reason: '复核' }, 'value', '“指标数值”应为数字'],
+      ['2018-08', { value: 49 }, 'reason', '“更正原因”应为文字'],
+      ['2018-08', { value: 49, reason: '   ' }, 'reason', '请填写“更正原因”'],
+      ['2018-08', { value: 49, reason: '复核', note: 'x' }, 'note', '不认识的字段：note'],
+      ['2018-08', { value: 50, reason: '复核' }, 'value', '“指标数值”与2018-08现有数值（50）相同，无须更正'],
+      ['2018-13', { value: 49, reason: '复核' }, 'month', '“月份”应写作 YYYY-MM，如 2018-07'],
+      ['2018-07', { value: 49, reason: '复核' }, 'month', `指标“${PM25}”2018-07尚无数值，无可更正：请先报送该月数值`],
+      ['2018-09', { value: 49, reason: '复核' }, 'month', '“2018-09”尚未开始，不能更正该月的指标数值'],
+      ['2018-08', '{"value": 49,', 'body', '请求体不是有效的 JSON'],
+    ];
+    for (const [month, body, field, message] of cases) {
+      const res = await put(month, body);
+      expect(res, `${month} ${JSON.stringify(body)}`).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION', field, message } } });
+    }
+    const read = await w.call('GET', w.readings(PM25), unit);
+    expect(read.body.indicator.months).toMatchObject([{ month: '2018-08', value: 50, history: [{ value: 50 }] }]);
+    expect(read.body.indicator.months[0].correction).toBeUndefined();
+  });
+});
