@@ -145,14 +145,14 @@ describe('考核: the monthly score per unit', () => {
     const units = await store.units.list();
     const headMails = (unit: string, month: string) => mails.filter((m) => m.destination.to[0] === units.find((u) => u.name === unit)!.head.email && m.subject.includes(`${month}考核得分`));
     const headMail = (unit: string) => headMails(unit, '2018年9月');
-    expect(headMail(B).map((m) => m.subject)).toEqual(['【月交账】市城管局2018年9月考核得分85分，排名第2名']);
+    expect(headMail(B).map((m) => m.subject)).toEqual(['【考核】市城管局2018年9月考核得分85分，排名第2名']);
     expect(headMail(B)[0]!.body.text).toContain('市城管局得分 85 分，在 3 个单位中排名第 2 名');
     expect(headMail(B)[0]!.body.text).toContain('- 阶段节点逾期（扣2分/次）：1次，-2分');
     expect(headMail(C)[0]!.body.text).toContain('东北镇得分 83 分，在 3 个单位中排名第 3 名');
     expect(headMail(C)[0]!.body.text).toContain('- 被催办（扣1分/次）：4次，-4分');
-    expect(headMail(A)[0]!.subject).toBe('【月交账】市农业局2018年9月考核得分100分，排名第1名');
+    expect(headMail(A)[0]!.subject).toBe('【考核】市农业局2018年9月考核得分100分，排名第1名');
     // August's account (3 September) scored the two days the tasks were in the ledger: no unit
     // gave an August account, so all three lost the same 5 points and share the first rank.
-    for (const unit of [A, B, C]) expect(headMails(unit, '2018年8月').map((m) => m.subject)).toEqual([`【月交账】${unit}2018年8月考核得分95分，排名第1名`]);
+    for (const unit of [A, B, C]) expect(headMails(unit, '2018年8月').map((m) => m.subject)).toEqual([`【考核】${unit}2018年8月考核得分95分，排名第1名`]);
   }, 300_000);
 });

@@ -23,7 +23,7 @@ const subjects: Record<string, (d: Data, office: OfficeWords) => string> = {
   'continuing-chase': (d) => `【催办】${d.unit}${d.month}长期坚持事项未报送`,
   'duty-chase': (d) => `【催办】${d.unit}有${d.items.length}项常态化工作未完成`,
   'monthly-account': (d, office) => `【月交账】${d.month}${office.programme}交账情况汇总`,
-  'monthly-score': (d) => `【月交账】${d.unit}${d.month}考核得分${d.total}分，排名第${d.rank}名`,
+  'monthly-score': (d) => `【考核】${d.unit}${d.month}考核得分${d.total}分，排名第${d.rank}名`,
   'weekly-circular': (d, office) => `【周通报】${d.week}${office.programme}推进情况`,
   escalation: (d) => `【${d.topName}】${d.unit ? `${d.unit}：` : ''}${d.items.length}项整改任务督办升级`,
   'interview-reminder': (d) => `【约谈跟进】${d.items.length}项约谈超过期限尚未登记`,
