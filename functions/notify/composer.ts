@@ -26,6 +26,8 @@ const subjects: Record<string, (d: Data, office: OfficeWords) => string> = {
   'monthly-score': (d) => `【考核】${d.unit}${d.month}考核得分${d.total}分，排名第${d.rank}名`,
   'weekly-circular': (d, office) => `【周通报】${d.week}${office.programme}推进情况`,
   escalation: (d) => `【${d.topName}】${d.unit ? `${d.unit}：` : ''}${d.items.length}项整改任务督办升级`,
+  'escalation-proposal': (d) =>
+    d.units.length === 1 ? `【升级建议】${d.first.unit}：建议升级为${d.first.levelName}，请确认或不予升级` : `【升级建议】${d.units.length}个单位的督办升级建议待确认`,
   'interview-reminder': (d) => `【约谈跟进】${d.items.length}项约谈超过期限尚未登记`,
   'calendar-reminder': (d) => `【工作日历】尚未载入${d.year}年法定节假日安排，请尽快载入`,
   'sign-in': (d) => `【登录】督办系统登录链接（${d.minutes}分钟内有效）`,

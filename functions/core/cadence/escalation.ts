@@ -4,7 +4,9 @@
  * climbs one level when the level has stood its workdays (or, at L1, when a second weekly report is
  * missed). A level in `auto` mode takes effect and its people get one message each, listing every
  * escalation that concerns them; a level in `propose` mode waits for the office's decision
- * (escalations.ts) and its people hear of it in the first run after the office confirms. When
+ * (escalations.ts): each 整改办 person gets one message the run a proposal appears (which unit, which
+ * level, why, where to decide), and the level's people hear of it in the first run after the office
+ * confirms. When
  * every cause has gone L1–L2 clear; L3 and above stay, marked 可摘牌, until the office lifts them.
  * L3 opens one 约谈 record per unit, listing its tasks; a task that starts lagging while it is open
  * joins it. A confirmed L5 sends the 纪委监委 the unit's referral workbook. A 约谈 nobody followed up
@@ -98,7 +100,7 @@ export async function escalate(at: Date, deps: JobDeps): Promise<JobResult> {
   }
 
   const interviews = await interviewsDue(today, snapshot, deps);
-  const drafts = [...draftsFor(changes, snapshot, deps), ...interviews.drafts];
+  const drafts = [...draftsFor(changes, snapshot, deps), ...proposalDrafts(changes, snapshot, deps), ...interviews.drafts];
   const result = await send('escalation', today, at, drafts, deps);
 
   for (const write of interviewWrites) await unlessRaced(write);
@@ -269,6 +271,28 @@ function draftsFor(changes: Change[], snapshot: Snapshot, deps: JobDeps): Notice
     data: { items, units, topName: levelNames[top], top, clearsItself: top < 3, unit: to.unit, reportUrl: to.unit ? deps.links.reportForm(to.unit, snapshot.at) : deps.links.home() },
     ...(attachments.length ? { attachments } : {}),
   }));
+}
+
+/**
+ * The proposals that appeared in this run, in one message to each 整改办 person. A proposal appears
+ * once (the next run finds it stored), and a rerun of the same day gets the same notice id, so each
+ * proposal is announced exactly once.
+ */
+function proposalDrafts(changes: Change[], snapshot: Snapshot, deps: JobDeps): NoticeDraft[] {
+  const units = changes
+    .filter((c) => c.type === 'escalation.proposed' && c.after.proposal)
+    .map(({ after }) => ({
+      unit: after.unit,
+      level: after.proposal!.level,
+      levelName: levelNames[after.proposal!.level],
+      currentName: levelNames[after.level] || '未升级',
+      why: after.proposal!.why,
+      since: chineseDay(after.levelSince),
+      tasks: after.tasks.map((t) => ({ code: t.code, title: t.title, reasons: t.reasons.join('；'), since: t.since, url: deps.links.task(t.code) })),
+    }));
+  if (!units.length) return [];
+  const consoleUrl = `${deps.links.home().replace(/\/$/, '')}/escalations`;
+  return peopleWithRole(snapshot.people, '整改办').map((to) => ({ kind: 'escalation-proposal', to, data: { units, first: units[0], consoleUrl } }));
 }
 
 /** 约谈 records past their follow-up day with nothing recorded: remind the office, once. */
