@@ -183,6 +183,7 @@ export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
       [6, 24, 10, 14, 10, 10],
     );
   } else {
+    if (report.scores) scoreSheet(book, report.scores, taken);
     const sheet = book.addWorksheet(sheetName('单位交账', taken), { views: [{ state: 'frozen', ySplit: 1 }] });
     table(
       sheet,
@@ -206,7 +207,6 @@ export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
       cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: i.status === '达标' ? fills.green : fills.red } };
       cell.font = { bold: true, color: { argb: 'FFFFFFFF' } };
     });
-    if (report.scores) scoreSheet(book, report.scores, taken);
   }
   return new Uint8Array(await book.xlsx.writeBuffer());
 }
