@@ -2,6 +2,7 @@
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '../http/app.ts';
 import { linkSecret, loadCalendar } from '../wiring/common.ts';
+import { evidenceDeps } from '../wiring/evidence.ts';
 import { buildHttpDeps, consoleDeps } from '../wiring/http.ts';
 
 const deps = buildHttpDeps();
@@ -16,5 +17,6 @@ export const handler = handle(
     reports: deps.reports,
     linkSecret: () => (secret ??= linkSecret(deps)),
     console: consoleDeps(deps, () => new Date()),
+    evidence: evidenceDeps(deps.config, deps.dynamo, () => (secret ??= linkSecret(deps))),
   }),
 );

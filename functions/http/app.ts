@@ -39,6 +39,7 @@ import { consoleOfficeRoutes } from './console/office.ts';
 import { closeOutRoutes } from './closeout.ts';
 import { publicRoutes } from './public.ts';
 import { formCycle, readCycleEntries, storeCycleEntries } from './report-cycle.ts';
+import { evidenceRoutes, keptEvidence } from './evidence.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const code = codeOf(c);
     const body = parse(progressBody, await jsonBody(c));
     const key = c.req.header('Idempotency-Key')?.slice(0, 200) || randomUUID();
+    if (body.evidence) body.evidence = await keptEvidence(deps, c.get('principal'), code, body.monthly ? 'monthly' : 'report', body.evidence);
     const { report, created } = await submitProgress(code, body, c.get('principal'), deps.clock(), key, deps.store);
     return c.json({ report }, created ? 201 : 200);
   });
@@ -132,6 +134,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   escalationRoutes(app, deps, limit);
   scoreRoutes(app, deps);
   dutyRoutes(app, deps, limit);
+  evidenceRoutes(app, deps);
 
   app.get('/api/interviews', async (c) => {
     if (c.get('principal').kind !== 'office') throw new ForbiddenError('只有整改办可以查看约谈记录');

@@ -14,6 +14,7 @@ import type { Task } from '../core/ledger.ts';
 import { answerLookback, reopenTask } from '../core/lookback.ts';
 import type { Versioned } from '../core/ports.ts';
 import type { AppDeps } from './deps.ts';
+import { keptEvidence } from './evidence.ts';
 import { jsonBody, pathParamOf } from './params.ts';
 import { closeOutBody, lookbackBody, objectionBody, parse, reopenBody, reviewBody, taskCode } from './schemas.ts';
 import type { ConsoleEnv } from './session.ts';
@@ -24,7 +25,9 @@ const answer = (task: Versioned<Task>) => ({ task, status: closeOutStatus(task) 
 export function closeOutRoutes(app: Hono<ConsoleEnv>, deps: AppDeps, limit: MiddlewareHandler): void {
   app.post('/api/tasks/:code/closeout', limit, async (c) => {
     const code = codeOf(c);
-    const task = await requestCloseOut(code, parse(closeOutBody, await jsonBody(c)), c.get('principal'), deps.clock(), deps.store);
+    const body = parse(closeOutBody, await jsonBody(c));
+    const evidence = await keptEvidence(deps, c.get('principal'), code, 'closeout', body.evidence);
+    const task = await requestCloseOut(code, { ...body, evidence }, c.get('principal'), deps.clock(), deps.store);
     return c.json(answer(task), 202);
   });
 
@@ -50,7 +53,9 @@ export function closeOutRoutes(app: Hono<ConsoleEnv>, deps: AppDeps, limit: Midd
 
   app.post('/api/tasks/:code/lookback', limit, async (c) => {
     const code = codeOf(c);
-    const task = await answerLookback(code, parse(lookbackBody, await jsonBody(c)), c.get('principal'), deps.clock(), deps.store);
+    const body = parse(lookbackBody, await jsonBody(c));
+    const evidence = await keptEvidence(deps, c.get('principal'), code, 'lookback', body.evidence);
+    const task = await answerLookback(code, { ...body, evidence }, c.get('principal'), deps.clock(), deps.store);
     return c.json(answer(task), 201);
   });
 }

@@ -3,6 +3,7 @@ import type { CadenceConfig } from '../core/cadence/config.ts';
 import type { Composer, DeliveryReport } from '../core/cadence/job.ts';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import type { Notice, ReportArchive, Store } from '../core/ports.ts';
+import type { EvidenceAppDeps } from './evidence.ts';
 import type { ReportFiles } from './reports.ts';
 
 /** The console's own edges. */
@@ -26,4 +27,6 @@ export interface AppDeps {
   reports: ReportFiles;
   /** Sign-in mail, uploads: without them the console answers but mails nothing and imports nothing. */
   console?: ConsoleDeps;
+  /** 佐证材料 files (S3, or the sandbox's folder): without them submissions take links only. */
+  evidence?: EvidenceAppDeps;
 }

@@ -4,6 +4,8 @@ import { calendarNoticeBody } from './calendar.ts';
 import { decisionBody, liftBody } from './escalations.ts';
 import { extensionBody, extensionReviewBody, occurrenceBody } from './duties.ts';
 import { correctionBody } from './indicators.ts';
+import { uploadsBody } from './evidence.ts';
+import { limitsText } from '../core/evidence.ts';
 import { closeOutBody, deactivateBody, interviewBody, lookbackBody, objectionBody, progressBody, readingBody, reopenBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
 
 const error = {
@@ -53,6 +55,7 @@ export function openApiDocument() {
         DutyOccurrence: z.toJSONSchema(occurrenceBody, { io: 'input' }),
         Extension: z.toJSONSchema(extensionBody, { io: 'input' }),
         ExtensionReview: z.toJSONSchema(extensionReviewBody, { io: 'input' }),
+        EvidenceUploads: z.toJSONSchema(uploadsBody, { io: 'input' }),
       },
     },
     security: [{ bearer: [] }],
@@ -217,6 +220,27 @@ export function openApiDocument() {
           summary: '整改办：收回一个令牌',
           requestBody: { required: true, ...json('TokenRevoke') },
           responses: { 200: { description: '已收回' }, ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/api/evidence/uploads': {
+        post: {
+          summary: `责任单位上传佐证材料的第一步：为某任务某次报送的文件申领上传表单（每个文件一份，只能上传到本单位本任务本次报送的位置，大小不超过声明的大小，类型为声明的类型，15分钟内有效）。浏览器把 fields 与文件（字段名 file，放在最后）以 multipart/form-data POST 到 url；随后在报送的 evidence 中写上各文件的 id（ev_ 开头），服务器按内容检查文件类型后保存，同一任务内容相同的文件只保存一次。未被任何报送引用的上传24小时后清除。${limitsText}`,
+          requestBody: { required: true, ...json('EvidenceUploads') },
+          responses: { 201: { description: '上传表单：uploads[].id、uploads[].upload.url、uploads[].upload.fields；limits 为限制说明' }, ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/api/evidence/{id}': {
+        get: {
+          summary: '佐证材料文件的记录：文件名、类型、大小、SHA-256、照片的拍摄时间与地点（EXIF）；整改办或该任务的单位可查看',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^ev_[0-9a-f]{32}$' }, description: '文件编号' }],
+          responses: { 200: { description: '文件记录与下载地址' }, ...errors(401, 404) },
+        },
+      },
+      '/api/evidence/{id}/file': {
+        get: {
+          summary: '佐证材料文件本身（在 AWS 上为转到短时有效的下载链接）',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^ev_[0-9a-f]{32}$' }, description: '文件编号' }],
+          responses: { 200: { description: '文件' }, 302: { description: '转到短时有效的下载链接' }, ...errors(401, 404) },
         },
       },
       '/api/duties': {

@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp } from '../http/app.ts';
+import { evidenceDeps } from '../wiring/evidence.ts';
 import { importLedger, resumeStagedImport, resumedNotice } from '../ledger-import/import-ledger.ts';
 import { readLedgerSource } from '../ledger-import/read-source.ts';
 import { runScheduled } from '../core/cadence/job-runs.ts';
@@ -109,6 +110,7 @@ async function openSandbox(settings: LocalSettings, anchor: ClockAnchor, startin
     reports: deps.reports,
     linkSecret: async () => secret,
     console: consoleDeps(deps, () => new Date(), `sandbox-http-${process.pid}`),
+    evidence: evidenceDeps(deps.config, deps.dynamo, async () => secret),
   });
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const server = serve({ fetch: app.fetch, port: settings.httpPort, hostname: '127.0.0.1' }, () => resolve(server));

@@ -14,10 +14,11 @@ import { ArchivePublisher } from '../../functions/reports/publish.ts';
 import { FolderArchive } from '../../functions/store/folder-archive.ts';
 import type { DynamoStore } from '../../functions/store/dynamo-store.ts';
 import type { ConsoleDeps } from '../../functions/http/deps.ts';
+import type { EvidenceAppDeps } from '../../functions/http/evidence.ts';
 
 export const SECRET = 'a-test-secret-of-at-least-32-characters';
 
-export async function appBench(dynalite: TestStore, start = new Date('2018-07-10T02:00:00Z'), options: { console?: (store: DynamoStore, reports: ArchivePublisher) => ConsoleDeps } = {}) {
+export async function appBench(dynalite: TestStore, start = new Date('2018-07-10T02:00:00Z'), options: { console?: (store: DynamoStore, reports: ArchivePublisher) => ConsoleDeps; evidence?: (store: DynamoStore) => EvidenceAppDeps } = {}) {
   const store = await dynalite.fresh();
   const calendar = defaultCalendar();
   await importLedger(sampleTables(), { at: new Date('2018-07-04T02:00:00Z'), by: 'office', source: 'sample' }, { store, calendar });
@@ -25,7 +26,7 @@ export async function appBench(dynalite: TestStore, start = new Date('2018-07-10
   const reportsDir = mkdtempSync(join(tmpdir(), 'duban-app-reports-'));
   const reports = new ArchivePublisher(new FolderArchive(reportsDir));
   // As in the sandbox and on AWS: the built-in years plus those the office loaded.
-  const app = createApp({ store, clock: () => now, calendar: async () => defaultCalendar(await store.calendarYears()), cadence: defaultCadence, linkSecret: async () => SECRET, reports, ...(options.console ? { console: options.console(store, reports) } : {}) });
+  const app = createApp({ store, clock: () => now, calendar: async () => defaultCalendar(await store.calendarYears()), cadence: defaultCadence, linkSecret: async () => SECRET, reports, ...(options.console ? { console: options.console(store, reports) } : {}), ...(options.evidence ? { evidence: options.evidence(store) } : {}) });
   const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
   return {
     store,

@@ -15,7 +15,7 @@ import { renderPage } from '../pages.ts';
 import { clearSessionCookie, sessionCookieOf, setSessionCookie, textField, type ConsoleEnv } from '../session.ts';
 
 /** Paths open without a session: each checks its own credential or shows nothing of the ledger. */
-const OPEN = [/^\/health$/, /^\/api\//, /^\/sign-in(\/|$)/, /^\/report$/, /^\/reports(\/|$)/, /^\/public\//];
+const OPEN = [/^\/health$/, /^\/api\//, /^\/sign-in(\/|$)/, /^\/report(\/|$)/, /^\/evidence\/upload$/, /^\/reports(\/|$)/, /^\/public\//];
 
 const emailField = z.email({ error: '请填写有效的邮箱地址' }).max(254, { error: '邮箱地址过长' });
 

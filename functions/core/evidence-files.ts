@@ -1,0 +1,228 @@
+/**
+ * 佐证材料 files, the use cases: a unit asks for upload forms (createUploads), the browser posts the
+ * bytes straight to the bucket, the unit's submission names the uploads' ids and keepEvidence checks
+ * each file by content, keeps it once per task (same content: same item) and reads the photo's
+ * time and place; sweepAbandoned deletes uploads no submission named.
+ *
+ * Ports: EvidenceFiles (S3, or a folder in the sandbox) and EvidenceLog (the table).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { NotFoundError, ValidationError } from './errors.ts';
+import {
+  checkDeclared,
+  EVIDENCE_LIMITS,
+  evidenceTypes,
+  isEvidenceId,
+  keptKey,
+  limitsText,
+  readExif,
+  sniffType,
+  submissionKindNames,
+  uploadPrefix,
+  type DeclaredFile,
+  type EvidenceItem,
+  type EvidenceType,
+  type SubmissionKind,
+} from './evidence.ts';
+import { unitsOfTask } from './ledger.ts';
+import type { Principal, Store } from './ports.ts';
+import { ForbiddenError, taskFor } from './task-access.ts';
+
+/** A form the browser posts one file to: `fields` first, then the file as `file`. */
+export interface UploadForm {
+  url: string;
+  fields: Record<string, string>;
+}
+
+export interface EvidenceFiles {
+  /** A form for exactly this key (under `prefix`), at most `maxBytes`, this Content-Type, usable for `minutes`. */
+  uploadForm(input: { key: string; prefix: string; contentType: string; maxBytes: number; minutes: number; now: Date }): Promise<UploadForm>;
+  read(key: string): Promise<Uint8Array | undefined>;
+  move(from: string, to: string, contentType: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** A short-lived link to open a kept file; undefined where the app serves the bytes itself (the sandbox). */
+  openUrl(key: string, name: string, contentType: string): Promise<string | undefined>;
+  /** The origin the browser posts to and loads files from, when it is not the app's own (for the page's CSP). */
+  readonly origin?: string;
+}
+
+export interface EvidenceLog {
+  create(item: EvidenceItem): Promise<void>;
+  get(id: string): Promise<EvidenceItem | undefined>;
+  /** Replaces the item; a pending item leaves the index of pending uploads once it is no longer pending. */
+  save(item: EvidenceItem): Promise<void>;
+  /** Records that the task keeps a file with this content under `id`, unless one already does: returns the id that does. */
+  claimDigest(task: string, sha256: string, id: string): Promise<string>;
+  /** Hands the digest to `id` (the item that held it was never kept). */
+  reclaimDigest(task: string, sha256: string, id: string): Promise<void>;
+  /** Pending uploads created before `iso`, oldest first. */
+  pendingBefore(iso: string, limit: number): Promise<EvidenceItem[]>;
+}
+
+export interface EvidenceDeps {
+  store: Store;
+  files: EvidenceFiles;
+  log: EvidenceLog;
+}
+
+/** The unit's folder in the bucket: a digest of its name (names are Chinese; keys stay ASCII). */
+export const unitKey = (unit: string) => createHash('sha256').update(unit).digest('hex').slice(0, 16);
+
+export interface UploadGiven {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  upload: UploadForm;
+  expiresAt: string;
+}
+
+/**
+ * Upload forms for a unit's files of one submission of one task: refused unless the unit may
+ * submit for the task, the files are of the types taken and within the limits. Each form admits
+ * only its key, its declared size and type, for a few minutes. Abandoned uploads are swept first.
+ */
+export async function createUploads(
+  input: { task: string; kind: SubmissionKind; files: DeclaredFile[] },
+  principal: Principal,
+  at: Date,
+  deps: EvidenceDeps,
+): Promise<{ uploads: UploadGiven[]; limits: string }> {
+  if (principal.kind !== 'unit') throw new ForbiddenError('佐证材料由报送单位上传');
+  const task = await taskFor(deps.store, input.task, principal);
+  const types = checkDeclared(input.files);
+  await sweepAbandoned(at, deps, 10);
+  const prefix = uploadPrefix(unitKey(principal.unit), task.code, input.kind);
+  const expiresAt = new Date(at.getTime() + EVIDENCE_LIMITS.uploadMinutes * 60_000).toISOString();
+  const uploads: UploadGiven[] = [];
+  for (const [i, file] of input.files.entries()) {
+    const type = evidenceTypes[types[i]!];
+    const id = `ev_${randomUUID().replace(/-/g, '')}`;
+    const key = `${prefix}${id}.${type.ext}`;
+    await deps.log.create({ id, unit: principal.unit, task: task.code, kind: input.kind, key, name: file.name, type: type.mime, size: file.size, state: 'pending', createdAt: at.toISOString() });
+    const upload = await deps.files.uploadForm({ key, prefix, contentType: type.mime, maxBytes: file.size, minutes: EVIDENCE_LIMITS.uploadMinutes, now: at });
+    uploads.push({ id, name: file.name, type: type.mime, size: file.size, upload, expiresAt });
+  }
+  return { uploads, limits: limitsText };
+}
+
+const sameSubmission = (a: SubmissionKind, b: SubmissionKind) => a === b || (a !== 'closeout' && a !== 'lookback' && a !== 'duty' && b !== 'closeout' && b !== 'lookback' && b !== 'duty');
+
+interface Checked {
+  item: EvidenceItem;
+  bytes?: Uint8Array;
+  type?: EvidenceType;
+  sha256?: string;
+}
+
+/**
+ * The evidence of a submission, with each upload id checked and kept: the upload must be this
+ * unit's, for this task and this kind of submission; its object must be there, no larger than
+ * declared, and by its content a type taken. Every file is checked before any is kept, and a
+ * refused one is deleted. A file the task already keeps (same content) is not kept twice: its id
+ * stands for both. Links (https://…) pass through. Returns the evidence with the kept ids.
+ */
+export async function keepEvidence(
+  evidence: readonly string[],
+  submission: { unit: string; task: string; kind: SubmissionKind },
+  at: Date,
+  deps: Pick<EvidenceDeps, 'files' | 'log'>,
+): Promise<string[]> {
+  const ids = evidence.filter(isEvidenceId);
+  if (ids.length === 0) return [...evidence];
+  if (new Set(ids).size > EVIDENCE_LIMITS.files) throw new ValidationError(`每次最多附${EVIDENCE_LIMITS.files}个文件`, 'evidence');
+  const checked: Checked[] = [];
+  let total = 0;
+  for (const id of new Set(ids)) {
+    const item = await deps.log.get(id);
+    if (!item || item.state === 'deleted') throw new ValidationError(`上传的文件（${id}）不存在或已过期清理，请重新上传`, 'evidence');
+    if (item.unit !== submission.unit || item.task !== submission.task || !sameSubmission(item.kind, submission.kind)) {
+      throw new ForbiddenError(`文件“${item.name}”是为${item.task === submission.task ? '' : `任务 ${item.task} 的`}${submissionKindNames[item.kind]}上传的，不能用于${submission.unit}的任务 ${submission.task} 的${submissionKindNames[submission.kind]}`);
+    }
+    if (item.state !== 'pending') {
+      checked.push({ item });
+      continue;
+    }
+    const bytes = await deps.files.read(item.key);
+    if (!bytes) throw new ValidationError(`文件“${item.name}”尚未上传完成，请重新上传后再提交`, 'evidence');
+    if (bytes.length > item.size) {
+      await refuse(item, deps);
+      throw new ValidationError(`文件“${item.name}”实际大小超过上传时声明的大小，已拒收，请重新上传`, 'evidence');
+    }
+    let type: EvidenceType;
+    try {
+      type = sniffType(bytes, item.name);
+    } catch (error) {
+      await refuse(item, deps);
+      throw error;
+    }
+    total += bytes.length;
+    checked.push({ item, bytes, type, sha256: createHash('sha256').update(bytes).digest('hex') });
+  }
+  if (total > EVIDENCE_LIMITS.submissionBytes) throw new ValidationError(`本次文件合计超过${EVIDENCE_LIMITS.submissionBytes / 1024 / 1024} MB 的限制`, 'evidence');
+
+  const keptAs = new Map<string, string>();
+  for (const { item, bytes, type, sha256 } of checked) {
+    if (!bytes || !type || !sha256) {
+      keptAs.set(item.id, item.state === 'duplicate' && item.sameAs ? item.sameAs : item.id);
+      continue;
+    }
+    let owner = await deps.log.claimDigest(item.task, sha256, item.id);
+    if (owner !== item.id) {
+      const held = await deps.log.get(owner);
+      if (held?.state === 'kept') {
+        await deps.files.remove(item.key);
+        await deps.log.save({ ...item, state: 'duplicate', sameAs: owner, sha256, size: bytes.length, type: evidenceTypes[type].mime });
+        keptAs.set(item.id, owner);
+        continue;
+      }
+      await deps.log.reclaimDigest(item.task, sha256, item.id);
+      owner = item.id;
+    }
+    const key = keptKey(item, type);
+    await deps.files.move(item.key, key, evidenceTypes[type].mime);
+    const exif = type === 'jpeg' ? readExif(bytes) : {};
+    await deps.log.save({ ...item, key, type: evidenceTypes[type].mime, size: bytes.length, sha256, ...exif, state: 'kept', keptAt: at.toISOString() });
+    keptAs.set(item.id, item.id);
+  }
+  const seen = new Set<string>();
+  return evidence
+    .map((e) => (isEvidenceId(e) ? keptAs.get(e)! : e))
+    .filter((e) => (seen.has(e) ? false : (seen.add(e), true)));
+}
+
+async function refuse(item: EvidenceItem, deps: Pick<EvidenceDeps, 'files' | 'log'>) {
+  await deps.files.remove(item.key);
+  await deps.log.save({ ...item, state: 'deleted' });
+}
+
+/** Deletes uploads no submission named within the allowed hours (their objects and their pending entries). */
+export async function sweepAbandoned(at: Date, deps: Pick<EvidenceDeps, 'files' | 'log'>, limit = 100): Promise<number> {
+  const before = new Date(at.getTime() - EVIDENCE_LIMITS.abandonedHours * 3_600_000).toISOString();
+  const abandoned = await deps.log.pendingBefore(before, limit);
+  for (const item of abandoned) {
+    await deps.files.remove(item.key);
+    await deps.log.save({ ...item, state: 'deleted' });
+  }
+  return abandoned.length;
+}
+
+/** The kept items a submission names, in its order (links and unknown ids left out). */
+export async function evidenceItems(evidence: readonly string[], log: Pick<EvidenceLog, 'get'>): Promise<EvidenceItem[]> {
+  const items = await Promise.all(evidence.filter(isEvidenceId).map((id) => log.get(id)));
+  return items.filter((i): i is EvidenceItem => i?.state === 'kept');
+}
+
+/**
+ * A kept file, for someone allowed to see it: the office and leaders, or a unit of the task.
+ * Refused like a missing file otherwise, so ids cannot be probed.
+ */
+export async function evidenceFor(id: string, principal: Principal, deps: Pick<EvidenceDeps, 'store' | 'log'>): Promise<EvidenceItem> {
+  const item = isEvidenceId(id) ? await deps.log.get(id) : undefined;
+  if (!item || item.state !== 'kept') throw new NotFoundError('佐证材料不存在或已删除');
+  if (principal.kind === 'unit') {
+    const task = await deps.store.tasks.get(item.task);
+    if (!task || !unitsOfTask(task).includes(principal.unit)) throw new NotFoundError('佐证材料不存在或已删除');
+  }
+  return item;
+}

@@ -1,0 +1,291 @@
+/**
+ * 佐证材料 files over HTTP. Thin: parse, call one use case of core/evidence-files.ts.
+ *
+ * - POST /api/evidence/uploads            a unit (token) asks for upload forms for its files of one submission (201)
+ * - GET  /api/evidence/{id}               the kept file's record (time, place, size, digest) and a short link to open it
+ * - GET  /api/evidence/{id}/file          the file itself (on AWS a redirect to a presigned link)
+ * - POST /report/uploads?<link>           the same as the first, from the phone page with the unit's signed link
+ * - GET  /report/evidence/{id}?<link>     a unit opens a file of its task from its link
+ * - GET  /evidence/{id}                   the console (a session) opens a file
+ * - POST /evidence/upload                 the sandbox's stand-in for the bucket: the signed policy enforced as S3 does
+ * - GET/POST /report/closeout?<link>&code= the phone page for a 销号 request with photos and files
+ *
+ * A submission names its uploads' ids among its evidence (`"evidence": ["ev_…", "https://…"]`);
+ * keptEvidence checks and keeps them before the use case stores the submission.
+ */
+import type { Context, Hono } from 'hono';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as z from 'zod';
+import { closeOutStatus, requestCloseOut } from '../core/closeout.ts';
+import { ValidationError } from '../core/errors.ts';
+import { createUploads, evidenceFor, evidenceItems, keepEvidence, type EvidenceFiles, type EvidenceLog } from '../core/evidence-files.ts';
+import {
+  EVIDENCE_LIMITS,
+  evidenceTypes,
+  isEvidenceId,
+  limitsText,
+  placeText,
+  submissionKinds,
+  takenAtText,
+  takenLongBefore,
+  type EvidenceItem,
+  type SubmissionKind,
+} from '../core/evidence.ts';
+import type { Principal } from '../core/ports.ts';
+import { linkParams } from '../core/signed-link.ts';
+import { ForbiddenError, taskFor } from '../core/task-access.ts';
+import { unitOfLink } from './auth.ts';
+import { errorResponse } from './errors.ts';
+import type { AppDeps } from './deps.ts';
+import { renderPage, TEMPLATE_DIR } from './pages.ts';
+import { jsonBody, pathParam } from './params.ts';
+import { closeOutBody, parse, taskCode, text } from './schemas.ts';
+import type { ConsoleEnv } from './session.ts';
+
+/** What the app needs for files: where they are, their records, and (sandbox only) the stand-in for the bucket's POST. */
+export interface EvidenceAppDeps {
+  files: EvidenceFiles;
+  log: EvidenceLog;
+  receive?: (fields: Record<string, string>, body: Uint8Array, now: Date) => Promise<string>;
+}
+
+const strict = { error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys!.join('、')}` : '请求体应为 JSON 对象') };
+
+export const uploadsBody = z.strictObject(
+  {
+    task: taskCode.describe('任务编号'),
+    kind: z.enum(submissionKinds, { error: '“报送类型”应为 report、monthly、closeout、lookback 或 duty' }).describe('文件用于哪种报送：report 进展、monthly 月度交账、closeout 销号申请、lookback 回头看、duty 常态化工作'),
+    files: z
+      .array(
+        z.strictObject(
+          {
+            name: text('文件名', 200),
+            type: z.string({ error: '“文件类型”应为文字' }).max(200, '“文件类型”过长'),
+            size: z.number({ error: '“文件大小”应为字节数' }).int('“文件大小”应为字节数').min(1, '“文件大小”应大于0'),
+          },
+          strict,
+        ),
+      )
+      .max(EVIDENCE_LIMITS.files, `每次最多上传${EVIDENCE_LIMITS.files}个文件`)
+      .describe(limitsText),
+  },
+  strict,
+);
+
+/** Link params of the unit's report link, from a query string. */
+const linkOf = (c: Context) => new URLSearchParams(linkParams(new URL(c.req.url).searchParams));
+
+function evidenceDepsOf(deps: AppDeps): EvidenceAppDeps {
+  if (!deps.evidence) throw new ValidationError('本系统未配置文件存储，暂不能上传文件；请以链接形式提供佐证材料', 'evidence');
+  return deps.evidence;
+}
+
+/**
+ * A submission's evidence with its upload ids checked and kept (links pass through). Called by each
+ * route that stores evidence, before its use case: a file that is refused stores nothing.
+ */
+export async function keptEvidence(deps: AppDeps, principal: Principal, task: string, kind: SubmissionKind, evidence: readonly string[] | undefined): Promise<string[]> {
+  if (!evidence?.some(isEvidenceId)) return [...(evidence ?? [])];
+  if (principal.kind !== 'unit') throw new ForbiddenError('上传的文件只能由上传它的单位用于报送');
+  return keepEvidence(evidence, { unit: principal.unit, task, kind }, deps.clock(), evidenceDepsOf(deps));
+}
+
+/** What a page or the API shows of a kept file. */
+export function evidenceView(item: EvidenceItem, href: string, periodStart?: Date) {
+  const photo = item.type === 'image/jpeg' || item.type === 'image/png';
+  return {
+    id: item.id,
+    name: item.name,
+    type: item.type,
+    typeName: Object.values(evidenceTypes).find((t) => t.mime === item.type)?.name ?? '文件',
+    size: item.size,
+    photo,
+    href,
+    takenAt: item.takenAt ? takenAtText(item.takenAt) : undefined,
+    place: item.place ? placeText(item.place) : undefined,
+    stale: periodStart ? takenLongBefore(item.takenAt, periodStart) : false,
+  };
+}
+
+const SCRIPT = () => readFileSync(join(TEMPLATE_DIR, 'pages', 'evidence-attach.js'), 'utf8');
+let script: string | undefined;
+
+/** The CSP of a page that uploads or shows files: its one script, and the bucket's origin where files live elsewhere. */
+export function evidenceCsp(deps: AppDeps, nonce?: string): string {
+  const origin = deps.evidence?.files.origin ?? '';
+  return [
+    "default-src 'none'",
+    "style-src 'unsafe-inline'",
+    `img-src 'self' data: blob: ${origin}`.trim(),
+    ...(nonce ? [`script-src 'nonce-${nonce}'`, `connect-src 'self' ${origin}`.trim()] : []),
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+/** The file, to someone allowed to open it: a presigned link where the bucket serves it, else the bytes. */
+async function serveFile(c: Context, deps: AppDeps, item: EvidenceItem): Promise<Response> {
+  const evidence = evidenceDepsOf(deps);
+  const url = await evidence.files.openUrl(item.key, item.name, item.type);
+  if (url) return c.redirect(url, 302);
+  const bytes = await evidence.files.read(item.key);
+  if (!bytes) return c.json({ error: { code: 'NOT_FOUND', message: '佐证材料不存在或已删除' } }, 404);
+  return new Response(bytes, {
+    headers: {
+      'Content-Type': item.type,
+      'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(item.name)}`,
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cache-Control': 'private, max-age=300',
+    },
+  });
+}
+
+export function evidenceRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
+  const upload = async (c: Context, principal: Principal) => {
+    const body = parse(uploadsBody, await jsonBody(c));
+    const given = await createUploads(body, principal, deps.clock(), { store: deps.store, ...evidenceDepsOf(deps) });
+    return c.json(given, 201);
+  };
+
+  app.post('/api/evidence/uploads', async (c) => upload(c, c.get('principal')));
+
+  app.get('/api/evidence/:id', async (c) => {
+    const item = await evidenceFor(pathParam(c, 'id', '文件编号', 100), c.get('principal'), { store: deps.store, log: evidenceDepsOf(deps).log });
+    const { key, state, ...record } = item;
+    return c.json({ evidence: record, href: `/api/evidence/${item.id}/file` });
+  });
+
+  app.get('/api/evidence/:id/file', async (c) => {
+    const item = await evidenceFor(pathParam(c, 'id', '文件编号', 100), c.get('principal'), { store: deps.store, log: evidenceDepsOf(deps).log });
+    return serveFile(c, deps, item);
+  });
+
+  // The phone page reads JSON: errors here are answered as the API answers them, never as a page.
+  const asJson = (run: (c: Context<ConsoleEnv>) => Promise<Response>) => async (c: Context<ConsoleEnv>) => {
+    try {
+      return await run(c);
+    } catch (error) {
+      return errorResponse(error, c);
+    }
+  };
+
+  app.post(
+    '/report/uploads',
+    asJson(async (c) => {
+      const { unit } = await unitOfLink(await deps.linkSecret(), linkOf(c), deps.clock(), 'report', deps.store);
+      return upload(c, { kind: 'unit', unit });
+    }),
+  );
+
+  app.get('/report/evidence/:id', async (c) => {
+    const { unit } = await unitOfLink(await deps.linkSecret(), linkOf(c), deps.clock(), 'report', deps.store);
+    const item = await evidenceFor(pathParam(c, 'id', '文件编号', 100), { kind: 'unit', unit }, { store: deps.store, log: evidenceDepsOf(deps).log });
+    return serveFile(c, deps, item);
+  });
+
+  // The console: the gate has checked the session (office or leader).
+  app.get('/evidence/:id', async (c) => {
+    const item = await evidenceFor(pathParam(c, 'id', '文件编号', 100), { kind: 'office', name: '' }, { store: deps.store, log: evidenceDepsOf(deps).log });
+    return serveFile(c, deps, item);
+  });
+
+  // The sandbox's bucket: the browser posts here what it would post to S3, and the same policy is enforced.
+  app.post('/evidence/upload', asJson(async (c) => {
+    const receive = deps.evidence?.receive;
+    if (!receive) return c.json({ error: { code: 'NOT_FOUND', message: '请求的地址不存在' } }, 404);
+    const declared = Number(c.req.header('Content-Length') ?? '0');
+    if (declared > EVIDENCE_LIMITS.fileBytes + 64 * 1024) return c.json({ error: { code: 'VALIDATION', message: `文件不能超过${EVIDENCE_LIMITS.fileBytes / 1024 / 1024} MB`, field: 'file' } }, 413);
+    const form = await c.req.parseBody().catch(() => {
+      throw new ValidationError('上传内容无法读取：请重新上传', 'file');
+    });
+    const file = form.file;
+    if (!(file instanceof File)) throw new ValidationError('上传内容中没有文件（字段 file）', 'file');
+    const fields = Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const key = await receive(fields, new Uint8Array(await file.arrayBuffer()), deps.clock());
+    return c.json({ key }, 201);
+  }));
+
+  // The phone page of a 销号 request: what was done, photos and files, links.
+  app.get('/report/closeout', async (c) => {
+    const link = linkOf(c);
+    const { unit } = await unitOfLink(await deps.linkSecret(), link, deps.clock(), 'report', deps.store);
+    const code = parse(taskCode, new URL(c.req.url).searchParams.get('code') ?? '');
+    return closeOutPage(c, deps, unit, link, code, {});
+  });
+
+  app.post('/report/closeout', async (c) => {
+    const form = await c.req.parseBody({ all: true }).catch(() => {
+      throw new ValidationError('表单内容无法读取：请从邮件中的链接重新打开后再提交', 'body');
+    });
+    const one = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
+    const many = (name: string) => [form[name]].flat().filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+    const link = new URLSearchParams(linkParams(new URLSearchParams({ u: one('u'), p: one('p'), exp: one('exp'), sig: one('sig'), ...(one('iat') ? { iat: one('iat') } : {}) })));
+    const { unit } = await unitOfLink(await deps.linkSecret(), link, deps.clock(), 'report', deps.store);
+    const code = parse(taskCode, one('code'));
+    const principal: Principal = { kind: 'unit', unit };
+    const files = many('evidence').filter(isEvidenceId);
+    const links = one('links').split(/\s+/).filter(Boolean);
+    try {
+      const body = parse(closeOutBody, { summary: one('summary'), evidence: [...files, ...links] });
+      const evidence = await keptEvidence(deps, principal, code, 'closeout', body.evidence);
+      const task = await requestCloseOut(code, { ...body, evidence }, principal, deps.clock(), deps.store);
+      const kept = deps.evidence ? await evidenceItems(evidence, deps.evidence.log) : [];
+      return c.html(
+        renderPage('closeout-done', '销号申请已提交', {
+          unit,
+          code,
+          title: task.title,
+          status: closeOutStatus(task),
+          files: kept.map((i) => evidenceView(i, `/report/evidence/${i.id}?${link}`)),
+          links: evidence.filter((e) => !isEvidenceId(e)),
+          back: `/report?${link}`,
+        }),
+        201,
+      );
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return closeOutPage(c, deps, unit, link, code, { error: error.message, summary: one('summary'), links: one('links') }, 400);
+    }
+  });
+}
+
+async function closeOutPage(c: Context, deps: AppDeps, unit: string, link: URLSearchParams, code: string, state: { error?: string; summary?: string; links?: string }, status: 200 | 400 = 200) {
+  const task = await taskFor(deps.store, code, { kind: 'unit', unit });
+  const nonce = randomBytes(16).toString('base64');
+  script ??= SCRIPT();
+  c.header('Content-Security-Policy', evidenceCsp(deps, nonce));
+  return c.html(
+    renderPage('closeout-form', `${unit} 申请销号`, {
+      unit,
+      code: task.code,
+      title: task.title,
+      target: task.target,
+      status: closeOutStatus(task),
+      link: linkParams(link),
+      query: link.toString(),
+      uploads: Boolean(deps.evidence),
+      limits: limitsText,
+      limitsJson: JSON.stringify({ fileBytes: EVIDENCE_LIMITS.fileBytes, files: EVIDENCE_LIMITS.files, submissionBytes: EVIDENCE_LIMITS.submissionBytes }),
+      accept: 'image/*,.heic,.heif,application/pdf,.pdf,.docx,.xlsx',
+      nonce,
+      script,
+      key: randomUUID(),
+      back: `/report?${link}`,
+      ...state,
+    }),
+    status,
+  );
+}
+
+/** The console's view of a submission's files: each photo with its time and place, flagged when taken long before `periodStart`. */
+export async function consoleEvidence(deps: AppDeps, evidence: readonly string[], periodStart: Date) {
+  const items = deps.evidence ? await evidenceItems(evidence, deps.evidence.log) : [];
+  return {
+    files: items.map((i) => evidenceView(i, `/evidence/${i.id}`, periodStart)),
+    links: evidence.filter((e) => !isEvidenceId(e)),
+  };
+}
+
