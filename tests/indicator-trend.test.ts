@@ -10,7 +10,11 @@ import { runJob } from '../functions/core/cadence/jobs.ts';
 import { instantAt } from '../functions/core/time.ts';
 import { createApp } from '../functions/http/app.ts';
 import { issueToken } from '../functions/http/auth.ts';
+import type { RawTable } from '../functions/ledger-import/sheets.ts';
+import { describeIssue } from '../functions/ledger-import/validate.ts';
+import { importLedger } from '../functions/ledger-import/import-ledger.ts';
 import { useCadenceBench } from './support/cadence.ts';
+import { cloneTables, sampleTables } from './support/ledger.ts';
 
 const bench = useCadenceBench();
 const SECRET = 'a-test-secret-of-at-least-32-characters';
@@ -46,8 +50,19 @@ function parseSvg(svg: string): Element {
 const all = (element: Element, match: (e: Element) => boolean): Element[] => [...(match(element) ? [element] : []), ...element.children.flatMap((c) => all(c, match))];
 const classed = (element: Element, cls: string) => all(element, (e) => (e.attributes.class ?? '').split(' ').includes(cls));
 
-async function world() {
-  const { store, deps, reports } = await bench.setup();
+/** The sample ledger with 基准值 and 基准年份 given for PM2.5 (other rows leave them empty). */
+function withBaseline(value: string, year: string): RawTable[] {
+  const tables = cloneTables(sampleTables());
+  const sheet = tables.find((t) => t.sheet === '目标指标')!;
+  sheet.headers.push('基准值', '基准年份');
+  const row = sheet.rows.find((r) => r.cells['指标名称'] === PM25)!;
+  row.cells['基准值'] = value;
+  row.cells['基准年份'] = year;
+  return tables;
+}
+
+async function world(tables?: RawTable[]) {
+  const { store, deps, reports } = await bench.setup(tables ? { tables } : {});
   let now = instantAt('2018-07-31', '10:00');
   const app = createApp({ store, clock: () => now, calendar: async () => bench.calendar, cadence: defaultCadence, linkSecret: async () => SECRET, reports });
   const [pm25, goodDays] = [(await store.indicators.get(PM25))!, (await store.indicators.get(GOOD_DAYS))!];
@@ -139,6 +154,40 @@ describe('目标指标走势 in the 月交账', () => {
     const email = new TextDecoder().decode((await w.reports.archive.get(published.files.find((f) => f.name === '月交账-2018-09-邮件版.html')!.key))!.body);
     expect(email).not.toContain('<svg');
     expect(email).toContain('偏离轨迹0.54%');
+  });
+});
+
+describe('the 基准值 of the 目标指标 sheet', () => {
+  it('starts the trajectory at the baseline year’s value instead of the first reading', async () => {
+    const w = await world(withBaseline('55', '2017'));
+    expect(await w.store.indicators.get(PM25)).toMatchObject({ baseline: 55, baselineYear: 2017 });
+    w.setNow(instantAt('2018-09-28', '10:00'));
+    expect((await w.call('POST', w.readings(PM25), w.pm25.responsibleUnits[0]!, { value: 53 })).status).toBe(201);
+    await runJob('monthly-account', instantAt(bench.calendar.firstWorkdayOfMonth('2018-10-01')!, defaultCadence.monthlyAccountTime), w.deps);
+    const published = (await w.reports.find('monthly-account', '2018-09'))!;
+    const svg = parseSvg(new TextDecoder().decode((await w.reports.archive.get(published.files.find((f) => f.name === '指标走势-2018-09.svg')!.key))!.body));
+    const pm = classed(svg, 'indicator-series').find((s) => s.attributes['data-indicator'] === PM25)!;
+    expect(classed(pm, 'trajectory')[0]!.attributes).toMatchObject({ 'data-from': '2017-12', 'data-baseline': '55' });
+    expect(pm.attributes['data-status']).toBe('偏离轨迹');
+    // From 55 (2017) to 43.4 by 2020-12, 36 months: nine months in, at most 52.1; 53 is 0.9 above.
+    const page = new TextDecoder().decode((await w.reports.archive.get(published.page.key))!.body);
+    expect(page).toContain('城区PM2.5年均浓度2018年9月读数53微克/立方米，按基准值（2017年55微克/立方米）至2020年目标≤ 43.4微克/立方米的直线轨迹，当月应不高于52.1微克/立方米，偏离轨迹0.9微克/立方米。');
+  });
+
+  it('is refused, naming the sheet, row and column, when half given, not a number or not before the target year', async () => {
+    const { store } = await bench.setup();
+    const cases: [string, string, string][] = [
+      ['55', '', '“目标指标”表第2行“基准年份”列：填写了基准值，须同时填写基准年份，如 2017'],
+      ['', '2017', '“目标指标”表第2行“基准值”列：填写了基准年份，须同时填写基准值'],
+      ['五十五', '2017', '“目标指标”表第2行“基准值”列：“五十五”不是数字'],
+      ['55', '2020', '“目标指标”表第2行“基准年份”列：基准年份（2020）应早于目标年份（2020）'],
+    ];
+    for (const [value, year, message] of cases) {
+      const summary = await importLedger(withBaseline(value, year), { at: new Date('2018-07-04T02:00:00Z'), by: 'office', source: 'test' }, { store, calendar: bench.calendar });
+      expect(summary.ok).toBe(false);
+      expect(summary.issues.map(describeIssue)).toEqual([message]);
+    }
+    expect((await store.indicators.get(PM25))!.baseline).toBeUndefined();
   });
 });
 

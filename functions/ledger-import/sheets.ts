@@ -108,6 +108,8 @@ export const sheetSpecs: SheetSpec[] = [
       column('方向', true, 8, '≤ 或 ≥'),
       column('目标年份', true, 10, '如：2020'),
       longColumn('责任单位', false, 24, '单位名称，用、分隔'),
+      column('基准值', false, 10, '可不填：基准年份的数值，月交账走势图的直线轨迹由此起算至目标；不填以首次报送的数值为基准'),
+      column('基准年份', false, 10, '与基准值同填，如：2017'),
     ],
   },
   {

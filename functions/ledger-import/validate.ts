@@ -360,6 +360,7 @@ function readIndicators(rows: RawRow[], check: Check, resolveUnits: ResolveUnits
     const yearText = check.required(INDICATORS, row, '目标年份').replace(/年$/, '');
     const year = Number(yearText);
     if (yearText && !/^\d{4}$/.test(yearText)) check.fail(INDICATORS, row.row, '目标年份', `“${yearText}”应为四位年份，如 2020`);
+    const baseline = readBaseline(row, check, year);
     return {
       name,
       measureUnit: row.cells['计量单位'] ?? '',
@@ -367,8 +368,28 @@ function readIndicators(rows: RawRow[], check: Check, resolveUnits: ResolveUnits
       direction: direction ?? '≤',
       year,
       responsibleUnits: resolveUnits(INDICATORS, row, '责任单位'),
+      ...baseline,
     };
   });
+}
+
+/** 基准值 and 基准年份, both or neither: where an indicator's trajectory to its target starts. */
+function readBaseline(row: RawRow, check: Check, targetYear: number): { baseline?: number; baselineYear?: number } {
+  const valueText = (row.cells['基准值'] ?? '').trim().replace(/[%％]$/, '');
+  const yearText = (row.cells['基准年份'] ?? '').trim().replace(/年$/, '');
+  if (!valueText && !yearText) return {};
+  const problem = (column: string, message: string) => {
+    check.fail(INDICATORS, row.row, column, message);
+    return {};
+  };
+  if (!valueText) return problem('基准值', '填写了基准年份，须同时填写基准值');
+  if (!yearText) return problem('基准年份', '填写了基准值，须同时填写基准年份，如 2017');
+  const baseline = Number(valueText);
+  if (!Number.isFinite(baseline)) return problem('基准值', `“${valueText}”不是数字`);
+  if (!/^\d{4}$/.test(yearText)) return problem('基准年份', `“${yearText}”应为四位年份，如 2017`);
+  const baselineYear = Number(yearText);
+  if (Number.isInteger(targetYear) && baselineYear >= targetYear) return problem('基准年份', `基准年份（${baselineYear}）应早于目标年份（${targetYear}）`);
+  return { baseline, baselineYear };
 }
 
 function readDuties(rows: RawRow[], check: Check, resolveUnits: ResolveUnits): RecurringDuty[] {
