@@ -5,7 +5,9 @@
  */
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { cadenceConfig, defaultCadence } from '../functions/core/cadence/config.ts';
 import { cronTable } from '../functions/core/cadence/schedule.ts';
+import { scoreMonth, type ScoreInput, type ScoreTask } from '../functions/core/scores.ts';
 import { runJob } from '../functions/core/cadence/jobs.ts';
 import { submitProgress } from '../functions/core/reporting.ts';
 import { instantAt } from '../functions/core/time.ts';
@@ -155,4 +157,68 @@ describe('考核: the monthly score per unit', () => {
     // gave an August account, so all three lost the same 5 points and share the first rank.
     for (const unit of [A, B, C]) expect(headMails(unit, '2018年8月').map((m) => m.subject)).toEqual([`【考核】${unit}2018年8月考核得分95分，排名第1名`]);
   }, 300_000);
+});
+
+describe('考核: the rules a September replay does not reach', () => {
+  /** November 2018, scored on 3 December: 甲局 closed a task on time and answered a 回头看; 乙局 has a task overdue with a missed milestone and stood at 通报; 丙镇 (responsible) was chased three weeks. */
+  function november(): ScoreInput {
+    const part = { by: 'x', summary: '完成', evidence: [] };
+    const base = { responsibleUnits: [] as string[], milestones: [] as ScoreTask['milestones'], createdAt: '2018-07-04T02:00:00.000Z' };
+    const date = (due: string) => ({ kind: 'date' as const, text: due, nominal: due, due, ongoingAfter: false });
+    const tasks: ScoreTask[] = [
+      // Approved on 16 November, before its deadline of the 20th; 公示 ended on the 23rd.
+      { ...base, code: 'T-1', title: '按期完成', leadUnits: ['甲局'], deadline: date('2018-11-20'), status: 'closed', closeOut: { ...part, state: 'closed', unit: '甲局', at: '2018-11-12T02:00:00.000Z', reviewedAt: '2018-11-16T02:00:00.000Z', closedOn: '2018-11-23' } },
+      // Closed in August: only its 回头看, answered on 6 November, counts.
+      { ...base, code: 'T-3', title: '早已销号', leadUnits: ['甲局'], deadline: date('2018-07-31'), status: 'closed', closeOut: { ...part, state: 'closed', unit: '甲局', at: '2018-07-20T02:00:00.000Z', closedOn: '2018-08-10', lookbacks: [{ workdays: 60, due: '2018-11-05', askedOn: '2018-11-05', answers: [{ ...part, unit: '甲局', at: '2018-11-06T02:00:00.000Z', holds: true }] }] } },
+      // Due 9 November, still open; its milestone of 5 November had no report that week.
+      { ...base, code: 'T-2', title: '逾期任务', leadUnits: ['乙局'], responsibleUnits: ['丙镇'], deadline: date('2018-11-09'), status: 'open', milestones: [{ nominal: '2018-11-05', due: '2018-11-05', content: '完成排查' }] },
+    ];
+    const weeks = [
+      ['2018-W44', '2018-11-01'],
+      ['2018-W45', '2018-11-08'],
+      ['2018-W46', '2018-11-15'],
+      ['2018-W47', '2018-11-22'],
+      ['2018-W48', '2018-11-29'],
+    ].map(([week, due]) => ({ week: week!, due: instantAt(due!, '17:00').toISOString() }));
+    const account = (unit: string) => ({ unit, code: 'T-2', at: '2018-11-28T02:00:00.000Z', lastAt: '2018-11-28T02:00:00.000Z' });
+    return {
+      month: '2018-11',
+      at: instantAt('2018-12-03', '09:30'),
+      units: ['甲局', '乙局', '丙镇'],
+      tasks,
+      weeks,
+      weekly: new Map(weeks.map((w) => [w.week, []])),
+      monthly: [account('甲局'), account('乙局'), account('丙镇')],
+      monthlyDue: instantAt('2018-12-01').toISOString(),
+      chases: ['2018-W45', '2018-W46', '2018-W47'].map((period, i) => ({ unit: '丙镇', period, on: ['2018-11-08', '2018-11-15', '2018-11-22'][i]!, tasks: [{ code: 'T-2', role: 'responsible' as const }] })),
+      escalations: [{ id: '乙局', unit: '乙局', level: 2, open: true, tasks: [], levelSince: '2018-11-05', notified: 2, liftable: false, steps: [{ level: 1, on: '2018-10-29', why: '' }, { level: 2, on: '2018-11-05', why: '' }], decisions: [], interviews: [] }],
+      scoring: defaultCadence.scoring,
+    };
+  }
+
+  it('adds for close-outs on time and 回头看, takes off for overdue tasks, missed milestones and the level reached; ties share a rank; the weights are settings', () => {
+    const scores = scoreMonth(november());
+    const of = (unit: string) => scores.units.find((u) => u.unit === unit)!;
+    const counted = (unit: string) => Object.fromEntries(of(unit).rules.filter((r) => r.count).map((r) => [r.rule, [r.count, r.points]]));
+    // 甲局: +5 (T-1 approved on the 16th, due the 20th) +2 (回头看 of T-3)                 = 107
+    // 乙局: −3 (T-2 overdue from the 10th) −2 (milestone of the 5th) −2×2 (通报, from 催办)  = 91
+    // 丙镇: −2×3 (chased, never reported) −1×3 (催办)                                       = 91
+    expect(counted('甲局')).toEqual({ closedOnTime: [1, 5], lookbacks: [1, 2] });
+    expect(counted('乙局')).toEqual({ overdueTasks: [1, -3], missedMilestones: [1, -2], escalation: [2, -4] });
+    expect(counted('丙镇')).toEqual({ weeklyReports: [3, -6], chases: [3, -3] });
+    expect([of('甲局'), of('乙局'), of('丙镇')].map((u) => [u.total, u.rank])).toEqual([
+      [107, 1],
+      [91, 2],
+      [91, 2],
+    ]);
+    expect(of('乙局').rules.find((r) => r.rule === 'escalation')!.items).toEqual(['最高通报（2级）', '月初处于催办（2018-10-29起）', '11月5日（周一）通报']);
+
+    // An office that weighs 催办 at −3 ranks 丙镇 last.
+    const heavier = scoreMonth({ ...november(), scoring: cadenceConfig('{"scoring":{"rules":{"chases":{"weight":-3}}}}').scoring });
+    expect(heavier.units.map((u) => [u.unit, u.total, u.rank])).toEqual([
+      ['甲局', 107, 1],
+      ['乙局', 91, 2],
+      ['丙镇', 85, 3],
+    ]);
+  });
 });

@@ -131,6 +131,18 @@ export function scoreMonth(input: ScoreInput): MonthScores {
       tasksOf.set(unit, [...(tasksOf.get(unit) ?? []), { task, lead: task.leadUnits.includes(unit) }]);
     }
   }
+  // 回头看 are asked of tasks closed long before: each answer of the month counts, wherever its task is.
+  const answeredOf = new Map<string, string[]>();
+  for (const task of input.tasks) {
+    for (const [round, l] of (task.closeOut?.lookbacks ?? []).entries()) {
+      for (const a of l.answers) {
+        const on = localDateOf(new Date(a.at));
+        if (!active.has(a.unit) || on < start || on > through || !task.leadUnits.includes(a.unit)) continue;
+        answeredOf.set(a.unit, [...(answeredOf.get(a.unit) ?? []), `${task.code} 第${round + 1}次回头看（${chineseDay(on)}报送）`]);
+        if (!tasksOf.has(a.unit)) tasksOf.set(a.unit, []);
+      }
+    }
+  }
   const reportedCodes = new Map<string, Set<string>>();
   for (const [week, reports] of input.weekly) reportedCodes.set(week, new Set(reports.map((r) => r.code)));
   const weeksOfMonth = input.weeks.filter((w): w is { week: string; due: string } => !!w.due && monthOf(localDateOf(new Date(w.due))) === month);
@@ -164,7 +176,7 @@ export function scoreMonth(input: ScoreInput): MonthScores {
     const overdue: string[] = [];
     const milestones: string[] = [];
     const closed: string[] = [];
-    const lookbacks: string[] = [];
+    const lookbacks = answeredOf.get(unit) ?? [];
     for (const task of lead) {
       const done = approvedOn(task);
       if (task.deadline.kind !== 'ongoing') {
@@ -178,12 +190,6 @@ export function scoreMonth(input: ScoreInput): MonthScores {
       for (const m of task.milestones) {
         if (m.due < start || m.due > through || (done && done <= m.due)) continue;
         if (!reportedCodes.get(isoWeekOf(m.due))?.has(task.code)) milestones.push(`${task.code} 阶段节点“${m.content}”（${m.due}）到期当周未报送进展`);
-      }
-      for (const [round, l] of (task.closeOut?.lookbacks ?? []).entries()) {
-        for (const a of l.answers) {
-          const on = localDateOf(new Date(a.at));
-          if (a.unit === unit && on >= start && on <= through) lookbacks.push(`${task.code} 第${round + 1}次回头看（${chineseDay(on)}报送）`);
-        }
       }
     }
 
