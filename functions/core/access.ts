@@ -26,7 +26,8 @@ function inactiveMessage(unit: Unit): string {
  * that does not say) still opens the unit's pages and API. Throws a typed error in Chinese if not.
  */
 export async function checkUnitCredential(store: Store, unitName: string, issuedAt: string | undefined, what: '令牌' | '链接'): Promise<Versioned<Unit>> {
-  const unit = await store.units.get(unitName);
+  // The request path's read: up to 30 s old when another process changed the unit, current after a change here.
+  const unit = await store.accessUnit(unitName);
   if (!unit) throw new ForbiddenError(`台账中没有“${unitName}”这个单位，此${what}不再有效；如有疑问请联系整改办`);
   if (!isActiveUnit(unit)) throw new ForbiddenError(inactiveMessage(unit));
   if (unit.credentialsValidFrom && (issuedAt === undefined || issuedAt < unit.credentialsValidFrom)) {

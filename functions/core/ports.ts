@@ -198,7 +198,11 @@ export interface Store {
   unitsReportedInPeriod(period: string): Promise<Set<string>>;
   /** Which unit reported on which task in a period, with its latest report (one query on the period's partition). */
   reportedInPeriod(period: string): Promise<PeriodReport[]>;
-  /** Each task's latest weekly report (its week and instant), one item per task that ever reported (one query). */
+  /**
+   * Each task's latest weekly report (its week and instant): a roll-up of one item per task that
+   * ever reported, brought up to date from the reports written since it was last called (which it
+   * stores). A submission writes only its report.
+   */
   lastReports(): Promise<{ code: string; unit: string; period: string; at: string }[]>;
   /** Open tasks and milestones due in [from, to]. */
   dueBetween(from: string, to: string): Promise<DueItem[]>;
@@ -237,8 +241,15 @@ export interface Store {
   saveToken(hash: string, principal: Principal, at: string): Promise<void>;
   /** The principal of a live token; undefined for an unknown or revoked one. */
   principalOfToken(hash: string): Promise<Principal | undefined>;
-  /** The stored token, revoked or not. */
+  /**
+   * The stored token, revoked or not. On the request path: kept in memory up to 30 s, so a token
+   * revoked by another process is refused within that time (at once when revoked through this store).
+   */
   tokenOf(hash: string): Promise<TokenRecord | undefined>;
+  /** The unit a token or link names, as the request path sees it: kept like `tokenOf`. Never use it to update. */
+  accessUnit(name: string): Promise<Versioned<Unit> | undefined>;
+  /** The task a unit reports on (its units, its status), kept like `tokenOf`. Never use it to update. */
+  accessTask(code: string): Promise<Versioned<Task> | undefined>;
   /** Revokes one token; false when no live token has that hash. */
   revokeToken(hash: string, at: string): Promise<boolean>;
   /** Revokes every live token of a unit (one query on the unit's tokens); returns how many. */

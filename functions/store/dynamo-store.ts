@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { defaultOfficeWords, taskStatuses, type Indicator, type OfficeWords, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, ChaseRecord, DueItem, DutyChase, DutyOccurrence, IndicatorReading, JobFailure, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink } from '../core/ports.ts';
+import type { ChangeEvent, ChaseRecord, DueItem, DutyChase, DutyOccurrence, IndicatorReading, JobFailure, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink, Versioned } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DubanError } from '../core/errors.ts';
 import { DynamoJobFailureLog } from './job-failure-log.ts';
@@ -15,7 +15,8 @@ import { isContinuing } from '../core/deadline.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
 import { DynamoSignIns } from './sign-in-store.ts';
 import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
-import { DynamoCollection, auditEvents, entityKey, fromItem, type EntityKind } from './versioned-collection.ts';
+import { DynamoCollection, ENTITY_SK, auditEvents, entityKey, fromItem, type EntityKind } from './versioned-collection.ts';
+import { AccessCache } from './access-cache.ts';
 
 const DUE_PARTITION = 'DUE';
 const LOOKBACK_PARTITION = 'LOOKBACK';
@@ -113,6 +114,24 @@ const PLAN_CHUNK_BYTES = 300 * 1024;
 const STAGED = { pk: 'LEDGER', sk: 'STAGED' } as const;
 const planPartition = (id: string) => `IMPORT#${id}`;
 
+/**
+ * A progress report is one item, written once: `pk = TASK#<code>`, `sk = REPORT#<period>#<id>` (a
+ * task's history, a task's period), and in byCollection `gsi1pk = WEEKLYREPORTS | MONTHLYREPORTS`,
+ * `gsi1sk = <period>#<at>#<id>` (a period's reports: one query; the weekly reports since an instant:
+ * one query). Nothing else is written when a unit reports.
+ */
+const WEEKLY_REPORTS = 'WEEKLYREPORTS';
+const MONTHLY_REPORTS = 'MONTHLYREPORTS';
+const isWeek = (period: string) => /^\d{4}-W\d{2}$/.test(period);
+const reportsOf = (period: string) => (isWeek(period) ? WEEKLY_REPORTS : MONTHLY_REPORTS);
+/** Each task's latest weekly report (`pk = TASK#<code>`, `sk = LASTREPORT`), and how far they are brought up to date. */
+const LAST_REPORTS = 'LASTREPORTS';
+const LAST_REPORTS_CURSOR = { pk: LAST_REPORTS, sk: 'CURSOR' } as const;
+/** A report written while the roll-up read (its instant a little earlier than the latest it saw) is read again next time. */
+const ROLL_UP_OVERLAP_MS = 5 * 60_000;
+
+const reportOf = ({ pk, sk, gsi1pk, gsi1sk, ...report }: Item): ProgressReport => report as unknown as ProgressReport;
+
 const chaseOf = (item: Item): ChaseRecord => ({ unit: item.unit as string, period: item.period as string, on: item.on as string, tasks: item.tasks as ChaseRecord['tasks'] });
 
 export class DynamoStore implements Store {
@@ -130,12 +149,17 @@ export class DynamoStore implements Store {
   private readonly jobFailures: DynamoJobFailureLog;
   private readonly dutyLog: DynamoDutyLog;
   readonly signIns: DynamoSignIns;
+  private readonly access: AccessCache;
 
   constructor(
     client: DynamoDBClient,
     readonly tableName: string,
+    /** How long the request path keeps a token, a unit or a task it read (access-cache.ts); a test passes its own clock. */
+    options: { accessCacheMs?: number; now?: () => number } = {},
   ) {
     this.table = new TableClient(client, tableName);
+    this.access = new AccessCache(options.accessCacheMs, options.now);
+    this.table.onWrite((pk, sk) => this.access.forget(pk, sk));
     this.tasks = new DynamoCollection(this.table, taskKind);
     this.units = new DynamoCollection(this.table, unitKind);
     this.people = new DynamoCollection(this.table, personKind);
@@ -260,81 +284,101 @@ export class DynamoStore implements Store {
     return auditEvents(this.table, entity);
   }
 
+  /** One conditional put: it stores the report and is the idempotency check (false: that id was already stored). */
   async recordProgress(report: ProgressReport): Promise<boolean> {
-    const stored = await this.table.putNew({
+    return this.table.putNew({
       pk: entityKey('TASK', report.code),
       sk: `REPORT#${report.period}#${report.id}`,
+      gsi1pk: reportsOf(report.period),
+      gsi1sk: `${report.period}#${report.at}#${report.id}`,
       ...report,
     });
-    await this.markPeriod(report);
-    await this.markLastReport(report);
-    return stored;
   }
 
   /**
-   * A task's latest weekly report, one item per task (collection `LASTREPORTS`): the scheduled jobs
-   * count the weeks a task has gone unreported by subtracting its week, instead of reading every
-   * earlier week's markers. One conditional put: an older report never overwrites a newer one.
+   * Each task's latest weekly report: the roll-up (one item per task that ever reported, collection
+   * `LASTREPORTS`) brought up to date with the weekly reports written since its cursor (one query
+   * from the cursor), which it then stores, so each report is folded in once. The jobs call this:
+   * a submission writes nothing but its report. Concurrent callers are safe: an entry is put only
+   * if it is newer, the cursor only moves forward.
    */
-  private async markLastReport(report: ProgressReport): Promise<void> {
-    if (!/^\d{4}-W\d{2}$/.test(report.period)) return; // monthly accounts are not weekly reports
-    const item = { pk: entityKey('TASK', report.code), sk: 'LASTREPORT', gsi1pk: 'LASTREPORTS', gsi1sk: report.code, code: report.code, unit: report.unit, period: report.period, at: report.at };
-    await this.table.putIf(item, 'attribute_not_exists(pk) OR #at < :at', { ':at': report.at }, { '#at': 'at' });
-  }
-
   async lastReports(): Promise<{ code: string; unit: string; period: string; at: string }[]> {
-    const items = await this.table.query({ index: 'byCollection', partition: 'LASTREPORTS' });
-    return items.map((item) => ({ code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string }));
-  }
-
-  /**
-   * The period's marker for a unit and task: when it first reported (kept), and its latest report
-   * (what the circular and the 台账 show). Written on a retry too; an older report never
-   * overwrites a newer one, and concurrent writers take turns through the `lastAt` they read.
-   */
-  private async markPeriod(report: ProgressReport): Promise<void> {
-    const pk = `PERIOD#${report.period}`;
-    const sk = `UNIT#${report.unit}#TASK#${report.code}`;
-    const latest = { unit: report.unit, code: report.code, lastAt: report.at, summary: report.summary, percent: report.percent };
-    for (;;) {
-      const existing = await this.table.get(pk, sk);
-      if (!existing) {
-        if (await this.table.putNew({ pk, sk, ...latest, at: report.at })) return;
-        continue;
-      }
-      const previous = (existing.lastAt ?? existing.at) as string;
-      if (previous > report.at) return;
-      const written = existing.lastAt
-        ? await this.table.putIf({ pk, sk, ...latest, at: existing.at }, 'lastAt = :previous', { ':previous': existing.lastAt })
-        : await this.table.putIf({ pk, sk, ...latest, at: existing.at }, 'attribute_not_exists(lastAt)', {});
-      if (written) return;
+    const rolled = await this.table.query({ index: 'byCollection', partition: LAST_REPORTS });
+    const cursor = rolled.find((item) => item.pk === LAST_REPORTS_CURSOR.pk && item.sk === LAST_REPORTS_CURSOR.sk)?.through as string | undefined;
+    const latest = new Map<string, { code: string; unit: string; period: string; at: string }>();
+    for (const item of rolled) {
+      if (item.sk !== 'LASTREPORT') continue;
+      latest.set(item.code as string, { code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string });
     }
+    const since = cursor ? await this.table.query({ index: 'byCollection', partition: WEEKLY_REPORTS, from: cursor, upTo: '~' }) : await this.table.query({ index: 'byCollection', partition: WEEKLY_REPORTS });
+    const changed = new Map<string, { code: string; unit: string; period: string; at: string }>();
+    let newest = '';
+    for (const item of since) {
+      const report = { code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string };
+      if ((item.gsi1sk as string) > newest) newest = item.gsi1sk as string;
+      const known = latest.get(report.code);
+      if (known && known.at >= report.at) continue;
+      latest.set(report.code, report);
+      changed.set(report.code, report);
+    }
+    for (const report of changed.values()) {
+      await this.table.putIf(
+        { pk: entityKey('TASK', report.code), sk: 'LASTREPORT', gsi1pk: LAST_REPORTS, gsi1sk: report.code, ...report },
+        'attribute_not_exists(pk) OR #at < :at',
+        { ':at': report.at },
+        { '#at': 'at' },
+      );
+    }
+    if (newest) {
+      // Read again next time from a little before the newest report seen: one written meanwhile with an earlier instant is not missed.
+      const [period, at] = newest.split('#') as [string, string];
+      const through = `${period}#${new Date(new Date(at).getTime() - ROLL_UP_OVERLAP_MS).toISOString()}`;
+      if (!cursor || through > cursor) {
+        await this.table.putIf({ ...LAST_REPORTS_CURSOR, gsi1pk: LAST_REPORTS, gsi1sk: '~CURSOR', through }, 'attribute_not_exists(pk) OR #through < :through', { ':through': through }, { '#through': 'through' });
+      }
+    }
+    return [...latest.values()];
   }
 
   async progressInPeriod(code: string, period: string): Promise<ProgressReport[]> {
     const items = await this.table.query({ partition: entityKey('TASK', code), beginsWith: `REPORT#${period}#` });
-    return items.map(({ pk, sk, ...report }) => report as unknown as ProgressReport);
+    return items.map(reportOf);
   }
 
   async progressOf(code: string): Promise<ProgressReport[]> {
     const items = await this.table.query({ partition: entityKey('TASK', code), beginsWith: 'REPORT#' });
-    return items.map(({ pk, sk, ...report }) => report as unknown as ProgressReport);
+    return items.map(reportOf);
   }
 
   async unitsReportedInPeriod(period: string): Promise<Set<string>> {
     return new Set((await this.reportedInPeriod(period)).map((r) => r.unit));
   }
 
+  /**
+   * Which unit reported on which task in the period: the period's reports (one query), each unit
+   * and task with its first instant and its latest report. Tables written before reports carried
+   * their period in byCollection kept a marker per unit and task (`PERIOD#<period>`): read too.
+   */
   async reportedInPeriod(period: string): Promise<PeriodReport[]> {
-    const items = await this.table.query({ partition: `PERIOD#${period}` });
-    return items.map((item) => ({
-      unit: item.unit as string,
-      code: item.code as string,
-      at: item.at as string,
-      lastAt: (item.lastAt as string | undefined) ?? (item.at as string),
-      summary: item.summary as string | undefined,
-      percent: item.percent as number | undefined,
-    }));
+    const [reports, legacy] = await Promise.all([
+      this.table.query({ index: 'byCollection', partition: reportsOf(period), beginsWith: `${period}#` }),
+      this.table.query({ partition: `PERIOD#${period}` }),
+    ]);
+    const byUnitAndTask = new Map<string, PeriodReport>();
+    const fold = (entry: PeriodReport) => {
+      const key = `${entry.unit}\n${entry.code}`;
+      const known = byUnitAndTask.get(key);
+      if (!known) return void byUnitAndTask.set(key, entry);
+      const newer = entry.lastAt > known.lastAt ? entry : known;
+      byUnitAndTask.set(key, { ...newer, at: entry.at < known.at ? entry.at : known.at });
+    };
+    for (const item of legacy) {
+      fold({ unit: item.unit as string, code: item.code as string, at: item.at as string, lastAt: (item.lastAt as string | undefined) ?? (item.at as string), summary: item.summary as string | undefined, percent: item.percent as number | undefined });
+    }
+    for (const item of reports) {
+      fold({ unit: item.unit as string, code: item.code as string, at: item.at as string, lastAt: item.at as string, summary: item.summary as string | undefined, percent: item.percent as number | undefined });
+    }
+    return [...byUnitAndTask.values()];
   }
 
   async recordReading(reading: IndicatorReading): Promise<void> {
@@ -376,8 +420,9 @@ export class DynamoStore implements Store {
     return token && !token.revokedAt ? token.principal : undefined;
   }
 
+  /** Kept up to 30 s (access-cache.ts): a revocation here is seen at once, one by another process within that time. */
   async tokenOf(hash: string): Promise<TokenRecord | undefined> {
-    const item = await this.table.get(`TOKEN#${hash}`, 'A');
+    const item = await this.access.read(`TOKEN#${hash}`, 'A', () => this.table.get(`TOKEN#${hash}`, 'A'));
     if (!item) return undefined;
     return { principal: item.principal as Principal, at: item.at as string, ...(item.revokedAt ? { revokedAt: item.revokedAt as string } : {}) };
   }
@@ -397,6 +442,18 @@ export class DynamoStore implements Store {
     let revoked = 0;
     for (const item of items) if (!item.revokedAt && (await this.revokeToken((item.pk as string).slice('TOKEN#'.length), at))) revoked++;
     return revoked;
+  }
+
+  /** The unit as the request path sees it (a token's or a link's): kept up to 30 s, forgotten at once on this process's own writes. */
+  async accessUnit(name: string): Promise<Versioned<Unit> | undefined> {
+    const item = await this.access.read(entityKey('UNIT', name), ENTITY_SK, () => this.table.get(entityKey('UNIT', name), ENTITY_SK));
+    return item ? fromItem<Unit>(item) : undefined;
+  }
+
+  /** The task as a submission sees it (its units, its status): kept up to 30 s, forgotten at once on this process's own writes. */
+  async accessTask(code: string): Promise<Versioned<Task> | undefined> {
+    const item = await this.access.read(entityKey('TASK', code), ENTITY_SK, () => this.table.get(entityKey('TASK', code), ENTITY_SK));
+    return item ? fromItem<Task>(item) : undefined;
   }
 
   async linkSecret(create: () => string): Promise<string> {

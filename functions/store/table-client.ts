@@ -57,10 +57,21 @@ function valueBytes(value: unknown): number {
 }
 
 export class TableClient {
+  private readonly writeListeners: ((pk: string, sk: string) => void)[] = [];
+
   constructor(
     readonly client: DynamoDBClient,
     readonly tableName: string,
   ) {}
+
+  /** Called with each item's key as this client writes or deletes it (the access cache forgets it). */
+  onWrite(listener: (pk: string, sk: string) => void): void {
+    this.writeListeners.push(listener);
+  }
+
+  private wrote(pk: unknown, sk: unknown): void {
+    for (const listener of this.writeListeners) listener(String(pk), String(sk));
+  }
 
   async get(pk: string, sk: string): Promise<Item | undefined> {
     const out = await this.client.send(
@@ -71,7 +82,12 @@ export class TableClient {
 
   /** Puts unconditionally; use only for items that are pure projections of another item. */
   async put(item: Item): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(item, marshallOptions) }));
+    this.wrote(item.pk, item.sk);
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(item, marshallOptions) }));
+    } finally {
+      this.wrote(item.pk, item.sk);
+    }
   }
 
   /** Puts only if no item has this key; returns false if one already does. */
@@ -85,7 +101,12 @@ export class TableClient {
   }
 
   async delete(pk: string, sk: string): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }) }));
+    this.wrote(pk, sk);
+    try {
+      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }) }));
+    } finally {
+      this.wrote(pk, sk);
+    }
   }
 
   async query(spec: QuerySpec): Promise<Item[]> {
@@ -149,6 +170,7 @@ export class TableClient {
       names[`#r${i}`] = name;
       return `#r${i}`;
     });
+    this.wrote(pk, sk);
     const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
     try {
       const out = await this.client.send(
@@ -166,6 +188,8 @@ export class TableClient {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return undefined;
       throw error;
+    } finally {
+      this.wrote(pk, sk);
     }
   }
 
@@ -176,6 +200,7 @@ export class TableClient {
     values: Record<string, unknown>,
     names?: Record<string, string>,
   ): Promise<boolean> {
+    this.wrote(item.pk, item.sk);
     try {
       await this.client.send(
         new PutItemCommand({
@@ -192,6 +217,8 @@ export class TableClient {
         return false;
       }
       throw error;
+    } finally {
+      this.wrote(item.pk, item.sk);
     }
   }
 }
