@@ -116,6 +116,7 @@ describe('考核: the monthly score per unit', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { field: string; message: string } }).error).toMatchObject({ field: 'month', message: expect.stringContaining('“month”应为月份') });
     expect((await get('/api/scores', officeToken)).status).toBe(400);
+    expect(await (await get('/api/scores?month=2018-11', officeToken)).json()).toEqual({ error: { code: 'VALIDATION', message: '2018年11月尚未开始，没有考核得分', field: 'month' } });
     expect((await get('/api/scores?month=2018-09', await issueToken(store, { kind: 'unit', unit: A }, now))).status).toBe(403);
 
     // The account's 台账 workbook: the 考核得分 sheet, read back.

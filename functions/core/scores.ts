@@ -128,7 +128,9 @@ export function scoreMonth(input: ScoreInput): MonthScores {
   for (const task of inScope) {
     for (const unit of unitsOfTask(task)) {
       if (!active.has(unit)) continue;
-      tasksOf.set(unit, [...(tasksOf.get(unit) ?? []), { task, lead: task.leadUnits.includes(unit) }]);
+      const links = tasksOf.get(unit) ?? [];
+      links.push({ task, lead: task.leadUnits.includes(unit) });
+      tasksOf.set(unit, links);
     }
   }
   // 回头看 are asked of tasks closed long before: each answer of the month counts, wherever its task is.
@@ -138,13 +140,23 @@ export function scoreMonth(input: ScoreInput): MonthScores {
       for (const a of l.answers) {
         const on = localDateOf(new Date(a.at));
         if (!active.has(a.unit) || on < start || on > through || !task.leadUnits.includes(a.unit)) continue;
-        answeredOf.set(a.unit, [...(answeredOf.get(a.unit) ?? []), `${task.code} 第${round + 1}次回头看（${chineseDay(on)}报送）`]);
+        const answered = answeredOf.get(a.unit) ?? [];
+        answered.push(`${task.code} 第${round + 1}次回头看（${chineseDay(on)}报送）`);
+        answeredOf.set(a.unit, answered);
         if (!tasksOf.has(a.unit)) tasksOf.set(a.unit, []);
       }
     }
   }
+  // Indexed once: a province scores a thousand units against tens of thousands of reports.
   const reportedCodes = new Map<string, Set<string>>();
-  for (const [week, reports] of input.weekly) reportedCodes.set(week, new Set(reports.map((r) => r.code)));
+  const firstOfWeek = new Map<string, Map<string, string>>();
+  for (const [week, reports] of input.weekly) {
+    reportedCodes.set(week, new Set(reports.map((r) => r.code)));
+    firstOfWeek.set(week, firstByUnit(reports));
+  }
+  const firstAccount = firstByUnit(input.monthly);
+  const chasesOf = new Map<string, ChaseRecord[]>();
+  for (const c of input.chases) chasesOf.set(c.unit, [...(chasesOf.get(c.unit) ?? []), c]);
   const weeksOfMonth = input.weeks.filter((w): w is { week: string; due: string } => !!w.due && monthOf(localDateOf(new Date(w.due))) === month);
 
   const ruleOf = (rule: ScoreRuleId, items: string[], count = items.length): RuleScore => {
@@ -154,21 +166,21 @@ export function scoreMonth(input: ScoreInput): MonthScores {
 
   const scored = [...tasksOf].map(([unit, links]) => {
     const lead = links.filter((l) => l.lead).map((l) => l.task);
-    const chases = input.chases.filter((c) => c.unit === unit);
+    const chases = chasesOf.get(unit) ?? [];
     const chasedWeeks = new Set(chases.map((c) => c.period));
 
     // Weekly reports: the first report of the week against the week's due instant.
     const weekly: string[] = [];
     for (const { week, due } of weeksOfMonth) {
       if (new Date(due) > input.at) continue; // not due yet
-      const first = (input.weekly.get(week) ?? []).filter((r) => r.unit === unit).map((r) => r.at).sort()[0];
+      const first = firstOfWeek.get(week)?.get(unit);
       if (first && first > due) weekly.push(`${weekText(week)}：迟报（时限${shanghai(due)}，${shanghai(first)}报送）`);
       else if (!first && chasedWeeks.has(week)) weekly.push(`${weekText(week)}：经催办仍未报送`);
     }
 
     const chased = chases.map((c) => `${chineseDay(c.on)}催办（${c.tasks.map((t) => t.code).join('、')}）`);
 
-    const account = input.monthly.filter((r) => r.unit === unit).map((r) => r.at).sort()[0];
+    const account = firstAccount.get(unit);
     const monthly: string[] = [];
     if (account && account > input.monthlyDue) monthly.push(`迟交（${shanghai(account)}提交）`);
     else if (!account && new Date(input.monthlyDue) <= input.at) monthly.push(`${monthText(month)}未提交月交账`);
@@ -232,6 +244,13 @@ export function scoreMonth(input: ScoreInput): MonthScores {
     rules: scoreRuleIds.map((rule) => ({ rule, ...scoring.rules[rule] })),
     units: scored,
   };
+}
+
+/** Each unit's first report among these (ISO instant). */
+function firstByUnit(reports: PeriodReport[]): Map<string, string> {
+  const first = new Map<string, string>();
+  for (const r of reports) if (!first.has(r.unit) || r.at < first.get(r.unit)!) first.set(r.unit, r.at);
+  return first;
 }
 
 /** `2018-09`, or a Chinese error naming the field. */
