@@ -120,12 +120,16 @@ export class TemplateComposer implements Composer {
       const markdown = robotMarkdown(subject, this.plainText(name, context, office), { lineBreak: channel === 'dingtalk' ? '  \n' : '\n' });
       return { subject, html: '', text: markdown };
     }
+    // The body keeps stand-ins for the recipient's name and why-line, which the notice carries:
+    // every liaison's copy of a circular is then one stored body.
     const masked = { ...context, to: { ...draft.to, name: NAME_MASK }, why: WHY_MASK };
     const body = this.template(`${name}.hbs`)(masked);
-    const html = this.inline(this.template('layout.hbs')({ ...masked, body }))
-      .replaceAll(NAME_MASK, Handlebars.escapeExpression(draft.to.name))
-      .replaceAll(WHY_MASK, Handlebars.escapeExpression(context.why));
-    return { subject, html, text: this.plainText(name, context, office) };
+    const html = this.inline(this.template('layout.hbs')({ ...masked, body }));
+    const fills = [
+      { mask: NAME_MASK, value: draft.to.name },
+      { mask: WHY_MASK, value: context.why },
+    ];
+    return { subject, html, text: this.plainText(name, masked, office), fills };
   }
 
   private plainText(name: string, context: Record<string, any> & { why: string }, office: OfficeWords): string {

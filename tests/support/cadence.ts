@@ -114,6 +114,10 @@ export function useCadenceBench() {
     get sesUrl() {
       return ses.url;
     },
+    /** The DynamoDB client of the bench's tables (to count what a run asks of the store). */
+    get dynamo() {
+      return dynalite.client;
+    },
   };
 }
 

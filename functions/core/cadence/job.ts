@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { WorkdayCalendar } from '../calendar.ts';
 import { channelsOf, type Channel, type ChannelKind, type OfficeWords } from '../ledger.ts';
+import { bodyRef, type BodyFill } from '../notice-body.ts';
 import type { Notice, Store } from '../ports.ts';
 import type { CadenceConfig } from './config.ts';
 import type { JobName } from './schedule.ts';
@@ -33,8 +34,12 @@ export interface NoticeDraft {
 }
 
 export interface Composer {
-  /** Email (html and text) by default; for a robot channel, its markdown message in `text` and no html. */
-  compose(draft: NoticeDraft, channel?: ChannelKind): { subject: string; html: string; text: string };
+  /**
+   * Email (html and text) by default; for a robot channel, its markdown message in `text` and no html.
+   * With `fills`, html and text hold stand-ins for the recipient's words (notice-body.ts), so that
+   * the same body serves every recipient of the same content.
+   */
+  compose(draft: NoticeDraft, channel?: ChannelKind): { subject: string; html: string; text: string; fills?: BodyFill[] };
 }
 
 export interface DeliveryReport {
@@ -106,16 +111,24 @@ function channelsOfRecipient(to: Recipient): Channel[] {
   });
 }
 
+/** Notices rendered before they are recorded in one batch (and their bodies let go). */
+const RECORD_BATCH = 100;
+
 /**
- * Renders drafts into notices with their deterministic ids and records each as soon as it is
- * rendered, keeping only its header in memory (a province's circular is a thousand messages of
- * 100 KB; the outbox reads each body back when it claims the notice to send it). A notice the
+ * Renders drafts into notices with their deterministic ids and records them in batches as they are
+ * rendered, keeping only their headers in memory (a province's circular is a thousand messages of
+ * 100 KB; the outbox reads the bodies back, each distinct one once, when it sends). A notice the
  * outbox already holds is taken as recorded (a rerun neither re-renders nor changes what was sent).
  */
 export async function toNotices(job: JobName, period: string, at: Date, drafts: NoticeDraft[], deps: Pick<JobDeps, 'composer' | 'store'>): Promise<Notice[]> {
-  const recorded = new Map((await deps.store.notices.ofRun(job, period)).map((n) => [n.id, n]));
+  const recorded = new Map((await deps.store.notices.ofRun(job, period, { bodies: false })).map((n) => [n.id, n]));
   const office = await deps.store.officeWords();
   const notices: Notice[] = [];
+  let rendered: Notice[] = [];
+  const flush = async () => {
+    if (rendered.length) await deps.store.notices.recordAll(rendered);
+    rendered = [];
+  };
   for (const draft of drafts) {
     for (const channel of channelsOfRecipient(draft.to)) {
       const known = recorded.get(noticeId(job, period, draft.to.email, draft.kind, channel));
@@ -124,10 +137,12 @@ export async function toNotices(job: JobName, period: string, at: Date, drafts: 
         continue;
       }
       const notice = render(job, period, at, { office, ...draft }, channel, deps.composer);
-      await deps.store.notices.record(notice);
-      notices.push(headerOf(notice));
+      rendered.push(notice);
+      notices.push({ ...headerOf(notice), bodyRef: bodyRef(notice) });
+      if (rendered.length >= RECORD_BATCH) await flush();
     }
   }
+  await flush();
   // A notice recorded by an earlier, interrupted run of this job and period is still owed.
   const ids = new Set(notices.map((n) => n.id));
   return [...notices, ...[...recorded.values()].filter((n) => n.status === 'pending' && !ids.has(n.id))];
