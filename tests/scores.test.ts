@@ -154,6 +154,9 @@ describe('考核: the monthly score per unit', () => {
     expect(headMail(C)[0]!.body.text).toContain('东北镇得分 83 分，在 3 个单位中排名第 3 名');
     expect(headMail(C)[0]!.body.text).toContain('- 被催办（扣1分/次）：4次，-4分');
     expect(headMail(A)[0]!.subject).toBe('【考核】市农业局2018年9月考核得分100分，排名第1名');
+    // The office's account mail ranks them with what moved each score.
+    const account = mails.find((m) => m.destination.to[0] === office.email && m.subject === '【月交账】2018年9月中央环保督察整改交账情况汇总')!;
+    expect(account.body.text).toContain(['考核得分排名（基础分100分）：', '1. 市农业局：100分（无加减分）', '2. 市城管局：85分（周进展按时报送-4，被催办-2，月交账按时-5，阶段节点逾期-2，督办升级-2）', '3. 东北镇：83分（周进展按时报送-8，被催办-4，月交账按时-5）'].join('\n'));
     // August's account (3 September) scored the two days the tasks were in the ledger: no unit
     // gave an August account, so all three lost the same 5 points and share the first rank.
     for (const unit of [A, B, C]) expect(headMails(unit, '2018年8月').map((m) => m.subject)).toEqual([`【考核】${unit}2018年8月考核得分95分，排名第1名`]);

@@ -10,7 +10,7 @@ import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../
 import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
 import { publishReport, reportAttachments } from '../reports/model.ts';
 import { indicatorStatus } from '../indicators.ts';
-import { indicatorTrend } from '../indicator-trend.ts';
+import { correctionNotes, indicatorTrend } from '../indicator-trend.ts';
 import { headOf, liaisonOf, loadSnapshot, peopleWithRole, type Snapshot } from './snapshot.ts';
 import { monthlyScores, type MonthScores } from '../scores.ts';
 import { countLights } from './weekly-dispatch.ts';
@@ -52,7 +52,7 @@ export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult
     const scores = await monthlyScores(previous, at, deps);
     const published = await publishReport('monthly-account', previous, snapshot, deps, { account, scores });
     // A province has a thousand units: the email lists the first hundred, the workbook all.
-    const data = { ...account, units: account.units.slice(0, 100), unitsMore: Math.max(0, account.units.length - 100), reportUrl: deps.links.report('monthly-account', previous, published.page.name, at), workbook: published.workbook.name };
+    const data = { ...account, units: account.units.slice(0, 100), unitsMore: Math.max(0, account.units.length - 100), reportUrl: deps.links.report('monthly-account', previous, published.page.name, at), workbook: published.workbook.name, scores: scores.units.slice(0, 100), scoresMore: Math.max(0, scores.units.length - 100), scoreBase: scores.base };
     const attachments = reportAttachments(published);
     for (const to of peopleWithRole(snapshot.people, '领导小组', '督办领导', '整改办')) {
       drafts.push({ kind: 'monthly-account', to, data, attachments });
@@ -130,7 +130,7 @@ export async function compileMonthlyAccount(month: string, snapshot: Snapshot, d
         valueText: reading ? `${reading.value}${i.measureUnit}` : '未报送',
         status: indicatorStatus(i, reading?.value),
         reportedBy: reading?.by ?? '',
-        corrected: reading?.correction ? `已更正（原值${reading.correction.previous.value}${i.measureUnit}，${reading.correction.previous.by}报送；${reading.by}更正：${reading.correction.reason}）` : '',
+        corrected: correctionNotes(trend).join('；'),
         trend,
       };
     }),
