@@ -9,10 +9,9 @@ import { basename, extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { sheetSpecs, type RawRow, type RawTable } from './sheets.ts';
 
-export class SourceError extends Error {}
+import { MAX_FILE_BYTES, SourceError } from './source-limits.ts';
 
-/** The largest workbook or CSV file read (a province's 10,000 tasks take about 5 MB). */
-export const MAX_FILE_BYTES = 20 * 1024 * 1024;
+export { MAX_FILE_BYTES, SourceError };
 
 function checkSize(path: string): void {
   const size = statSync(path).size;

@@ -8,13 +8,15 @@ import { bodyLimit } from 'hono/body-limit';
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../../core/errors.ts';
 import { importLedger, type ImportSummary } from '../../ledger-import/import-ledger.ts';
-import { MAX_FILE_BYTES, readWorkbook, SourceError } from '../../ledger-import/read-source.ts';
+import { MAX_FILE_BYTES, SourceError } from '../../ledger-import/source-limits.ts';
 import type { AppDeps } from '../deps.ts';
 import { formOf, officeOf, sessionIn, textField, type ConsoleEnv } from '../session.ts';
 import { consolePage, officeOnly, refusal } from './office.ts';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const uploadKey = (digest: string) => `uploads/${digest}.xlsx`;
+/** The workbook reader (exceljs) loads at the first upload, not with every request's function. */
+const readWorkbook = async (content: Buffer) => (await import('../../ledger-import/read-source.ts')).readWorkbook(content);
 
 const tallyRows = (s: ImportSummary) =>
   (
