@@ -11,6 +11,8 @@ import { SesMailer } from '../../functions/notify/ses-mailer.ts';
 import { appBench } from './app.ts';
 import type { Email } from './cadence.ts';
 import { useDynalite } from './store.ts';
+import type { EvidenceAppDeps } from '../../functions/http/evidence.ts';
+import type { DynamoStore } from '../../functions/store/dynamo-store.ts';
 
 export const APP_URL = 'http://duban.example.org';
 
@@ -39,9 +41,10 @@ export function useConsoleBench() {
     return url?.replace(APP_URL, '');
   }
 
-  async function setup(start?: Date, appUrl = APP_URL) {
+  async function setup(start?: Date, appUrl = APP_URL, extra: { evidence?: (store: DynamoStore) => EvidenceAppDeps } = {}) {
     await fetch(`${ses.url}/clear-store`, { method: 'POST' });
     const bench = await appBench(dynalite, start, {
+      ...extra,
       console: (store, reports) => ({
         appUrl,
         composer,
@@ -72,7 +75,7 @@ export function useConsoleBench() {
     return { ...bench, request, form, signIn };
   }
 
-  return { setup, mail, linkFor, clearMail: () => fetch(`${ses.url}/clear-store`, { method: 'POST' }) };
+  return { setup, dynalite, mail, linkFor, clearMail: () => fetch(`${ses.url}/clear-store`, { method: 'POST' }) };
 }
 
 /** Signs in to a running sandbox as `email` through its mail viewer, as a person would; returns the session cookie. */

@@ -15,6 +15,7 @@ import { pathParamOf } from '../params.ts';
 import { objectionBody, parse, reopenBody, taskCode } from '../schemas.ts';
 import { renderPage } from '../pages.ts';
 import { chromeOf, formOf, officeOf, sessionIn, textField, type ConsoleEnv } from '../session.ts';
+import { consoleEvidence, evidenceCsp } from '../evidence.ts';
 import { consolePage, officeOnly, refusal } from './office.ts';
 import { shanghai } from './overview.ts';
 
@@ -24,10 +25,19 @@ export function closeOutSection(app: Hono<ConsoleEnv>, deps: AppDeps): void {
   const page = async (c: Context<ConsoleEnv>, extra: Extra = {}, status: 200 | 201 | 400 | 404 | 409 | 503 = 200) => {
     const [open, underNotice] = await Promise.all([deps.store.openTasks(), deps.store.tasksUnderPublicNotice()]);
     const byCode = (a: { code: string }, b: { code: string }) => a.code.localeCompare(b.code, 'en', { numeric: true });
-    const queue = open
-      .filter((t) => t.closeOut?.state === 'requested')
-      .sort((a, b) => a.closeOut!.at.localeCompare(b.closeOut!.at))
-      .map((t) => ({ code: t.code, title: t.title, unit: t.closeOut!.unit, at: shanghai(t.closeOut!.at), summary: t.closeOut!.summary, evidence: t.closeOut!.evidence }));
+    const queue = await Promise.all(
+      open
+        .filter((t) => t.closeOut?.state === 'requested')
+        .sort((a, b) => a.closeOut!.at.localeCompare(b.closeOut!.at))
+        .map(async (t) => {
+          const closeOut = t.closeOut!;
+          // Every lead unit's part, with its photos side by side; a photo taken long before the request is flagged.
+          const parts = [{ unit: closeOut.unit, at: closeOut.at, summary: closeOut.summary, evidence: closeOut.evidence }, ...(closeOut.confirmations ?? []).filter((p) => p.unit !== closeOut.unit || p.at !== closeOut.at)];
+          const shown = await Promise.all(parts.map(async (p) => ({ unit: p.unit, at: shanghai(p.at), summary: p.summary, ...(await consoleEvidence(deps, p.evidence, new Date(p.at))) })));
+          return { code: t.code, title: t.title, unit: closeOut.unit, at: shanghai(closeOut.at), summary: closeOut.summary, evidence: closeOut.evidence, parts: shown };
+        }),
+    );
+    c.header('Content-Security-Policy', evidenceCsp(deps));
     const notices = underNotice
       .filter((t) => t.closeOut?.state === 'publicNotice')
       .sort(byCode)

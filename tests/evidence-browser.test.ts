@@ -1,0 +1,103 @@
+/**
+ * 佐证材料 in Chromium on a 390 px phone: a liaison of 市城管局 opens its report link, goes to the
+ * 销号 request of MZ-6-3, attaches two photos (EXIF time and place; one taken months before) and a
+ * PDF, loses the connection on one upload and retries it, submits; the office sees the request in
+ * 销号审核 with the photos side by side, their time and place, the old photo flagged, the PDF linked.
+ */
+import { serve } from '@hono/node-server';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { instantAt } from '../functions/core/time.ts';
+import { SECRET } from './support/app.ts';
+import { CHROMIUM, haveBrowser, phoneContext } from './support/browser.ts';
+import { useConsoleBench } from './support/console.ts';
+import { folderEvidence, rawJpeg, smallPdf, withExif } from './support/evidence.ts';
+
+const bench = useConsoleBench();
+const TASK = 'MZ-6-3';
+const UNIT = '市城管局';
+
+describe('佐证材料 on a phone, then in the office’s review', () => {
+  it.skipIf(!haveBrowser && !process.env.CI)('attaches two photos and a PDF to a close-out request and shows them to the office with time and place', async () => {
+    expect(existsSync(CHROMIUM), 'Chromium must be installed (apt-get install chromium)').toBe(true);
+    let evidenceRoot = '';
+    const w = await bench.setup(instantAt('2018-07-10', '10:00'), undefined, {
+      evidence: (store) => {
+        const made = folderEvidence(store, bench.dynalite.client, async () => SECRET);
+        evidenceRoot = made.root;
+        return made.deps;
+      },
+    });
+    const office = (await w.store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: w.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const context = await phoneContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}${w.link(UNIT)}`);
+      await page.click(`#task-${TASK} .closeout-link a`);
+      await expect.poll(() => page.locator('h1').textContent()).toBe(`${UNIT} · 申请销号`);
+      expect(await page.locator('.limits').textContent()).toContain('每个文件不超过20 MB，每次最多9个文件');
+      await page.fill('#summary', '燃煤锅炉已拆除，场地已复绿');
+
+      // The first upload to the store fails as on a weak connection; the page offers 重试.
+      let dropped = false;
+      await page.route('**/evidence/upload', (route) => {
+        if (dropped) return route.continue();
+        dropped = true;
+        return route.abort('connectionreset');
+      });
+      const recent = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 10:30:00', lat: 31.338, lon: 104.2089 });
+      const old = withExif(rawJpeg('boiler-before'), { taken: '2018:03:01 09:00:00', lat: 31.3391, lon: 104.2101 });
+      await page.setInputFiles('#files', [
+        { name: '拆除后.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(recent) },
+        { name: '拆除前.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(old) },
+        { name: '验收单.pdf', mimeType: 'application/pdf', buffer: Buffer.from(smallPdf()) },
+      ]);
+      await expect.poll(() => page.locator('.uploads li.failed').count()).toBe(1);
+      expect(await page.locator('.uploads li.failed .state').textContent()).toBe('网络中断，上传未完成');
+      await expect.poll(() => page.locator('.uploads li.done').count()).toBe(2);
+      expect(await page.locator('button.submit').isDisabled()).toBe(false);
+      await page.click('.uploads li.failed button.retry');
+      await expect.poll(() => page.locator('.uploads li.done').count()).toBe(3);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.click('button.submit');
+      await expect.poll(() => page.locator('h1').textContent()).toBe('销号申请已提交');
+      const done = await page.locator('main').textContent();
+      expect(done).toContain('佐证材料（3个文件）');
+      expect(done).toContain('拍摄于 2018-07-09 10:30 · 北纬31.3380°，东经104.2089°');
+
+      const task = (await w.store.tasks.get(TASK))!;
+      expect(task.closeOut).toMatchObject({ state: 'requested', summary: '燃煤锅炉已拆除，场地已复绿' });
+      expect(task.closeOut!.evidence).toHaveLength(3);
+
+      // The office signs in and reviews.
+      const { cookie } = await w.signIn(office.email);
+      const [name, value] = cookie.split('=');
+      await context.addCookies([{ name: name!, value: value!, url: base }]);
+      await page.goto(`${base}/closeouts`);
+      const card = page.locator(`#closeout-${TASK}`);
+      await expect.poll(() => card.locator('figure.evidence').count()).toBe(3);
+      const captions = await card.locator('figure.evidence figcaption').allTextContents();
+      const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+      expect(squash(captions[0]!)).toBe('拆除后.jpg 拍摄于 2018-07-09 10:30 北纬31.3380°，东经104.2089°');
+      expect(squash(captions[1]!)).toBe('拆除前.jpg 拍摄于 2018-03-01 09:00 北纬31.3391°，东经104.2101° 拍摄时间早于申请30天以上，请核实是否为整改后照片');
+      expect(squash(captions[2]!)).toBe('验收单.pdf');
+      expect(await card.locator('figure.stale').count()).toBe(1);
+      // The photos load (served to the session, allowed by the page's policy).
+      await expect.poll(() => card.locator('img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth))).toEqual([320, 320]);
+      expect(await card.locator('a.doc').textContent()).toBe('PDF 文件');
+      // A unit's link does not open the console's files.
+      const href = (await card.locator('a.doc').getAttribute('href'))!;
+      expect((await fetch(`${base}${href}`)).status).toBe(401);
+      expect(evidenceRoot).not.toBe('');
+    } finally {
+      await context.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
