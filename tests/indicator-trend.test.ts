@@ -4,6 +4,7 @@
  * indicator against its target and the straight-line trajectory, with the on-course sentence.
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import * as XLSX from 'xlsx';
 import { describe, expect, it } from 'vitest';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
 import { runJob } from '../functions/core/cadence/jobs.ts';
@@ -150,6 +151,13 @@ describe('目标指标走势 in the 月交账', () => {
     // 优良天数达标率: from 70 to 77.9, September should be at least 70.54; 70 misses it by 0.54.
     expect(page).toContain('优良天数达标率2018年9月读数70%，按首次读数（2018年7月70%）至2020年目标≥ 77.9%的直线轨迹，当月应不低于70.54%，偏离轨迹0.54%。');
     expect(page).toContain('主要流域优良水质断面比例截至2018年9月尚无读数，无法判断是否达到轨迹。');
+    // The 台账 workbook's 目标指标 sheet says the same, with the correction and who made it.
+    const book = XLSX.read((await w.reports.archive.get(published.workbook.key))!.body);
+    const rows = XLSX.utils.sheet_to_json<Record<string, string | number>>(book.Sheets['目标指标']!);
+    const correction = `2018年8月：50→49.5微克/立方米（${pmUnit}2018-08-31报送；${w.officeName}2018-09-29更正：监测站复核后修正）`;
+    expect(rows.find((r) => r['指标'] === PM25)).toMatchObject({ 本月数值: 47, 轨迹: '达到轨迹', 走势: expect.stringContaining('达到轨迹（优于轨迹4.41微克/立方米）'), 数值更正: correction });
+    expect(page).toContain(`数值更正：${correction}`);
+    expect(rows.find((r) => r['指标'] === GOOD_DAYS)).toMatchObject({ 轨迹: '偏离轨迹', 走势: expect.stringContaining('偏离轨迹0.54%') });
     // The email version has no SVG but keeps the sentences.
     const email = new TextDecoder().decode((await w.reports.archive.get(published.files.find((f) => f.name === '月交账-2018-09-邮件版.html')!.key))!.body);
     expect(email).not.toContain('<svg');

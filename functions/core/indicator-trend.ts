@@ -12,10 +12,15 @@
  */
 import type { Indicator } from './ledger.ts';
 import type { IndicatorReading } from './ports.ts';
+import { localDateOf } from './time.ts';
 
 export interface TrendPoint {
   month: string;
   value: number;
+  by: string;
+  at: string;
+  /** Why the value was last corrected, if it was. */
+  reason?: string;
   /** The values this month's reading replaced, oldest first (a corrected reading keeps them). */
   corrected: { value: number; by: string; at: string }[];
 }
@@ -57,7 +62,26 @@ export function monthlySeries(readings: IndicatorReading[], upTo: string): Trend
     .map(([month, list]) => {
       const sorted = [...list].sort((a, b) => a.at.localeCompare(b.at));
       const current = sorted.at(-1)!;
-      return { month, value: current.value, corrected: sorted.slice(0, -1).map((r) => ({ value: r.value, by: r.by, at: r.at })) };
+      return {
+        month,
+        value: current.value,
+        by: current.by,
+        at: current.at,
+        ...(current.correction ? { reason: current.correction.reason } : {}),
+        corrected: sorted.slice(0, -1).map((r) => ({ value: r.value, by: r.by, at: r.at })),
+      };
+    });
+}
+
+/** Each corrected month in words: 2018年8月：50→49.5微克/立方米（市环保局2018-08-31报送；张三2018-09-29更正：监测站复核）. */
+export function correctionNotes(trend: Pick<IndicatorTrend, 'readings' | 'measureUnit'>): string[] {
+  const day = (iso: string) => localDateOf(new Date(iso));
+  return trend.readings
+    .filter((p) => p.corrected.length)
+    .map((p) => {
+      const first = p.corrected[0]!;
+      const values = [...p.corrected.map((c) => numberText(c.value)), numberText(p.value)].join('→');
+      return `${monthText(p.month)}：${values}${trend.measureUnit}（${first.by}${day(first.at)}报送；${p.by}${day(p.at)}更正${p.reason ? `：${p.reason}` : ''}）`;
     });
 }
 

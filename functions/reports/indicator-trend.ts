@@ -20,7 +20,14 @@ const escapeXml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 const monthOfIndex = (index: number) => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
-const monthLabel = (month: string) => `${month.slice(2, 4)}.${Number(month.slice(5, 7))}`;
+const monthLabel = (month: string) => `${month.slice(0, 4)}.${Number(month.slice(5, 7))}`;
+
+/** A round step (1, 2 or 5 times a power of ten) that cuts the range into about `parts`. */
+function niceStep(range: number, parts: number): number {
+  const raw = range / parts;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+}
 const fixed = (n: number) => String(Math.round(n * 10) / 10);
 
 /** The months a panel spans: from the baseline (or first reading) to the report's month, and on towards the target for up to six months. */
@@ -35,11 +42,13 @@ function span(trend: IndicatorTrend, month: string): { from: number; to: number 
 function panel(trend: IndicatorTrend, month: string, x0: number, y0: number): string {
   const { from, to } = span(trend, month);
   const values = [trend.target, ...trend.readings.map((r) => r.value), ...(trend.baseline ? [trend.baseline.value, expectedAt(trend, monthOfIndex(to))!] : [])];
-  let low = Math.min(...values);
-  let high = Math.max(...values);
-  const pad = high > low ? (high - low) * 0.12 : Math.max(Math.abs(high) * 0.1, 1);
-  low -= pad;
-  high += pad;
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const pad = max > min ? (max - min) * 0.08 : Math.max(Math.abs(max) * 0.1, 1);
+  const step = niceStep(max - min + 2 * pad, 4);
+  // Round ticks around the values; never below zero for an indicator that never goes below it.
+  const low = Math.max(Math.floor((min - pad) / step) * step, min >= 0 ? 0 : -Infinity);
+  const high = Math.ceil((max + pad) / step) * step;
   const plotW = PANEL.width - PANEL.left - PANEL.right;
   const plotH = PANEL.height - PANEL.top - PANEL.bottom;
   const x = (m: string | number) => x0 + PANEL.left + ((typeof m === 'number' ? m : monthIndex(m)) - from) * (plotW / (to - from));
@@ -53,12 +62,11 @@ function panel(trend: IndicatorTrend, month: string, x0: number, y0: number): st
   const bottom = y0 + PANEL.top + plotH;
   parts.push(`<line class="axis" x1="${x(from)}" y1="${bottom}" x2="${x(to)}" y2="${bottom}" stroke="${COLORS.axis}"/>`);
   parts.push(`<line class="axis" x1="${x(from)}" y1="${y0 + PANEL.top}" x2="${x(from)}" y2="${bottom}" stroke="${COLORS.axis}"/>`);
-  for (let i = 0; i <= 4; i++) {
-    const v = low + ((high - low) * i) / 4;
+  for (let v = low; v <= high + step / 1000; v += step) {
     parts.push(`<text x="${x(from) - 6}" y="${fixed(y(v) + 4)}" font-size="10" text-anchor="end" fill="${COLORS.muted}">${numberText(v)}</text>`);
   }
-  const step = Math.max(1, Math.ceil((to - from) / 8));
-  for (let m = from; m <= to; m += step) {
+  const every = Math.max(1, Math.ceil((to - from) / 7));
+  for (let m = from; m <= to; m += every) {
     parts.push(`<text x="${fixed(x(m))}" y="${bottom + 16}" font-size="10" text-anchor="middle" fill="${COLORS.muted}">${monthLabel(monthOfIndex(m))}</text>`);
   }
   // The target line.

@@ -196,9 +196,9 @@ export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
     table(
       indicators,
       1,
-      ['指标', '目标', '年度', '本月数值', '达标情况', '报送单位', '责任单位'],
-      report.indicators.map((i) => [i.name, `${i.direction} ${i.target}${i.measureUnit}`, i.year, i.value ?? '', i.status, i.reportedBy, i.responsibleUnits.join('、')]),
-      [30, 18, 8, 12, 10, 16, 40],
+      ['指标', '目标', '年度', '本月数值', '达标情况', '报送单位', '责任单位', '轨迹', '走势', '数值更正'],
+      report.indicators.map((i) => [i.name, `${i.direction} ${i.target}${i.measureUnit}`, i.year, i.value ?? '', i.status, i.reportedBy, i.responsibleUnits.join('、'), i.trend.status, i.trend.sentence, i.corrected]),
+      [30, 18, 8, 12, 10, 16, 40, 10, 60, 40],
     );
     const statusColumn = 5;
     report.indicators.forEach((i, n) => {
