@@ -158,6 +158,13 @@ describe('目标指标走势 in the 月交账', () => {
     expect(rows.find((r) => r['指标'] === PM25)).toMatchObject({ 本月数值: 47, 轨迹: '达到轨迹', 走势: expect.stringContaining('达到轨迹（优于轨迹4.41微克/立方米）'), 数值更正: correction });
     expect(page).toContain(`数值更正：${correction}`);
     expect(rows.find((r) => r['指标'] === GOOD_DAYS)).toMatchObject({ 轨迹: '偏离轨迹', 走势: expect.stringContaining('偏离轨迹0.54%') });
+    // The leaders' and the office's mail gives each indicator's course in words.
+    const mails = (await bench.mail()).filter((m) => m.subject.startsWith('【月交账】') && m.body.text!.includes('目标指标（对照基准至目标的直线轨迹'));
+    expect(mails.length).toBeGreaterThan(0);
+    for (const mail of mails) {
+      expect(mail.body.text).toContain('- 优良天数达标率2018年9月读数70%，按首次读数（2018年7月70%）至2020年目标≥ 77.9%的直线轨迹，当月应不低于70.54%，偏离轨迹0.54%。');
+      expect(mail.body.html).toMatch(/>优良天数达标率<\/td>(<td[^>]*>[^<]*<\/td>){3}<td[^>]*>偏离轨迹<\/td>/);
+    }
     // The email version has no SVG but keeps the sentences.
     const email = new TextDecoder().decode((await w.reports.archive.get(published.files.find((f) => f.name === '月交账-2018-09-邮件版.html')!.key))!.body);
     expect(email).not.toContain('<svg');
