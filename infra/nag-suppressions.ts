@@ -8,5 +8,6 @@ export function suppressReviewedFindings(stateless: Stack, tableExport: string, 
   acknowledge(`IAM5[Resource::${tableExport}/index/*]`, 'CDK grants on the one table include its three indexes (byCollection, byDue, byOpen), which the store queries.');
   acknowledge(`IAM5[Resource::<${jobsFunctionArn}.Arn>:*]`, 'EventBridge Scheduler may invoke any version of the jobs function; the grant is scoped to that one function.');
   acknowledge(`IAM5[Resource::${reportsExport}/*]`, 'Reports are objects in the one report bucket, one key per file (<kind>/<period>/<file>); the jobs get and put them, the app gets them, nothing deletes.');
+  acknowledge('IAM5[Resource::*]', 'ses:GetSendQuota names no resource (the account\'s sending quota); it is the only action granted on *, to the jobs function, which reads its sending rate.');
   acknowledge('SQS3', 'This queue is itself the dead-letter queue of the schedules; it has an alarm on any message.');
 }

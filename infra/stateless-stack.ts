@@ -97,6 +97,8 @@ export class StatelessStack extends Stack {
 
     const jobs = new DubanFunction(this, 'Jobs', { handler: 'scheduled-job', description: 'duban cadence jobs', timeout: Duration.minutes(15), memorySize: 1024, environment: mail }).bindTable(table);
     jobs.fn.addToRolePolicy(sendMail);
+    // The outbox sends at the account's SES rate unless DUBAN_CADENCE sets one (GetSendQuota has no resource to name).
+    jobs.fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:GetSendQuota'], resources: ['*'] }));
     // The jobs compile and archive reports (and read them back to attach); the app only serves them.
     // Exact actions rather than the grant helpers' wildcards: nothing here deletes a report.
     const readReports = [

@@ -7,6 +7,7 @@ import type { ConsoleDeps } from '../http/deps.ts';
 import { ChannelMailer } from '../notify/channel-mailer.ts';
 import { EMAIL_TEMPLATE_DIR, TemplateComposer } from '../notify/composer.ts';
 import { deliver } from '../notify/outbox.ts';
+import { sendRate } from '../notify/send-rate.ts';
 import { SesMailer } from '../notify/ses-mailer.ts';
 import { ArchiveReader } from '../reports/archive-reader.ts';
 import { buildBaseDeps, readConfig, reportArchive, type BaseDeps, type Config } from './common.ts';
@@ -38,7 +39,8 @@ export function consoleDeps(deps: BaseDeps & { reports: ArchiveReader }, now: ()
         mailer,
         now,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-        ratePerSecond: deps.cadence.sendRatePerSecond,
+        // A sign-in link at a time: the set rate, or the local one (the quota is read by the jobs).
+        ratePerSecond: sendRate(deps.cadence.sendRatePerSecond, undefined) as number,
         sender,
       }),
   };

@@ -10,6 +10,7 @@ import type { Mailer } from '../core/ports.ts';
 import { ChannelMailer } from '../notify/channel-mailer.ts';
 import { EMAIL_TEMPLATE_DIR, TemplateComposer } from '../notify/composer.ts';
 import { deliver } from '../notify/outbox.ts';
+import { sendRate } from '../notify/send-rate.ts';
 import { RobotMailer } from '../notify/robots.ts';
 import { SesMailer } from '../notify/ses-mailer.ts';
 import { SmtpMailer } from '../notify/smtp-mailer.ts';
@@ -92,7 +93,8 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
         archive: deps.reports.archive,
         now: runtime.now,
         sleep: runtime.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-        ratePerSecond: deps.cadence.sendRatePerSecond,
+        // Set, or on AWS the SES quota's rate (an emulator endpoint has no quota to read).
+        ratePerSecond: sendRate(deps.cadence.sendRatePerSecond, deps.config.DUBAN_SES_ENDPOINT ? undefined : deps.ses, runtime.log),
         claimMs: deps.cadence.claimSeconds * 1000,
         sender: runtime.sender,
         log: runtime.log,

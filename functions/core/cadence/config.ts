@@ -74,8 +74,11 @@ export const cadenceConfigSchema = z.object({
   lookbackChaseWorkdays: z.number().int().min(1).max(60).default(5),
   /** 考核: the monthly score's base and rules, each with its weight (see scoringSchema). */
   scoring: scoringSchema,
-  /** Messages per second SES may be sent (the account's sending rate). */
-  sendRatePerSecond: z.number().positive().default(10),
+  /**
+   * Messages per second the outbox sends. Unset: on AWS the account's SES sending rate (GetSendQuota,
+   * read once per process), locally 10 (notify/send-rate.ts).
+   */
+  sendRatePerSecond: z.number().positive().optional(),
   /** How long a sender holds a notice it is sending; a run that dies holds it no longer than this. */
   claimSeconds: z.number().int().min(1).max(3600).default(120),
 });
