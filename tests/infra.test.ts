@@ -13,7 +13,7 @@ import { importLedger } from '../functions/ledger-import/import-ledger.ts';
 import { startSesEmulator } from '../functions/local/emulators.ts';
 import { tableIndexes } from '../functions/store/table.ts';
 import { buildApp } from '../infra/app.ts';
-import { handlerBundles } from '../infra/bundle-sizes.ts';
+import { bundledSources, bundleSizesKb, handlerBundles, type HandlerBundle } from '../infra/bundle-sizes.ts';
 import { sesOffered } from '../infra/settings.ts';
 import { readConfig } from '../functions/wiring.ts';
 import { sampleTables } from './support/ledger.ts';
@@ -302,13 +302,46 @@ describe('dependencies', () => {
 });
 
 describe('the Lambda bundles', () => {
+  /** One synth (every handler bundled by esbuild) for the tests below. */
+  let built: HandlerBundle[] | undefined;
+  const bundles = () => (built ??= handlerBundles());
+
+  it('bundle only what each function runs: no renderer, CSS inliner library or SMTP client outside the jobs function, no zod locale but English', () => {
+    const all = bundles();
+    const packagesOf = (name: string) => {
+      const bundle = all.find((b) => b.name === name);
+      if (!bundle) throw new Error(`no ${name} bundle`);
+      return new Set(bundledSources(bundle).map((s) => s.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1]).filter((p): p is string => !!p));
+    };
+    const heavy = ['echarts', 'zrender', 'docx', 'juice', 'cheerio', 'nodemailer', 'smtp-server'];
+    for (const name of ['http', 'ses-events', 'office-admin']) {
+      const packages = packagesOf(name);
+      expect(heavy.filter((p) => packages.has(p)), name).toEqual([]);
+    }
+    // The SES feedback and the deployment's bootstrap read and write the table, nothing more.
+    for (const name of ['ses-events', 'office-admin']) expect(packagesOf(name).has('exceljs'), name).toBe(false);
+    // The jobs function inlines email CSS with its own inliner and charts with echarts/core: only the bar and pie charts.
+    const jobs = bundledSources(all.find((b) => b.name === 'jobs')!);
+    expect(packagesOf('jobs').has('juice')).toBe(false);
+    expect(jobs.filter((s) => /echarts\/lib\/chart\/(?!bar\/|pie\/|helper\/|custom\/customSeriesRegister)/.test(s))).toEqual([]);
+    for (const bundle of all) expect(bundledSources(bundle).filter((s) => /zod\/v4\/locales\/(?!en\.js|index\.js)/.test(s)), bundle.name).toEqual([]);
+
+    const kb = bundleSizesKb(all);
+    expect(Object.keys(kb).sort()).toEqual(['http', 'jobs', 'office-admin', 'ses-events']);
+    // Minified, the AWS SDK included.
+    expect(kb['ses-events']).toBeLessThanOrEqual(1000);
+    expect(kb['office-admin']).toBeLessThanOrEqual(1000);
+    // About half of it is exceljs, which the console's workbook upload loads on first use.
+    expect(kb.http).toBeLessThanOrEqual(2200);
+  }, 300_000);
+
   it('each load in a plain Node process and answer a sample event, the emulators standing in for AWS', async () => {
     const store = await dynalite.fresh();
     const calendar = defaultCalendar();
     await importLedger(sampleTables(), { at: new Date('2018-07-04T02:00:00Z'), by: 'office', source: 'sample' }, { store, calendar });
     const ses = await startSesEmulator();
     try {
-      const bundles = handlerBundles();
+      const built = bundles();
       const env = {
         PATH: process.env.PATH,
         AWS_REGION: 'cn-north-1',
@@ -320,7 +353,7 @@ describe('the Lambda bundles', () => {
       };
       let lastStdout = '';
       const invoke = async (prefix: string, event: object) => {
-        const bundle = bundles.find((b) => b.id.startsWith(prefix))!;
+        const bundle = built.find((b) => b.id.startsWith(prefix))!;
         const script = `const { handler } = await import(${JSON.stringify(`${bundle.dir}/index.mjs`)}); console.log(JSON.stringify(await handler(${JSON.stringify(event)}, {})));`;
         const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
           env: { ...env, DUBAN_TEMPLATE_DIR: `${bundle.dir}/templates` },
