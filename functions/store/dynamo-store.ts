@@ -128,7 +128,7 @@ const reportsOf = (period: string) => (isWeek(period) ? WEEKLY_REPORTS : MONTHLY
 const LAST_REPORTS = 'LASTREPORTS';
 const LAST_REPORTS_CURSOR = { pk: LAST_REPORTS, sk: 'CURSOR' } as const;
 /** A report written while the roll-up read (its instant a little earlier than the latest it saw) is read again next time. */
-const ROLL_UP_OVERLAP_MS = 5 * 60_000;
+const ROLL_UP_OVERLAP_MS = 60_000;
 
 const reportOf = ({ pk, sk, gsi1pk, gsi1sk, ...report }: Item): ProgressReport => report as unknown as ProgressReport;
 

@@ -6,18 +6,21 @@
  * each table it runs every scheduled job at its instant in one week (2018-W30, and the monthly
  * account on 2018-08-01) and compiles that week's circular, measuring wall time, DynamoDB requests
  * and items read and written (counted at the client), messages sent and distinct recipients, and
- * peak memory. Then it measures the HTTP app: report submissions per second and p50/p99 latency,
- * beside a bare PutItem on the same store. DynamoDB (dynalite) and SES (the emulator) run as child
- * processes, so the memory measured is the job's.
+ * peak memory, and the capacity consumed (capacity.ts). Then it measures the HTTP app with three
+ * processes: the app (http-app.ts), dynalite, and a load generator (load.ts) that sends report
+ * submissions (per second, p50/p99 latency) and, on the same store, bare PutItem calls. DynamoDB
+ * (dynalite) and SES (the emulator) run as child processes, so the memory measured is the job's.
+ * It writes the results with `ratios` (the issue-18 measures), `bundlesKb` and
+ * `costPerProvinceMonthUsd` (cost.ts: the capacity consumed at list prices, assumptions beside it).
  *
- *   npm run bench -- [--tasks 10000] [--units 1000] [--weeks 4,52] [--out data/bench/results.json]
+ *   npm run bench -- [--tasks 10000] [--units 1000] [--weeks 4,52] [--requests 2000] [--concurrency 16]
+ *                    [--http-only] [--no-bundles] [--out data/bench/results.json]
  */
 import '../../functions/local/quiet-sdk.ts';
-import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { serve } from '@hono/node-server';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +34,6 @@ import { runJob } from '../../functions/core/cadence/jobs.ts';
 import type { JobName } from '../../functions/core/cadence/schedule.ts';
 import { compileReport } from '../../functions/core/reports/model.ts';
 import { addDays, instantAt, isoWeekOf, parseWeekPeriod } from '../../functions/core/time.ts';
-import { createApp } from '../../functions/http/app.ts';
 import { issueToken } from '../../functions/http/auth.ts';
 import { importLedger } from '../../functions/ledger-import/import-ledger.ts';
 import { ensureTable } from '../../functions/local/emulators.ts';
@@ -40,6 +42,11 @@ import { DynamoStore } from '../../functions/store/dynamo-store.ts';
 import { FolderArchive } from '../../functions/store/folder-archive.ts';
 import { appLinks, jobDeps, readConfig, type Deps } from '../../functions/wiring.ts';
 import { provinceLedger, seeded } from './province-ledger.ts';
+import { countInto, zeroCounts, type Counts } from './capacity.ts';
+import type { LoadJob, LoadResult } from './load.ts';
+import { provinceMonthCost, type StepCapacity } from './cost.ts';
+import { issueRatios, type StoreRatiosOfHistory } from './ratios.ts';
+import type { JobResult } from '../../functions/core/cadence/job.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,6 +55,8 @@ const { values: args } = parseArgs({
     weeks: { type: 'string', default: '4,52' },
     requests: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '16' },
+    'http-only': { type: 'boolean', default: false },
+    'no-bundles': { type: 'boolean', default: false },
     out: { type: 'string', default: 'data/bench/results.json' },
   },
 });
@@ -63,33 +72,11 @@ const log = (line: string) => process.stderr.write(`${new Date().toISOString().s
 
 // ---------------------------------------------------------------- counting at the client
 
-interface Counts {
-  requests: number;
-  read: number;
-  written: number;
-  byCommand: Record<string, number>;
-}
-const zero = (): Counts => ({ requests: 0, read: 0, written: 0, byCommand: {} });
-let counts = zero();
+let counts: Counts = zeroCounts();
 
 function countingClient(endpoint: string): DynamoDBClient {
   const client = new DynamoDBClient({ region: 'cn-north-1', endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10 });
-  client.middlewareStack.add(
-    (next, context) => async (input) => {
-      const result = await next(input);
-      const name = String(context.commandName).replace(/Command$/, '');
-      const out = result.output as Record<string, any>;
-      const request = input.input as Record<string, any>;
-      counts.requests++;
-      counts.byCommand[name] = (counts.byCommand[name] ?? 0) + 1;
-      if (name === 'GetItem') counts.read += out.Item ? 1 : 0;
-      else if (name === 'Query') counts.read += out.Items?.length ?? 0;
-      else if (name === 'PutItem' || name === 'DeleteItem' || name === 'UpdateItem') counts.written++;
-      else if (name === 'BatchWriteItem') for (const items of Object.values(request.RequestItems ?? {})) counts.written += (items as unknown[]).length;
-      return result;
-    },
-    { step: 'initialize', name: 'benchCounter' },
-  );
+  countInto(client, () => counts);
   return client;
 }
 
@@ -132,6 +119,10 @@ interface Measure {
   requests: number;
   itemsRead: number;
   itemsWritten: number;
+  /** Capacity consumed: read units and write units as dynalite reports them, plus the index writes DynamoDB would charge (capacity.ts). */
+  readUnits: number;
+  writeUnits: number;
+  byCommand: Record<string, number>;
   messages?: number;
   recipients?: number;
   /** The process's peak resident set during the step (it holds the bench's own data too). */
@@ -143,7 +134,7 @@ interface Measure {
 
 async function measure<T>(name: string, history: number, work: () => Promise<T>, describe?: (r: T) => Partial<Measure>): Promise<Measure> {
   global.gc?.();
-  counts = zero();
+  counts = zeroCounts();
   const baseHeap = process.memoryUsage().heapUsed;
   let peakRss = process.memoryUsage().rss;
   let peakHeap = baseHeap;
@@ -164,6 +155,9 @@ async function measure<T>(name: string, history: number, work: () => Promise<T>,
     requests: counts.requests,
     itemsRead: counts.read,
     itemsWritten: counts.written,
+    readUnits: Number(counts.readUnits.toFixed(1)),
+    writeUnits: Number((counts.writeUnits + counts.indexWriteUnits).toFixed(1)),
+    byCommand: counts.byCommand,
     peakRssMb: Math.round(Math.max(peakRss, m.rss) / 2 ** 20),
     peakHeapMb: Math.round((Math.max(peakHeap, m.heapUsed) - baseHeap) / 2 ** 20),
     ...describe?.(result),
@@ -198,17 +192,20 @@ async function batchWrite(client: DynamoDBClient, table: string, items: Record<s
  * before it in full (each task reported by its lead unit nine times in ten, which is what the
  * lights look at), older weeks one report per unit, every week's dispatch notices; and, the same
  * at every history size, seven tasks in ten reported on the Tuesday of the measured week and
- * July's monthly accounts on seven tasks in ten.
+ * July's monthly accounts on seven tasks in ten. A report is one item (dynamo-store.ts); each
+ * task's latest weekly report before the measured week is rolled up, as the daily jobs leave it.
  */
 function historyItems(weeks: number, tasks: { code: string; lead: string }[], units: string[]): Record<string, unknown>[] {
   // The same seed for every history size: the weeks the lights look at are identical in each table.
   const random = seeded(30);
   const items: Record<string, unknown>[] = [];
   const { start } = parseWeekPeriod(WEEK);
+  const latest = new Map<string, { code: string; unit: string; period: string; at: string }>();
   const report = (period: string, unit: string, code: string, at: Date, summary: string) => {
     const id = randomUUID();
-    items.push({ pk: `TASK#${code}`, sk: `REPORT#${period}#${id}`, id, code, unit, period, summary, evidence: [], by: unit, at: at.toISOString() });
-    items.push({ pk: `PERIOD#${period}`, sk: `UNIT#${unit}#TASK#${code}`, unit, code, at: at.toISOString(), lastAt: at.toISOString(), summary });
+    const weekly = /W/.test(period);
+    items.push({ pk: `TASK#${code}`, sk: `REPORT#${period}#${id}`, gsi1pk: weekly ? 'WEEKLYREPORTS' : 'MONTHLYREPORTS', gsi1sk: `${period}#${at.toISOString()}#${id}`, id, code, unit, period, summary, evidence: [], by: unit, at: at.toISOString() });
+    if (weekly && period < WEEK && (latest.get(code)?.period ?? '') < period) latest.set(code, { code, unit, period, at: at.toISOString() });
   };
   for (let w = 1; w <= weeks; w++) {
     const monday = addDays(start, -7 * w);
@@ -243,8 +240,13 @@ function historyItems(weeks: number, tasks: { code: string; lead: string }[], un
       });
     }
   }
-  // This week, before the chase: seven tasks in ten reported on Tuesday.
-  for (const t of tasks) if (random() < 0.7) report(WEEK, t.lead, t.code, instantAt(addDays(start, 1), '10:00'), `${WEEK} 按计划推进`);
+  // Each task's latest week before this one, as the last daily job rolled it up, and the roll-up's cursor.
+  for (const r of latest.values()) items.push({ pk: `TASK#${r.code}`, sk: 'LASTREPORT', gsi1pk: 'LASTREPORTS', gsi1sk: r.code, ...r });
+  const lastWeek = isoWeekOf(addDays(start, -7));
+  items.push({ pk: 'LASTREPORTS', sk: 'CURSOR', gsi1pk: 'LASTREPORTS', gsi1sk: '~CURSOR', through: `${lastWeek}#${instantAt(addDays(start, -6), '10:00').toISOString()}#~` });
+  // This week, before the chase: seven tasks in ten reported on Tuesday, between 08:00 and 18:00.
+  const tuesday = instantAt(addDays(start, 1), '08:00').getTime();
+  for (const [i, t] of tasks.entries()) if (random() < 0.7) report(WEEK, t.lead, t.code, new Date(tuesday + Math.floor((i / tasks.length) * 10 * 3600_000)), `${WEEK} 按计划推进`);
   for (const t of tasks) if (random() < 0.7) report('2018-07', t.lead, t.code, instantAt('2018-07-30', '10:00'), '七月交账：按计划推进');
   return items;
 }
@@ -260,27 +262,87 @@ const jobsInWeek: { job: JobName; at: Date }[] = [
   { job: 'monthly-account', at: instantAt('2018-08-01', cadence.monthlyAccountTime) },
 ];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+// ---------------------------------------------------------------- the HTTP app and the load generator, each its own process
+
+/** Forks a TypeScript child with an IPC channel; resolves with it and the first message it sends. */
+async function forkChild<T>(script: string, env: Record<string, string> = {}): Promise<{ proc: ChildProcess; first: T }> {
+  // BENCH_PROFILE_DIR=<folder>: each child writes a CPU profile there (node --cpu-prof) when it exits.
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const proc = fork(join(root, script), [], { execArgv: ['--import', 'tsx', ...profile], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const first = await new Promise<T>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${script} did not start`)), 60_000);
+    proc.once('message', (m) => {
+      clearTimeout(timer);
+      ok(m as T);
+    });
+    proc.once('exit', (code) => fail(new Error(`${script} exited with ${code}`)));
+  });
+  return { proc, first };
 }
 
-async function load(total: number, concurrency: number, one: (i: number) => Promise<void>) {
-  const latencies: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t0 = performance.now();
-        await one(i);
-        latencies.push(performance.now() - t0);
+function ask<T>(proc: ChildProcess, message: unknown, key: string): Promise<T> {
+  return new Promise((ok, fail) => {
+    const listen = (m: Record<string, unknown>) => {
+      if (m.error) {
+        proc.off('message', listen);
+        fail(new Error(String(m.error)));
+      } else if (key in m) {
+        proc.off('message', listen);
+        ok(m[key] as T);
       }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { requests: total, concurrency, seconds: Number(seconds.toFixed(2)), perSecond: Math.round(total / seconds), p50Ms: Number(percentile(latencies, 50).toFixed(1)), p99Ms: Number(percentile(latencies, 99).toFixed(1)) };
+    };
+    proc.on('message', listen);
+    proc.send(message as never);
+  });
+}
+
+const perRequest = (c: Counts, n: number) => ({
+  requests: Number((c.requests / n).toFixed(2)),
+  byCommand: Object.fromEntries(Object.entries(c.byCommand).map(([k, v]) => [k, Number((v / n).toFixed(2))])),
+  itemsRead: Number((c.read / n).toFixed(2)),
+  itemsWritten: Number((c.written / n).toFixed(2)),
+  readUnits: Number((c.readUnits / n).toFixed(2)),
+  writeUnits: Number(((c.writeUnits + c.indexWriteUnits) / n).toFixed(2)),
+});
+
+/**
+ * Report submissions from the load generator to the app (each its own process) on `table`, then
+ * bare PutItem calls from the same load generator on the same dynalite. First each target once
+ * (cold: the app reads the token, the unit and the task), then `total` more (warm: they are kept).
+ */
+async function measureHttp(endpoint: string, table: string, targets: { code: string; token: string }[], total: number, concurrency: number, work: string) {
+  const app = await forkChild<{ listening: number }>('tests/bench/http-app.ts', {
+    BENCH_DYNAMODB: endpoint,
+    BENCH_TABLE: table,
+    BENCH_SECRET: SECRET,
+    BENCH_CLOCK: instantAt('2018-07-24', '11:00').toISOString(),
+    BENCH_REPORTS: join(work, 'http'),
+  });
+  const loader = await forkChild<{ ready: boolean }>('tests/bench/load.ts');
+  try {
+    const base = `http://127.0.0.1:${app.first.listening}`;
+    const run = (job: LoadJob) => ask<LoadResult>(loader.proc, job, 'result');
+    await ask<Counts>(app.proc, { counts: true }, 'counts');
+    const cold = await run({ kind: 'submissions', base, targets, total: targets.length, concurrency, from: 0 });
+    const coldCounts = await ask<Counts>(app.proc, { counts: true }, 'counts');
+    const warm = await run({ kind: 'submissions', base, targets, total, concurrency, from: targets.length });
+    const warmCounts = await ask<Counts>(app.proc, { counts: true }, 'counts');
+    await run({ kind: 'put', endpoint, table, total: Math.min(total, 500), concurrency, from: 0 }); // the same warm-up for the baseline
+    const bare = await run({ kind: 'put', endpoint, table, total, concurrency, from: total });
+    const result = {
+      processes: 'app (tests/bench/http-app.ts), dynalite, load generator (tests/bench/load.ts): three processes; the SES emulator idles',
+      submissions: { ...warm, dynamodbPerSubmission: perRequest(warmCounts, total), note: 'token, unit and task kept in memory (after the cold run below)' },
+      submissionsCold: { ...cold, dynamodbPerSubmission: perRequest(coldCounts, targets.length), note: `each of ${targets.length} tasks once, on a fresh app process: the token, the unit and the task read` },
+      barePutItem: { ...bare, note: `PutItem of a small item with no index keys, same dynalite, from the same load generator (after ${Math.min(total, 500)} to warm up)` },
+    };
+    log(`HTTP cold: ${cold.perSecond}/s p50 ${cold.p50Ms} ms p99 ${cold.p99Ms} ms; DynamoDB per submission ${JSON.stringify(result.submissionsCold.dynamodbPerSubmission)}`);
+    log(`HTTP warm: ${warm.perSecond}/s p50 ${warm.p50Ms} ms p99 ${warm.p99Ms} ms; DynamoDB per submission ${JSON.stringify(result.submissions.dynamodbPerSubmission)}`);
+    log(`bare PutItem: ${bare.perSecond}/s p50 ${bare.p50Ms} ms p99 ${bare.p99Ms} ms`);
+    return result;
+  } finally {
+    loader.proc.disconnect();
+    app.proc.disconnect();
+  }
 }
 
 async function main() {
@@ -295,6 +357,7 @@ async function main() {
   const client = countingClient(dynamoEndpoint);
   const sesClient = new SESClient({ region: 'cn-north-1', endpoint: sesEndpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   const results: Measure[] = [];
+  const storeRatiosByHistory: Record<number, StoreRatiosOfHistory> = {};
   let http: Record<string, unknown> = {};
   try {
     const { tables, units } = provinceLedger({ tasks: TASKS, units: UNITS });
@@ -321,7 +384,8 @@ async function main() {
     const open = await store0.openTasks();
     const tasks = open.map((t) => ({ code: t.code, lead: t.leadUnits[0]! }));
 
-    for (const [index, weeks] of HISTORIES.entries()) {
+    const jobRuns = args['http-only'] ? [] : HISTORIES;
+    for (const [index, weeks] of jobRuns.entries()) {
       const table = tableOf(weeks);
       if (index > 0) {
         await ensureTable(client, table);
@@ -342,16 +406,22 @@ async function main() {
         reports: new ArchivePublisher(new FolderArchive(join(work, table, 'reports'))),
       };
       const run = jobDeps(deps, { calendar, linkSecret: SECRET, sender: `bench-${weeks}`, now: () => new Date() });
-      for (const { job, at } of jobsInWeek) {
+      const runOne = async (job: JobName, at: Date): Promise<JobResult> => {
+        let result!: JobResult;
         results.push(
-          await measure(job, weeks, () => runJob(job, at, run), (r) => ({
+          await measure(job, weeks, async () => (result = await runJob(job, at, run)), (r) => ({
             messages: r.delivery?.sent ?? 0,
             recipients: r.delivery?.recipients ?? 0,
             note: r.skipped ? `skipped: ${r.skipped}` : undefined,
           })),
         );
         await fetch(`${sesEndpoint}/clear-store`, { method: 'POST' });
-      }
+        return result;
+      };
+      // The outbox's and the jobs' ratios (store-ratios.ts) are counted around the same runs, when that module is there.
+      const ratiosModule = await storeRatiosModule();
+      if (ratiosModule) storeRatiosByHistory[weeks] = await ratiosModule.storeRatios({ client, store, jobs: jobsInWeek, run: runOne });
+      else for (const { job, at } of jobsInWeek) await runOne(job, at);
       const links = appLinks('http://duban.example.org', SECRET);
       const model = await measure('compile 周通报 model', weeks, () => compileReport('weekly-circular', WEEK, { store, calendar, config: cadence, links }));
       results.push(model);
@@ -359,38 +429,13 @@ async function main() {
       results.push(await measure('render 周通报 files (html, xlsx, svg)', weeks, async () => (await reportRenderer()).files(compiled), (files) => ({ note: files.map((f) => `${f.name.split('-')[0]} ${Math.round(f.body.byteLength / 1024)} KB`).join(', ') })));
     }
 
-    // HTTP: report submissions against the last table, beside a bare PutItem on it.
-    const table = tableOf(HISTORIES.at(-1)!);
+    // HTTP: the app, dynalite and the load generator as three processes, on the last table.
+    const table = tableOf(jobRuns.at(-1) ?? HISTORIES[0]!);
     const store = new DynamoStore(client, table);
-    const clock = () => instantAt('2018-07-24', '11:00');
-    const app = createApp({ store, clock, calendar: async () => calendar, cadence, linkSecret: async () => SECRET, reports: new ArchivePublisher(new FolderArchive(join(work, 'http'))) });
-    const server = await new Promise<ReturnType<typeof serve>>((ok) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ok(s));
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const total = Number(args.requests);
-    const concurrency = Number(args.concurrency);
+    const sample = tasks.slice(0, 400);
     const tokens = new Map<string, string>();
-    for (const t of tasks.slice(0, 400)) if (!tokens.has(t.lead)) tokens.set(t.lead, await issueToken(store, { kind: 'unit', unit: t.lead }, clock()));
-    const targets = tasks.slice(0, 400);
-    counts = zero();
-    const submissions = await load(total, concurrency, async (i) => {
-      const t = targets[i % targets.length]!;
-      const response = await fetch(`${base}/api/tasks/${encodeURIComponent(t.code)}/progress`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${tokens.get(t.lead)}`, 'Content-Type': 'application/json', 'Idempotency-Key': `bench-${i}` },
-        body: JSON.stringify({ summary: `压测报送 ${i}：完成现场核查`, percent: 50 }),
-      });
-      if (response.status !== 201) throw new Error(`submission ${i}: ${response.status} ${await response.text()}`);
-    });
-    const perSubmission = { requests: Number((counts.requests / total).toFixed(1)), itemsRead: Number((counts.read / total).toFixed(1)), itemsWritten: Number((counts.written / total).toFixed(1)) };
-    const baseline = await load(total, concurrency, async (i) => {
-      await client.send(new PutItemCommand({ TableName: table, Item: marshall({ pk: `BENCH#${i}`, sk: 'A', summary: `压测 ${i}`, at: clock().toISOString() }) }));
-    });
-    await new Promise((ok) => server.close(ok));
-    http = { submissions: { ...submissions, dynamodbPerSubmission: perSubmission }, barePutItem: baseline };
-    log(`DynamoDB per submission: ${JSON.stringify(perSubmission)}`);
-    log(`HTTP: ${submissions.perSecond}/s p50 ${submissions.p50Ms} ms p99 ${submissions.p99Ms} ms; bare PutItem ${baseline.perSecond}/s p50 ${baseline.p50Ms} ms p99 ${baseline.p99Ms} ms`);
+    for (const t of sample) if (!tokens.has(t.lead)) tokens.set(t.lead, await issueToken(store, { kind: 'unit', unit: t.lead }, instantAt('2018-07-24', '09:00')));
+    http = await measureHttp(dynamoEndpoint, table, sample.map((t) => ({ code: t.code, token: tokens.get(t.lead)! })), Number(args.requests), Number(args.concurrency), work);
   } finally {
     client.destroy();
     sesClient.destroy();
@@ -399,17 +444,50 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
 
+  let bundlesKb: Record<string, number> | { error: string } = { error: 'not measured (--no-bundles)' };
+  if (!args['no-bundles']) {
+    try {
+      bundlesKb = await measureBundles();
+    } catch (error) {
+      bundlesKb = { error: `bundle sizes not measured: ${(error as Error).message.split('\n')[0]}` };
+    }
+  }
+  const openTasks = TASKS; // every generated task is open in the measured week
+  const ratios = issueRatios({ steps: results, http: http as never, openTasks, units: UNITS, storeRatios: storeRatiosByHistory });
+  const costPerProvinceMonthUsd = provinceMonthCost({ steps: results as StepCapacity[], http: http as never, openTasks, ledger: { tasks: TASKS, units: UNITS } });
   const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), platform: process.platform };
-  const output = { at: new Date().toISOString(), machine, ledger: { tasks: TASKS, units: UNITS, histories: HISTORIES }, steps: results, http, totalSeconds: Math.round((performance.now() - started) / 1000) };
+  const output = { at: new Date().toISOString(), machine, ledger: { tasks: TASKS, units: UNITS, histories: args['http-only'] ? [] : HISTORIES }, steps: results, http, ratios, bundlesKb, costPerProvinceMonthUsd, totalSeconds: Math.round((performance.now() - started) / 1000) };
   mkdirSync(dirname(resolve(args.out!)), { recursive: true });
   writeFileSync(resolve(args.out!), `${JSON.stringify(output, null, 2)}\n`);
   printTable(results, http, output.totalSeconds);
+  console.log(`\nratios: ${JSON.stringify(ratios, null, 1)}`);
+  console.log(`bundles (KB): ${JSON.stringify(bundlesKb)}`);
+  console.log(`cost per province month (USD): ${JSON.stringify({ total: costPerProvinceMonthUsd.total, dynamodb: costPerProvinceMonthUsd.dynamodb, lambda: costPerProvinceMonthUsd.lambda, ses: costPerProvinceMonthUsd.ses })}`);
   console.log(`\nJSON: ${args.out}`);
 }
 
+/** tests/bench/store-ratios.ts (the outbox's and the jobs' measures), or undefined where it is not there. */
+async function storeRatiosModule(): Promise<{ storeRatios: (input: { client: DynamoDBClient; store: DynamoStore; jobs: { job: JobName; at: Date }[]; run: (job: JobName, at: Date) => Promise<JobResult> }) => Promise<StoreRatiosOfHistory> } | undefined> {
+  const path = './store-ratios.ts';
+  try {
+    return (await import(path)) as never;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+/** Each Lambda's bundle, minified, in KB (infra/bundle-sizes.ts synthesises the app with the local esbuild). */
+async function measureBundles(): Promise<Record<string, number>> {
+  log('bundling every handler (infra/bundle-sizes.ts)');
+  const { handlerBundles } = await import('../../infra/bundle-sizes.ts');
+  const bundles = handlerBundles() as { id: string; code: number }[];
+  return Object.fromEntries(bundles.map((b) => [b.id, Math.round(b.code / 1024)]));
+}
+
 function printTable(rows: Measure[], http: Record<string, any>, totalSeconds: number) {
-  const header = ['step', 'history (weeks)', 'seconds', 'requests', 'items read', 'items written', 'messages', 'recipients', 'peak heap MB'];
-  const lines = rows.map((r) => [r.name, String(r.history), r.seconds.toFixed(1), String(r.requests), String(r.itemsRead), String(r.itemsWritten), r.messages === undefined ? '' : String(r.messages), r.recipients === undefined ? '' : String(r.recipients), String(r.peakHeapMb)]);
+  const header = ['step', 'history (weeks)', 'seconds', 'requests', 'items read', 'items written', 'read units', 'write units', 'messages', 'recipients', 'peak heap MB'];
+  const lines = rows.map((r) => [r.name, String(r.history), r.seconds.toFixed(1), String(r.requests), String(r.itemsRead), String(r.itemsWritten), String(r.readUnits), String(r.writeUnits), r.messages === undefined ? '' : String(r.messages), r.recipients === undefined ? '' : String(r.recipients), String(r.peakHeapMb)]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   console.log(`\nduban province bench: ${TASKS} tasks, ${UNITS} units (${totalSeconds} s)\n`);
@@ -417,9 +495,10 @@ function printTable(rows: Measure[], http: Record<string, any>, totalSeconds: nu
   console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const l of lines) console.log(format(l));
   if (http.submissions) {
-    console.log('\n| HTTP (concurrency ' + http.submissions.concurrency + ') | per second | p50 ms | p99 ms |\n|---|---:|---:|---:|');
-    console.log(`| POST /api/tasks/{code}/progress | ${http.submissions.perSecond} | ${http.submissions.p50Ms} | ${http.submissions.p99Ms} |`);
-    console.log(`| bare PutItem (baseline) | ${http.barePutItem.perSecond} | ${http.barePutItem.p50Ms} | ${http.barePutItem.p99Ms} |`);
+    console.log('\n| HTTP (three processes, concurrency ' + http.submissions.concurrency + ') | per second | p50 ms | p99 ms | DynamoDB calls each |\n|---|---:|---:|---:|---:|');
+    console.log(`| POST /api/tasks/{code}/progress, kept | ${http.submissions.perSecond} | ${http.submissions.p50Ms} | ${http.submissions.p99Ms} | ${http.submissions.dynamodbPerSubmission.requests} |`);
+    console.log(`| POST /api/tasks/{code}/progress, first call | ${http.submissionsCold.perSecond} | ${http.submissionsCold.p50Ms} | ${http.submissionsCold.p99Ms} | ${http.submissionsCold.dynamodbPerSubmission.requests} |`);
+    console.log(`| bare PutItem (baseline) | ${http.barePutItem.perSecond} | ${http.barePutItem.p50Ms} | ${http.barePutItem.p99Ms} | 1 |`);
   }
 }
 

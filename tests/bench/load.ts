@@ -1,0 +1,83 @@
+/**
+ * The bench's load generator in a process of its own (forked by province.ts), so that neither the
+ * app nor the store shares its CPU with the clients: `concurrency` clients send `total` requests
+ * one after the other each, and the latencies are measured here.
+ *
+ * Over IPC it takes one job and answers with its result:
+ * - `{ kind: 'submissions', base, targets: [{ code, token }], total, concurrency, from }`: report
+ *   submissions over HTTP, request i on target i mod targets, Idempotency-Key `bench-<from + i>`;
+ * - `{ kind: 'put', endpoint, table, total, concurrency, from }`: a bare PutItem of a small item
+ *   on the same store, with a client of its own.
+ */
+import '../../functions/local/quiet-sdk.ts';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+
+export type LoadJob =
+  | { kind: 'submissions'; base: string; targets: { code: string; token: string }[]; total: number; concurrency: number; from: number }
+  | { kind: 'put'; endpoint: string; table: string; total: number; concurrency: number; from: number };
+
+export interface LoadResult {
+  requests: number;
+  concurrency: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function load(total: number, concurrency: number, one: (i: number) => Promise<void>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        await one(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requests: total, concurrency, seconds: Number(seconds.toFixed(2)), perSecond: Math.round(total / seconds), p50Ms: Number(percentile(latencies, 50).toFixed(1)), p99Ms: Number(percentile(latencies, 99).toFixed(1)) };
+}
+
+async function run(job: LoadJob): Promise<LoadResult> {
+  if (job.kind === 'submissions') {
+    return load(job.total, job.concurrency, async (i) => {
+      const t = job.targets[i % job.targets.length]!;
+      const n = job.from + i;
+      const response = await fetch(`${job.base}/api/tasks/${encodeURIComponent(t.code)}/progress`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${t.token}`, 'Content-Type': 'application/json', 'Idempotency-Key': `bench-${n}` },
+        body: JSON.stringify({ summary: `压测报送 ${n}：完成现场核查`, percent: 50 }),
+      });
+      if (response.status !== 201) throw new Error(`submission ${n}: ${response.status} ${await response.text()}`);
+    });
+  }
+  const client = new DynamoDBClient({ region: 'cn-north-1', endpoint: job.endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10 });
+  try {
+    return await load(job.total, job.concurrency, async (i) => {
+      const n = job.from + i;
+      await client.send(new PutItemCommand({ TableName: job.table, Item: marshall({ pk: `BENCH#${n}`, sk: 'A', summary: `压测 ${n}`, at: new Date(0).toISOString() }) }));
+    });
+  } finally {
+    client.destroy();
+  }
+}
+
+process.on('message', (job: LoadJob) => {
+  run(job).then(
+    (result) => process.send!({ result }),
+    (error: Error) => process.send!({ error: error.message }),
+  );
+});
+process.on('disconnect', () => process.exit(0));
+process.send!({ ready: true });
