@@ -1,21 +1,29 @@
 /**
  * What outlives a deployment: the single DynamoDB table, shaped by the same definition the
  * local emulator uses (functions/store/table.ts), with point-in-time recovery, deletion
- * protection and retention; and the report archive bucket (encrypted, TLS only, no public
- * access, versioned, access-logged, retained).
+ * protection and retention; the report archive bucket (encrypted, TLS only, no public
+ * access, versioned, access-logged, retained); and the evidence bucket (infra/evidence.ts).
  */
 import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { tableIndexes, tableKeys } from '../functions/store/table.ts';
+import { appOrigins, evidenceBucket } from './evidence.ts';
+
+export interface StatefulStackProps extends StackProps {
+  /** Where people open the app: the evidence bucket admits browser uploads from its origin only. */
+  appUrl?: string;
+}
 
 export class StatefulStack extends Stack {
   readonly table: Table;
   /** Where compiled circulars and monthly accounts are archived. */
   readonly reports: Bucket;
+  /** 佐证材料: the photos and documents units upload (infra/evidence.ts). */
+  readonly evidence: Bucket;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: StatefulStackProps) {
     super(scope, id, props);
     this.table = new Table(this, 'Ledger', {
       partitionKey: { name: tableKeys.partition, type: AttributeType.STRING },
@@ -47,6 +55,7 @@ export class StatefulStack extends Stack {
       serverAccessLogsPrefix: 'reports/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.evidence = evidenceBucket(this, accessLogs, appOrigins(props?.appUrl, this));
     for (const index of tableIndexes) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,

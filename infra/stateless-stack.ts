@@ -29,6 +29,7 @@ import { DubanFunction } from './duban-function.ts';
 import { STACK_OUTPUTS as stackOutputs } from '../functions/local/stack.ts';
 import { OfficeAdmin } from './office-admin.ts';
 import { Operations } from './operations.ts';
+import { bindEvidence } from './evidence.ts';
 
 export interface DubanSettings {
   /** The domain mail is sent from (an SES identity to verify). */
@@ -53,6 +54,8 @@ export interface StatelessStackProps extends StackProps {
   table: ITable;
   /** Where compiled reports are archived. */
   reports: IBucket;
+  /** 佐证材料 files: the app signs uploads to it and keeps them (infra/evidence.ts). */
+  evidence?: IBucket;
   settings: DubanSettings;
 }
 
@@ -110,6 +113,7 @@ export class StatelessStack extends Stack {
     if (settings.smtp) this.bindSmtp(jobs.fn, settings.smtp);
     const http = new DubanFunction(this, 'Http', { handler: 'http', description: 'duban HTTP app', environment: mail }).bindTable(table);
     for (const statement of readReports) http.fn.addToRolePolicy(statement);
+    if (props.evidence) bindEvidence(http.fn, props.evidence);
     linkKey.grantRead(jobs.fn);
     linkKey.grantRead(http.fn);
     const sesFeedback = new DubanFunction(this, 'SesFeedback', { handler: 'ses-events', description: 'duban bounce and complaint suppression' }).bindTable(table);
@@ -156,6 +160,7 @@ export class StatelessStack extends Stack {
     output('MailIdentityName', settings.mailDomain, 'The SES domain identity: add its DKIM records to the DNS');
     output(stackOutputs.table, table.tableName, 'The DynamoDB table (retained when the stacks are deleted)');
     output(stackOutputs.reportsBucket, reports.bucketName, 'The archive of compiled circulars and monthly accounts (retained)');
+    if (props.evidence) output('EvidenceBucket', props.evidence.bucketName, 'The 佐证材料 units upload (private; retained)');
     output(stackOutputs.linkSecretArn, linkKey.secretArn, 'The Secrets Manager secret that signs email links');
     output(stackOutputs.mailFrom, settings.mailFrom, 'The sender of every email');
     output(stackOutputs.configurationSet, configurationSet.configurationSetName, 'The SES configuration set (bounces and complaints)');
