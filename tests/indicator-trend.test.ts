@@ -245,6 +245,37 @@ describe('correcting a month’s reading', () => {
     expect(await w.call('PUT', `${w.readings(PM25)}/2018-08`, outsider, { value: 1, reason: '误' })).toMatchObject({ status: 403, body: { error: { message: `${outsider}不是指标“${PM25}”的责任单位，不能更正其数值` } } });
   });
 
+  it('is not written over a reading that took the month’s place meanwhile (two people correcting at once): 409, nothing stored', async () => {
+    const w = await world();
+    const unit = w.pm25.responsibleUnits[0]!;
+    w.setNow(instantAt('2018-08-31', '10:00'));
+    expect((await w.call('POST', w.readings(PM25), unit, { value: 50 })).status).toBe(201);
+    // The office's correction lands between the unit's read of the month and its write.
+    const officeAt = instantAt('2018-09-03', '10:59').toISOString();
+    const racing = new Proxy(w.store, {
+      get(target, prop) {
+        if (prop === 'readingHistory') {
+          return async (name: string) => {
+            const history = await target.readingHistory(name);
+            const previous = history.at(-1)!;
+            await target.recordReading({ name, month: '2018-08', value: 49.5, by: w.officeName, at: officeAt, correction: { reason: '复核', previous: { value: previous.value, by: previous.by, at: previous.at } } }, previous.at);
+            return history;
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const app = createApp({ store: racing, clock: () => instantAt('2018-09-03', '11:00'), calendar: async () => bench.calendar, cadence: defaultCadence, linkSecret: async () => SECRET, reports: w.reports });
+    const token = await issueToken(w.store, { kind: 'unit', unit }, instantAt('2018-09-03', '11:00'));
+    const res = await app.request(`${w.readings(PM25)}/2018-08`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ value: 48, reason: '本单位复核' }) });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toEqual({ error: { code: 'VERSION_CONFLICT', field: 'month', message: `指标“${PM25}”2018-08的数值刚被他人报送或更正，本次更正未保存：请刷新后核对再更正` } });
+    const read = await w.call('GET', w.readings(PM25), unit);
+    expect(read.body.indicator.months).toMatchObject([{ month: '2018-08', value: 49.5, by: w.officeName }]);
+    expect(read.body.indicator.months[0].history.map((r: { value: number }) => r.value)).toEqual([50, 49.5]);
+  });
+
   it('refuses bad input with a 400 in Chinese naming the field, and stores nothing', async () => {
     const w = await world();
     const unit = w.pm25.responsibleUnits[0]!;

@@ -6,7 +6,7 @@
  * reading on purpose, with a reason, and names the value, who and when it replaced; the history of
  * every month is read back with `readingHistoryOf`.
  */
-import { NotFoundError, ValidationError } from './errors.ts';
+import { DubanError, NotFoundError, ValidationError } from './errors.ts';
 import type { Indicator } from './ledger.ts';
 import type { IndicatorReading, Principal, Store } from './ports.ts';
 import { ForbiddenError } from './reporting.ts';
@@ -54,8 +54,15 @@ export async function correctReading(
     at: at.toISOString(),
     correction: { reason, previous: { value: previous.value, by: previous.by, at: previous.at } },
   };
-  await store.recordReading(reading);
+  if (!(await store.recordReading(reading, previous.at))) throw new ReadingChangedError(name, month);
   return reading;
+}
+
+/** The month's reading changed between reading it and correcting it (two people at once): nothing was written. */
+export class ReadingChangedError extends DubanError {
+  constructor(name: string, month: string) {
+    super('VERSION_CONFLICT', `指标“${name}”${month}的数值刚被他人报送或更正，本次更正未保存：请刷新后核对再更正`, 'month');
+  }
 }
 
 /** An indicator's months, each with the value it holds and every earlier value (oldest first). */

@@ -228,8 +228,12 @@ export interface Store {
   chasesInMonth(month: string): Promise<ChaseRecord[]>;
   interviews: VersionedCollection<Interview>;
   openInterviews(): Promise<Versioned<Interview>[]>;
-  /** Keeps a month's reading of an indicator (the latest for that month wins; all stay in its history). */
-  recordReading(reading: IndicatorReading): Promise<void>;
+  /**
+   * Keeps a month's reading of an indicator (the latest for that month wins; all stay in its history).
+   * With `replacing` (the instant of the reading it corrects), only while that reading is still the
+   * month's: false, and nothing written, when another has taken its place.
+   */
+  recordReading(reading: IndicatorReading, replacing?: string): Promise<boolean>;
   /** The latest reading of each indicator for a month (one query). */
   readingsOf(month: string): Promise<IndicatorReading[]>;
   /** Every reading an indicator has had, corrections included, oldest month first (one query). */

@@ -135,7 +135,7 @@ export function openApiDocument() {
             { name: 'month', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }, description: '月份，如 2018-09' },
           ],
           requestBody: { required: true, ...json('ReadingCorrection') },
-          responses: { 200: { description: '已更正' }, ...errors(400, 401, 403, 404, 413) },
+          responses: { 200: { description: '已更正' }, ...errors(400, 401, 403, 404, 409, 413) },
         },
       },
       '/api/reports': { get: { summary: '整改办：已存档的周通报与月交账', responses: { 200: { description: '报告及其文件' }, ...errors(401, 403) } } },

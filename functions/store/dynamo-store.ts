@@ -381,9 +381,12 @@ export class DynamoStore implements Store {
     return [...byUnitAndTask.values()];
   }
 
-  async recordReading(reading: IndicatorReading): Promise<void> {
+  async recordReading(reading: IndicatorReading, replacing?: string): Promise<boolean> {
+    const current = { pk: `READINGS#${reading.month}`, sk: entityKey('INDICATOR', reading.name), ...reading };
+    if (replacing === undefined) await this.table.put(current);
+    else if (!(await this.table.putIf(current, '#at = :at', { ':at': replacing }, { '#at': 'at' }))) return false;
     await this.table.put({ pk: entityKey('INDICATOR', reading.name), sk: `READING#${reading.month}#${reading.at}`, ...reading });
-    await this.table.put({ pk: `READINGS#${reading.month}`, sk: entityKey('INDICATOR', reading.name), ...reading });
+    return true;
   }
 
   async readingsOf(month: string): Promise<IndicatorReading[]> {
