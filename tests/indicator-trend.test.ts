@@ -3,6 +3,7 @@
  * (its history read back), and the 月交账 compiled by the real job on dynalite charting every
  * indicator against its target and the straight-line trajectory, with the on-course sentence.
  */
+import JSZip from 'jszip';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import * as XLSX from 'xlsx';
 import { describe, expect, it } from 'vitest';
@@ -158,6 +159,13 @@ describe('目标指标走势 in the 月交账', () => {
     expect(rows.find((r) => r['指标'] === PM25)).toMatchObject({ 本月数值: 47, 轨迹: '达到轨迹', 走势: expect.stringContaining('达到轨迹（优于轨迹4.41微克/立方米）'), 数值更正: correction });
     expect(page).toContain(`数值更正：${correction}`);
     expect(rows.find((r) => r['指标'] === GOOD_DAYS)).toMatchObject({ 轨迹: '偏离轨迹', 走势: expect.stringContaining('偏离轨迹0.54%') });
+    // The 公文 (.docx) lists the course beside each indicator's 达标情况.
+    const docx = await JSZip.loadAsync((await w.reports.archive.get(published.document!.key))!.body);
+    const rowsOfDoc = all(parseSvg(await docx.file('word/document.xml')!.async('string')), (e) => e.name === 'tr').map((tr) =>
+      all(tr, (e) => e.name === 'tc').map((tc) => all(tc, (e) => e.name === 't').map((t) => t.text).join('')),
+    );
+    expect(rowsOfDoc).toContainEqual(expect.arrayContaining(['指标', '达标情况', '轨迹']));
+    expect(rowsOfDoc.find((r) => r[0] === GOOD_DAYS)).toEqual([GOOD_DAYS, '≥ 77.9%（2020年）', '70%', '未达标', '偏离轨迹', w.goodDays.responsibleUnits.join('、')]);
     // The leaders' and the office's mail gives each indicator's course in words.
     const mails = (await bench.mail()).filter((m) => m.subject.startsWith('【月交账】') && m.body.text!.includes('目标指标（对照基准至目标的直线轨迹'));
     expect(mails.length).toBeGreaterThan(0);

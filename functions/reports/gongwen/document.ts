@@ -286,14 +286,15 @@ function body(report: ReportModel): Block[] {
     sections.push([
       '目标指标',
       listOrNone(
-        report.indicators.map((i) => [i.name, i.targetText, i.valueText, i.status, i.responsibleUnits.join('、')]),
-        '目标指标本月情况如下：',
+        report.indicators.map((i) => [i.name, i.targetText, i.valueText, i.status, i.trend.status, i.responsibleUnits.join('、')]),
+        '目标指标本月情况如下（轨迹：对照基准值至目标的直线轨迹）：',
         '台账未列目标指标。',
         [
           { title: '指标', weight: 10 },
           { title: '目标', weight: 10 },
           { title: '本月数值', weight: 7, center: true },
           { title: '达标情况', weight: 7, center: true },
+          { title: '轨迹', weight: 7, center: true },
           { title: '责任单位', weight: 12 },
         ],
       ),
