@@ -176,6 +176,29 @@ describe('佐证材料 uploads', () => {
     expect(reports.map((r) => r.evidence).sort((a, b) => b!.length - a!.length)).toEqual([ids, [ids[0]]]);
   });
 
+  it('takes the files a task’s block uploaded on the phone form, and refuses an id of another unit typed in', async () => {
+    const w = await bench();
+    const page = await (await w.get(w.link(A))).text();
+    expect(page).toContain('佐证材料可上传照片和文件：支持照片（JPG、PNG、苹果手机的 HEIC）');
+    expect(page).toContain(`data-field="evidence-file:${ONE_LEAD}"`);
+    const bytes = photo();
+    const mine = (await w.ask(w.tokenA, ONE_LEAD, 'report', [{ name: '现场.jpg', type: 'image/jpeg', size: bytes.length }])).body.uploads[0];
+    const theirs = (await w.ask(w.tokenB, OTHER, 'report', [{ name: '他人.jpg', type: 'image/jpeg', size: bytes.length }])).body.uploads[0];
+    await w.send(mine.upload, bytes);
+    await w.send(theirs.upload, bytes);
+    const signed = Object.fromEntries(new URL(`http://x${w.link(A)}`).searchParams);
+    const post = (fields: [string, string][]) =>
+      w.app.request('/report', { method: 'POST', body: new URLSearchParams([...Object.entries(signed), ['kind', 'week'], ['key', 'form-1'], ...fields]), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const refused = await post([[`summary:${ONE_LEAD}`, '本周拆除锅炉'], [`evidence:${ONE_LEAD}`, theirs.id]]);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain(`文件“他人.jpg”是为任务 ${OTHER} 的进展报送上传的，不能用于${A}的任务 ${ONE_LEAD} 的进展报送`);
+    expect(await w.store.progressOf(ONE_LEAD)).toEqual([]);
+    const saved = await post([[`summary:${ONE_LEAD}`, '本周拆除锅炉'], [`evidence-file:${ONE_LEAD}`, mine.id]]);
+    expect(saved.status).toBe(201);
+    expect((await w.store.progressOf(ONE_LEAD)).map((r) => r.evidence)).toEqual([[mine.id]]);
+    expect(w.stored('evidence')).toHaveLength(1);
+  });
+
   it('tells the types apart by content and reads a photo’s time and place', async () => {
     expect(sniffType(photo(), 'a.png')).toBe('jpeg');
     expect(sniffType(smallPdf(), 'a.jpg')).toBe('pdf');

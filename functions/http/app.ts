@@ -39,7 +39,8 @@ import { consoleOfficeRoutes } from './console/office.ts';
 import { closeOutRoutes } from './closeout.ts';
 import { publicRoutes } from './public.ts';
 import { formCycle, readCycleEntries, storeCycleEntries } from './report-cycle.ts';
-import { evidenceRoutes, keptEvidence } from './evidence.ts';
+import { attachContext, evidenceCsp, evidenceRoutes, keptEvidence } from './evidence.ts';
+import { isEvidenceId } from '../core/evidence.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -158,11 +159,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get('/report', async (c) => {
     const params = new URLSearchParams(linkParams(new URL(c.req.url).searchParams));
     const claims = await unitOfLink(await deps.linkSecret(), params, deps.clock(), 'report', deps.store);
+    c.header('Content-Security-Policy', evidenceCsp(deps, true));
     return c.html(await reportForm(claims.unit, params, { monthly: params.get('k') === 'month', key: randomUUID() }));
   });
 
   app.post('/report', limit, async (c) => {
-    const form = await c.req.parseBody().catch(() => {
+    c.header('Content-Security-Policy', evidenceCsp(deps, true));
+    // all: the files a task's block uploaded come as repeated fields.
+    const form = await c.req.parseBody({ all: true }).catch(() => {
       throw new ValidationError('表单内容无法读取：请从邮件中的链接重新打开表单后再提交', 'body');
     });
     const text = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
@@ -179,14 +183,17 @@ export function createApp(deps: AppDeps): Hono<Env> {
       const summary = text(`summary:${code}`).trim();
       const percentText = text(`percent:${code}`).trim();
       const evidenceText = text(`evidence:${code}`).trim();
-      if (!summary && !percentText && !evidenceText) continue;
+      const files = [form[`evidence-file:${code}`]].flat().filter((v): v is string => typeof v === 'string' && isEvidenceId(v));
+      if (!summary && !percentText && !evidenceText && !files.length) continue;
       try {
         const body = parse(progressBody, {
           summary,
           ...(percentText ? { percent: Number(percentText) } : {}),
-          evidence: evidenceText ? evidenceText.split(/\s+/) : [],
+          evidence: [...files, ...(evidenceText ? evidenceText.split(/\s+/) : [])],
           monthly,
         });
+        // Uploaded files (and ids typed in) are checked and kept before anything is stored.
+        body.evidence = await keptEvidence(deps, principal, code, monthly ? 'monthly' : 'report', body.evidence);
         entries.push({ code, body });
       } catch (error) {
         errors[code] = (error as Error).message;
@@ -195,6 +202,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const calendar = await deps.calendar();
     const cycle = await readCycleEntries(form, unit, deps.clock(), { store: deps.store, calendar });
     Object.assign(errors, cycle.errors);
+    for (const entry of cycle.lookbacks) {
+      try {
+        entry.body.evidence = await keptEvidence(deps, principal, entry.code, 'lookback', entry.body.evidence);
+      } catch (error) {
+        errors[`lookback:${entry.code}`] = (error as Error).message;
+      }
+    }
     const filled = entries.length + cycle.occurrences.length + cycle.lookbacks.length;
     if (Object.keys(errors).length || cycle.refused.length || filled === 0) {
       const message =
@@ -255,6 +269,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
       key: state.key,
       message: state.message,
       link: linkParams(params),
+      query: params.toString(),
+      ...attachContext(deps),
     });
   }
 

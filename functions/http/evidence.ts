@@ -14,7 +14,7 @@
  * keptEvidence checks and keeps them before the use case stores the submission.
  */
 import type { Context, Hono } from 'hono';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -109,17 +109,18 @@ export function evidenceView(item: EvidenceItem, href: string, periodStart?: Dat
   };
 }
 
-const SCRIPT = () => readFileSync(join(TEMPLATE_DIR, 'pages', 'evidence-attach.js'), 'utf8');
+/** The upload script of the phone pages, served from the app's own origin (the pages allow no other script). */
+export const ATTACH_SCRIPT = '/report/evidence-attach.js';
 let script: string | undefined;
 
-/** The CSP of a page that uploads or shows files: its one script, and the bucket's origin where files live elsewhere. */
-export function evidenceCsp(deps: AppDeps, nonce?: string): string {
+/** The CSP of a page that uploads or shows files: the app's upload script, and the bucket's origin where files live elsewhere. */
+export function evidenceCsp(deps: AppDeps, uploads = false): string {
   const origin = deps.evidence?.files.origin ?? '';
   return [
     "default-src 'none'",
     "style-src 'unsafe-inline'",
     `img-src 'self' data: blob: ${origin}`.trim(),
-    ...(nonce ? [`script-src 'nonce-${nonce}'`, `connect-src 'self' ${origin}`.trim()] : []),
+    ...(uploads ? ["script-src 'self'", `connect-src 'self' ${origin}`.trim()] : []),
     "form-action 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -144,6 +145,11 @@ async function serveFile(c: Context, deps: AppDeps, item: EvidenceItem): Promise
 }
 
 export function evidenceRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
+  app.get(ATTACH_SCRIPT, (c) => {
+    script ??= readFileSync(join(TEMPLATE_DIR, 'pages', 'evidence-attach.js'), 'utf8');
+    return c.body(script, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=300' });
+  });
+
   const upload = async (c: Context, principal: Principal) => {
     const body = parse(uploadsBody, await jsonBody(c));
     const given = await createUploads(body, principal, deps.clock(), { store: deps.store, ...evidenceDepsOf(deps) });
@@ -254,9 +260,7 @@ export function evidenceRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
 
 async function closeOutPage(c: Context, deps: AppDeps, unit: string, link: URLSearchParams, code: string, state: { error?: string; summary?: string; links?: string }, status: 200 | 400 = 200) {
   const task = await taskFor(deps.store, code, { kind: 'unit', unit });
-  const nonce = randomBytes(16).toString('base64');
-  script ??= SCRIPT();
-  c.header('Content-Security-Policy', evidenceCsp(deps, nonce));
+  c.header('Content-Security-Policy', evidenceCsp(deps, true));
   return c.html(
     renderPage('closeout-form', `${unit} 申请销号`, {
       unit,
@@ -266,18 +270,24 @@ async function closeOutPage(c: Context, deps: AppDeps, unit: string, link: URLSe
       status: closeOutStatus(task),
       link: linkParams(link),
       query: link.toString(),
-      uploads: Boolean(deps.evidence),
-      limits: limitsText,
-      limitsJson: JSON.stringify({ fileBytes: EVIDENCE_LIMITS.fileBytes, files: EVIDENCE_LIMITS.files, submissionBytes: EVIDENCE_LIMITS.submissionBytes }),
-      accept: 'image/*,.heic,.heif,application/pdf,.pdf,.docx,.xlsx',
-      nonce,
-      script,
+      ...attachContext(deps),
       key: randomUUID(),
       back: `/report?${link}`,
       ...state,
     }),
     status,
   );
+}
+
+/** What a phone page needs to offer uploads (nothing when the app keeps no files). */
+export function attachContext(deps: AppDeps) {
+  return {
+    uploads: Boolean(deps.evidence),
+    limits: limitsText,
+    limitsJson: JSON.stringify({ fileBytes: EVIDENCE_LIMITS.fileBytes, files: EVIDENCE_LIMITS.files, submissionBytes: EVIDENCE_LIMITS.submissionBytes }),
+    accept: 'image/*,.heic,.heif,application/pdf,.pdf,.docx,.xlsx',
+    script: ATTACH_SCRIPT,
+  };
 }
 
 /** The console's view of a submission's files: each photo with its time and place, flagged when taken long before `periodStart`. */

@@ -30,7 +30,7 @@ const evidenceLink = z
   .max(500, '“佐证材料”每个链接不能超过500个字符')
   .refine((s) => /^https?:\/\/[^\s<>"'`]+$/i.test(s) || isEvidenceId(s), '“佐证材料”应为以 http:// 或 https:// 开头的链接（且不含空格），或上传文件的编号（ev_ 开头）');
 
-const evidence = z.array(evidenceLink, { error: '“佐证材料”应为链接或上传文件编号的列表' }).max(20, '“佐证材料”最多20项（其中上传文件最多9个）');
+const evidence = z.array(evidenceLink, { error: '“佐证材料”应为链接或上传文件编号的列表' }).max(10, '“佐证材料”最多10项（链接与上传的文件合计）');
 
 export const progressBody = z
   .strictObject(

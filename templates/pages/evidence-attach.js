@@ -1,28 +1,35 @@
 // 佐证材料 uploads from the phone: each chosen file gets an upload form from the server (for this
 // unit, task and submission), is posted straight to the store with a progress bar, and on success
-// adds its id to the form as a hidden "evidence" field. A failed upload offers 重试 (a fresh form).
+// adds its id to the form as a hidden field (the block's data-field, "evidence" by default). A
+// failed upload offers 重试 (with a fresh form). Submitting waits until every upload has ended.
 (function () {
   var form = document.querySelector('form[data-query]');
   if (!form) return;
   var limits = JSON.parse(form.getAttribute('data-limits'));
   var query = form.getAttribute('data-query');
-  var task = form.getAttribute('data-task');
-  var submit = form.querySelector('button.submit');
+  var submit = form.querySelector('button[type=submit]');
+  var label = submit ? submit.textContent : '';
   var busy = 0;
   var MB = 1024 * 1024;
 
   function setBusy(delta) {
     busy += delta;
+    if (!submit) return;
     submit.disabled = busy > 0;
-    submit.textContent = busy > 0 ? '文件上传中，请稍候…' : '提交销号申请';
+    submit.textContent = busy > 0 ? '文件上传中，请稍候…' : label;
   }
 
-  function uploadedCount() {
-    return form.querySelectorAll('input[name="evidence"]').length + busy;
+  function fieldOf(attach) {
+    return attach.getAttribute('data-field') || 'evidence';
+  }
+
+  function uploadedCount(attach) {
+    return attach.querySelectorAll('input[type=hidden]').length + attach.querySelectorAll('li:not(.done):not(.failed)').length;
   }
 
   function ask(attach, files) {
     var kind = attach.getAttribute('data-kind');
+    var task = attach.getAttribute('data-task') || form.getAttribute('data-task');
     return fetch('/report/uploads?' + query, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -86,7 +93,7 @@
         view.state.textContent = '已上传';
         var hidden = document.createElement('input');
         hidden.type = 'hidden';
-        hidden.name = 'evidence';
+        hidden.name = fieldOf(attach);
         hidden.value = upload.id;
         view.li.appendChild(hidden);
       } else {
@@ -117,9 +124,10 @@
         if (f.size > limits.fileBytes) { refused.push('“' + f.name + '”超过' + limits.fileBytes / MB + ' MB'); return false; }
         return true;
       });
-      if (uploadedCount() + taken.length > limits.files) {
+      var already = uploadedCount(attach);
+      if (already + taken.length > limits.files) {
         refused.push('每次最多' + limits.files + '个文件');
-        taken = taken.slice(0, Math.max(0, limits.files - uploadedCount()));
+        taken = taken.slice(0, Math.max(0, limits.files - already));
       }
       if (refused.length) { error.textContent = refused.join('；'); error.hidden = false; }
       if (!taken.length) return;
