@@ -5,6 +5,7 @@
 import type { CalendarYear } from './calendar.ts';
 import type { Escalation, Interview } from './cadence/escalation-model.ts';
 import type { ChannelKind, Indicator, OfficeWords, Person, RecurringDuty, Task, Unit } from './ledger.ts';
+import type { BodyFill } from './notice-body.ts';
 
 /** Who changed something and why: a person's email, `import:<file>`, or a rule such as `rule:escalation`. */
 export interface ChangeEvent {
@@ -204,6 +205,8 @@ export interface Store {
    * stores). A submission writes only its report.
    */
   lastReports(): Promise<{ code: string; unit: string; period: string; at: string }[]>;
+  /** The latest weekly report of each of these tasks as last rolled up (one item each, read in batches; this week's reports are read apart). */
+  lastReportsOf(codes: string[]): Promise<{ code: string; unit: string; period: string; at: string }[]>;
   /** Open tasks and milestones due in [from, to]. */
   dueBetween(from: string, to: string): Promise<DueItem[]>;
   notices: NoticeLog;
@@ -369,6 +372,13 @@ export interface Notice {
   error?: string;
   /** Files from the report archive sent with it (kept by key: the bytes stay in the archive). */
   attachments?: { filename: string; key: string; contentType: string }[];
+  /**
+   * When `html` and `text` hold stand-ins for the recipient's words (so that one stored body serves
+   * many notices): each stand-in and its value, filled in right before sending (notice-body.ts).
+   */
+  fills?: BodyFill[];
+  /** The address of the stored body (the hash of its content), once recorded. */
+  bodyRef?: string;
   /** While a sender holds it: who, and until when (ISO instant). */
   claimedBy?: string;
   claimedUntil?: string;
@@ -377,16 +387,35 @@ export interface Notice {
 export interface NoticeLog {
   /** Records a notice unless one with its id exists; returns false then. */
   record(notice: Notice): Promise<boolean>;
+  /**
+   * Records rendered notices in batches: each distinct body once, then the headers. Recording a
+   * notice again changes nothing of its delivery (its outcome is kept apart from its header).
+   */
+  recordAll(notices: Notice[]): Promise<void>;
+  /** One notice, its body filled in for its recipient. */
   get(id: string): Promise<Notice | undefined>;
-  ofRun(job: string, period: string): Promise<Notice[]>;
-  /** Takes a pending notice for sending unless another sender holds a live claim on it. */
-  claim(id: string, by: string, now: Date, until: Date): Promise<Notice | undefined>;
-  /** Writes the outcome of a send by the holder of the claim. */
+  /** The notices of a job run, with their bodies (`bodies: false`: headers only, html and text empty). */
+  ofRun(job: string, period: string, options?: { bodies?: boolean }): Promise<Notice[]>;
+  /**
+   * Takes the sending of a run (job and period) unless another sender holds it past `now`; the holder
+   * takes it again to extend it. One conditional write on a small item: two runs never send at once.
+   */
+  takeRun(job: string, period: string, by: string, now: Date, until: Date): Promise<boolean>;
+  /** Lets go of a run taken by `by`. */
+  releaseRun(job: string, period: string, by: string): Promise<void>;
+  /** The outcomes of notices sent or settled (no body), read consistently in batches; a notice without one is as its header says. */
+  states(ids: string[]): Promise<Map<string, Notice>>;
+  /** The notices with their bodies filled in for their recipients (each distinct body read once). */
+  withBodies(notices: Notice[]): Promise<Notice[]>;
+  /** Writes the outcomes of sends, in batches, by the holder of their run. */
+  settleAll(notices: Notice[]): Promise<void>;
   settle(notice: Notice): Promise<void>;
   /** Failed deliveries not yet listed to the office. */
   failures(): Promise<Notice[]>;
   acknowledgeFailure(id: string): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
+  /** Which of these addresses are on the suppression list (lower case), in batches. */
+  suppressedAmong(emails: string[]): Promise<Set<string>>;
   suppress(email: string, reason: string, at: string): Promise<void>;
   /** Every address on the suppression list, with why (退信 / 投诉) and since when (one query). */
   suppressions(): Promise<{ email: string; reason: string; at: string }[]>;

@@ -45,7 +45,8 @@ interface Change {
 export async function escalate(at: Date, deps: JobDeps): Promise<JobResult> {
   const today = localDateOf(at);
   if (!deps.calendar.isWorkday(today)) return skipped('escalation', at, today, 'not a workday');
-  const snapshot = await loadSnapshot(at, deps);
+  // Whether a task reported this week is its latest week: no week's reports are read.
+  const snapshot = await loadSnapshot(at, deps, { reports: 'none' });
   const stored = await deps.store.openEscalations();
   const open = new Map(stored.filter((e) => escalationSchema.safeParse(e).success).map((e) => [e.id, e]));
   const openInterviews = new Map((await deps.store.openInterviews()).map((i) => [i.id, i]));
@@ -214,7 +215,6 @@ async function unlessRaced<T>(write: () => Promise<T>): Promise<T | undefined> {
  */
 function causesOf(snapshot: Snapshot): Map<string, Lag[]> {
   const causes = new Map<string, Lag[]>();
-  const reportedNow = new Set((snapshot.reported.get(snapshot.week) ?? []).map((r) => r.code));
   for (const view of snapshot.tasks) {
     const { task } = view;
     const reasons: string[] = [];
@@ -222,7 +222,7 @@ function causesOf(snapshot: Snapshot): Map<string, Lag[]> {
       reasons.push(`已超过整改时限（${task.deadline.due}）`);
     }
     for (const m of missedMilestones(task, snapshot.today, view.lastReportedWeek)) reasons.push(`阶段节点“${m.content}”（${m.due}）已逾期`);
-    if (view.missedWeeks >= 1 && !reportedNow.has(task.code)) reasons.push(`连续${view.missedWeeks}周未报送进展`);
+    if (view.missedWeeks >= 1 && view.lastReportedWeek !== snapshot.week) reasons.push(`连续${view.missedWeeks}周未报送进展`);
     if (!reasons.length) continue;
     for (const unit of task.leadUnits) causes.set(unit, [...(causes.get(unit) ?? []), { task, reasons, missedWeeks: view.missedWeeks }]);
   }

@@ -7,6 +7,7 @@
  * Workdays follow the calendar, make-up days included.
  */
 import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../time.ts';
+import { readingPeriodsOnce } from './period-reads.ts';
 import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
 import { publishReport, reportAttachments } from '../reports/model.ts';
 import { indicatorStatus } from '../indicators.ts';
@@ -22,7 +23,9 @@ import type { LocalDate } from '../time.ts';
 
 const monthLabel = (month: string) => `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`;
 
-export async function monthlyAccount(at: Date, deps: JobDeps): Promise<JobResult> {
+export async function monthlyAccount(at: Date, runDeps: JobDeps): Promise<JobResult> {
+  // The month's reports are read once for the reminders, the account, its report and the scores.
+  const deps = { ...runDeps, store: readingPeriodsOnce(runDeps.store) };
   const { calendar, config } = deps;
   const today = localDateOf(at);
   const month = monthOf(today);

@@ -1,9 +1,10 @@
 /**
  * The ledger as a job sees it at an instant: the open tasks with their lights, every unit with the
  * open tasks it leads or shares, the people by role, and who reported in the recent weeks.
- * Reads only open tasks, the recent weeks' report markers and each task's latest-report marker
- * (how many weeks a task has gone unreported is a subtraction, not a walk through history): its
- * cost follows the ledger, not the weeks behind it.
+ * Reads only open tasks, the units, each task's latest weekly report (how many weeks a task has gone
+ * unreported is a subtraction, not a walk through history) and the reports of the weeks the job
+ * asks for (none for the dispatch and the escalation check): its cost follows the ledger, not the
+ * weeks behind it.
  */
 import type { OfficeWords, Person, PersonRole, Task, Unit } from '../ledger.ts';
 import { isActiveUnit, unitsOfTask } from '../ledger.ts';
@@ -43,7 +44,14 @@ export interface Snapshot {
 
 const LOOK_BACK_WEEKS = 2;
 
-export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'calendar' | 'config'>): Promise<Snapshot> {
+/**
+ * Which weeks' reports (by unit and task) a job reads: `none` (the lights need only each task's
+ * latest week), `thisWeek` (who reported this week), or `recent` (this week and the two before:
+ * the compiled reports show each task's latest progress). Default `recent`.
+ */
+export type SnapshotReports = 'none' | 'thisWeek' | 'recent';
+
+export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'calendar' | 'config'>, options: { reports?: SnapshotReports } = {}): Promise<Snapshot> {
   const { store, calendar, config } = deps;
   const today = localDateOf(at);
   const week = isoWeekOf(today);
@@ -62,7 +70,9 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
     if (calendar.firstWorkdayOfWeek(start)) recentWeeks.push(isoWeekOf(start));
   }
   const reported = new Map<string, PeriodReport[]>();
-  for (const w of [week, ...recentWeeks]) reported.set(w, await store.reportedInPeriod(w));
+  const reads = options.reports ?? 'recent';
+  const weeksRead = reads === 'none' ? [] : reads === 'thisWeek' ? [week] : [week, ...recentWeeks];
+  for (const w of weeksRead) reported.set(w, await store.reportedInPeriod(w));
 
   // Each task's latest weekly report: its own marker, or (for reports stored before markers were
   // kept) the recent weeks' period markers, whichever is later.
@@ -70,9 +80,23 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
   for (const [w, reports] of reported) {
     for (const r of reports) if ((lastReported.get(r.code) ?? '') < w) lastReported.set(r.code, w);
   }
-  const weeks = dispatchWeeks(today, open.map((t) => localDateOf(new Date(t.createdAt))), calendar);
+  const tasks = taskViews(open, lastReported, today, deps);
+  const byCode = new Map(tasks.map((t) => [t.task.code, t]));
 
-  const tasks = open.map((task): TaskView => {
+  const unitViews = units.map((unit): UnitView => ({ unit, tasks: [] }));
+  const byUnit = new Map(unitViews.map((u) => [u.unit.name, u]));
+  for (const view of tasks) {
+    const lead = new Set(view.task.leadUnits);
+    for (const name of unitsOfTask(view.task)) byUnit.get(name)?.tasks.push({ view, role: lead.has(name) ? 'lead' : 'responsible' });
+  }
+  return { at, today, week, tasks, byCode, units: unitViews, people, recentWeeks, reported, office };
+}
+
+/** Open tasks with their lights, given each one's latest reported week (by code). */
+export function taskViews(open: Versioned<Task>[], lastReported: Map<string, string>, today: LocalDate, deps: Pick<JobDeps, 'calendar' | 'config'>): TaskView[] {
+  const { calendar, config } = deps;
+  const weeks = dispatchWeeks(today, open.map((t) => localDateOf(new Date(t.createdAt))), calendar);
+  return open.map((task): TaskView => {
     // A reopened task starts afresh: the weeks before the office reopened it are not counted as missed.
     const since = task.reopened?.on ?? localDateOf(new Date(task.createdAt));
     const lastReportedWeek = lastReported.get(task.code);
@@ -86,15 +110,6 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
     const light = taskLight({ task, today, missedWeeks, lastReportedWeek, closeOutPending: task.closeOut?.state === 'requested' }, calendar, config);
     return { task, missedWeeks, lastReportedWeek, light };
   });
-  const byCode = new Map(tasks.map((t) => [t.task.code, t]));
-
-  const unitViews = units.map((unit): UnitView => ({ unit, tasks: [] }));
-  const byUnit = new Map(unitViews.map((u) => [u.unit.name, u]));
-  for (const view of tasks) {
-    const lead = new Set(view.task.leadUnits);
-    for (const name of unitsOfTask(view.task)) byUnit.get(name)?.tasks.push({ view, role: lead.has(name) ? 'lead' : 'responsible' });
-  }
-  return { at, today, week, tasks, byCode, units: unitViews, people, recentWeeks, reported, office };
 }
 
 /**

@@ -15,7 +15,8 @@ export async function weeklyDispatch(at: Date, deps: JobDeps): Promise<JobResult
   if (deps.calendar.firstWorkdayOfWeek(today) !== today) {
     return skipped('weekly-dispatch', at, isoWeekOf(today), 'not the first workday of the week');
   }
-  const snapshot = await loadSnapshot(at, deps);
+  // The lights need each task's latest week only: no week's reports are read.
+  const snapshot = await loadSnapshot(at, deps, { reports: 'none' });
   const { start, end } = parseWeekPeriod(snapshot.week);
   const due = reportDueDay(today, deps.calendar, deps.config)!;
   const soonUntil = deps.calendar.addWorkdays(today, deps.config.yellowWithinWorkdays);
