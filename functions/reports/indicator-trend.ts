@@ -54,7 +54,8 @@ function panel(trend: IndicatorTrend, month: string, x0: number, y0: number): st
   const x = (m: string | number) => x0 + PANEL.left + ((typeof m === 'number' ? m : monthIndex(m)) - from) * (plotW / (to - from));
   const y = (v: number) => y0 + PANEL.top + (high - v) * (plotH / (high - low));
   const parts: string[] = [];
-  const status = trend.status === '未报送' ? '尚无读数' : trend.status === '达到轨迹' ? '达到轨迹' : `偏离轨迹 ${numberText(trend.gap!)}${trend.measureUnit}`;
+  const gap = `${numberText(trend.gap ?? 0)}${trend.measureUnit}`;
+  const status = trend.status === '未报送' ? '尚无读数' : trend.status === '达到轨迹' ? `达到轨迹${trend.gap ? `（优于 ${gap}）` : ''}` : `偏离轨迹 ${gap}`;
   const statusColor = trend.status === '达到轨迹' ? COLORS.on : trend.status === '偏离轨迹' ? COLORS.off : COLORS.muted;
   parts.push(`<text class="title" x="${x0 + 8}" y="${y0 + 18}" font-size="14" fill="${COLORS.text}">${escapeXml(trend.name)}${trend.measureUnit ? `（${escapeXml(trend.measureUnit)}）` : ''}</text>`);
   parts.push(`<text class="status" x="${x0 + 8}" y="${y0 + 36}" font-size="12" fill="${statusColor}">${escapeXml(status)}</text>`);
