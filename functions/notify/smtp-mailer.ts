@@ -7,7 +7,7 @@
  * Manager at the first SMTP message (a function that sends none never reads it); a password that
  * cannot be read is a fault of the settings too, and stops the run.
  */
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import { rawMessage } from './mime.ts';
 import { MailError, type Mailer, type OutgoingMail } from '../core/ports.ts';
 
@@ -43,8 +43,9 @@ export class SmtpMailer implements Mailer {
 
   private open(): Promise<Transport> {
     const { host, port, security, user, password } = this.settings;
+    // nodemailer loads with the first SMTP message: a run that sends none does not pay for it.
     this.transport ??= (async () =>
-      nodemailer.createTransport({
+      (await import('nodemailer')).default.createTransport({
         host,
         port,
         secure: security === 'tls',
