@@ -1,9 +1,9 @@
 /**
- * Renders notice drafts into email: a Chinese subject, HTML from templates/email (CSS inlined by
- * juice for mail clients) and a plain-text part. Every message says why its recipient gets it.
+ * Renders notice drafts into email: a Chinese subject, HTML from templates/email (CSS inlined for
+ * mail clients by inline-css.ts) and a plain-text part. Every message says why its recipient gets it.
  */
 import Handlebars from 'handlebars';
-import juice from 'juice';
+import { inlineCss } from './inline-css.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,7 +70,11 @@ export class TemplateComposer implements Composer {
   private readonly hb = Handlebars.create();
   private readonly cache = new Map<string, Handlebars.TemplateDelegate>();
 
-  constructor(private readonly dir: string) {
+  /** `inlineStyles` moves the style sheet into the elements (inline-css.ts; the tests compare it with juice). */
+  constructor(
+    private readonly dir: string,
+    private readonly inlineStyles: (html: string) => string = inlineCss,
+  ) {
     this.hb.registerHelper('join', (list: unknown) => (Array.isArray(list) ? list.join('、') : ''));
     this.hb.registerPartial('taskTable', this.source('_taskTable.hbs'));
   }
@@ -101,7 +105,7 @@ export class TemplateComposer implements Composer {
     const key = createHash('sha256').update(page).digest('base64');
     let html = this.inlined.get(key);
     if (html === undefined) {
-      html = juice(page, { removeStyleTags: true });
+      html = this.inlineStyles(page);
       if (this.inlined.size >= 32) this.inlined.delete(this.inlined.keys().next().value!);
       this.inlined.set(key, html);
     }

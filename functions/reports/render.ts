@@ -1,12 +1,12 @@
 /**
  * Renders a compiled report into its files: the page with its charts, the email-safe version
- * (CSS inlined by juice, no SVG), the Excel 台账, the 公文 (.docx) and each chart as SVG.
+ * (CSS inlined, no SVG), the Excel 台账, the 公文 (.docx) and each chart as SVG.
  */
 import Handlebars from 'handlebars';
-import juice from 'juice';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportModel } from '../core/reports/model.ts';
+import { inlineCss } from '../notify/inline-css.ts';
 import { reportCharts, type ReportCharts } from './charts.ts';
 import { gongwenDocx } from './gongwen/document.ts';
 import { indicatorChartName, indicatorTrendChart } from './indicator-trend.ts';
@@ -20,7 +20,11 @@ export class ReportRenderer {
   private readonly layout: Handlebars.TemplateDelegate;
   private readonly body: Handlebars.TemplateDelegate;
 
-  constructor(dir: string) {
+  /** `inlineStyles` makes the email-safe version (inline-css.ts; the tests compare it with juice). */
+  constructor(
+    dir: string,
+    private readonly inlineStyles: (html: string) => string = inlineCss,
+  ) {
     const read = (file: string) => readFileSync(join(dir, file), 'utf8');
     this.hb.registerHelper('join', (list: unknown) => (Array.isArray(list) ? list.join('、') : ''));
     this.hb.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
@@ -29,7 +33,7 @@ export class ReportRenderer {
     this.body = this.hb.compile(read('report.hbs'));
   }
 
-  /** The page (charts inline) or, with no charts, the email-safe version (CSS inlined by juice). */
+  /** The page (charts inline) or, with no charts, the email-safe version (CSS inlined). */
   html(report: ReportModel, options: { charts?: ReportCharts; indicatorChart?: string; files: { label: string; url: string }[] }): string {
     const context = {
       report,
@@ -40,7 +44,7 @@ export class ReportRenderer {
       unit: report.kind === 'weekly-circular' ? '周' : '月',
     };
     const page = this.layout({ report, body: this.body(context) });
-    return options.charts ? page : juice(page, { removeStyleTags: true });
+    return options.charts ? page : this.inlineStyles(page);
   }
 
   async files(report: ReportModel): Promise<RenderedFile[]> {
