@@ -4,7 +4,7 @@
  * These are the validated shapes the rest of duban works with; the import turns the offices'
  * workbook into them, the store keeps them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { closeOutSchema, reopeningSchema } from './closeout-model.ts';
 
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);

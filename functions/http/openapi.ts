@@ -1,5 +1,5 @@
 /** The OpenAPI document, generated from the same zod schemas that validate the requests. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarNoticeBody } from './calendar.ts';
 import { decisionBody, liftBody } from './escalations.ts';
 import { extensionBody, extensionReviewBody, occurrenceBody } from './duties.ts';

@@ -2,7 +2,7 @@
  * Every input the app accepts, as zod schemas whose messages are Chinese and name their field.
  * The OpenAPI document is generated from the same schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../core/errors.ts';
 import { isEvidenceId } from '../core/evidence.ts';
 import { taskCodeSchema } from '../core/ledger.ts';

@@ -6,7 +6,7 @@
  * use it up; the button does, once.
  */
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { noticeId, type NoticeDraft } from '../../core/cadence/job.ts';
 import { completeSignIn, requestSignIn, roleNames, sessionOf, signOut, SIGN_IN_LINK_MINUTES } from '../../core/sign-in.ts';
 import type { Notice } from '../../core/ports.ts';
