@@ -94,6 +94,11 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       // A unit's link does not open the console's files.
       const href = (await card.locator('a.doc').getAttribute('href'))!;
       expect((await fetch(`${base}${href}`)).status).toBe(401);
+      // The task's page keeps them in its record.
+      await page.goto(`${base}/tasks/${TASK}`);
+      await expect.poll(() => page.locator('figure.evidence').count()).toBe(3);
+      expect(squash((await page.locator('figure.evidence figcaption').first().textContent())!)).toBe(`拆除后.jpg ${UNIT}申请销号 拍摄于 2018-07-09 10:30 北纬31.3380°，东经104.2089°`);
+      expect(await page.locator('.closeout li a').allTextContents()).toEqual(['上传的文件', '上传的文件', '上传的文件']);
       expect(evidenceRoot).not.toBe('');
     } finally {
       await context.close();

@@ -33,6 +33,7 @@ import {
   type EvidenceItem,
   type SubmissionKind,
 } from '../core/evidence.ts';
+import type { Task } from '../core/ledger.ts';
 import type { Principal } from '../core/ports.ts';
 import { linkParams } from '../core/signed-link.ts';
 import { ForbiddenError, taskFor } from '../core/task-access.ts';
@@ -277,6 +278,33 @@ async function closeOutPage(c: Context, deps: AppDeps, unit: string, link: URLSe
     }),
     status,
   );
+}
+
+/** A piece of evidence as a console page links it: an uploaded file opens through the console, a link as it is. */
+export const evidenceLink = (e: string) => (isEvidenceId(e) ? { href: `/evidence/${e}`, text: '上传的文件' } : { href: e, text: e });
+
+/**
+ * Every file a task's record names (its 销号 request and confirmations, its 回头看 answers, its
+ * reports), once each, newest source first, each photo flagged when taken long before its submission.
+ */
+export async function taskEvidence(deps: AppDeps, task: Task, reports: readonly { unit: string; period: string; at: string; evidence?: string[] }[]) {
+  const closeOut = task.closeOut;
+  const sources = [
+    ...(closeOut ? [{ label: `${closeOut.unit}申请销号`, at: closeOut.at, evidence: closeOut.evidence }] : []),
+    ...(closeOut?.confirmations ?? []).map((p) => ({ label: `${p.unit}确认销号`, at: p.at, evidence: p.evidence })),
+    ...(closeOut?.lookbacks ?? []).flatMap((l, i) => l.answers.map((a) => ({ label: `第${i + 1}次回头看（${a.unit}）`, at: a.at, evidence: a.evidence }))),
+    ...reports.map((r) => ({ label: `${r.unit}报送进展（${r.period}）`, at: r.at, evidence: r.evidence ?? [] })),
+  ].sort((a, b) => b.at.localeCompare(a.at));
+  const seen = new Set<string>();
+  const files = [];
+  for (const source of sources) {
+    const fresh = source.evidence.filter((e) => isEvidenceId(e) && !seen.has(e));
+    fresh.forEach((e) => seen.add(e));
+    if (!fresh.length) continue;
+    const { files: shown } = await consoleEvidence(deps, fresh, new Date(source.at));
+    files.push(...shown.map((f) => ({ ...f, source: source.label })));
+  }
+  return files;
 }
 
 /** What a phone page needs to offer uploads (nothing when the app keeps no files). */

@@ -7,6 +7,7 @@ import { renderPage } from '../pages.ts';
 import { pathParamOf } from '../params.ts';
 import { taskCode } from '../schemas.ts';
 import type { AppDeps } from '../deps.ts';
+import { evidenceCsp, evidenceLink, taskEvidence } from '../evidence.ts';
 import { chromeOf, sessionIn, type ConsoleEnv } from '../session.ts';
 import { shanghai } from './overview.ts';
 
@@ -83,12 +84,15 @@ export function ledgerRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
     const view = snapshot?.byCode.get(code);
     const light: Light = task.status === 'closed' ? 'grey' : (view?.light.light ?? 'green');
     const history = (await deps.store.auditEvents(`TASK#${code}`)).map((e) => ({ at: shanghai(e.at), label: eventLabels[e.type] ?? e.type, by: e.by, reason: (e.detail?.reason as string | undefined) ?? '' }));
-    const reports = (await deps.store.progressOf(code)).map((r) => ({ ...r, at: shanghai(r.at) })).reverse();
+    const stored = await deps.store.progressOf(code);
+    const reports = stored.map((r) => ({ ...r, at: shanghai(r.at), evidence: (r.evidence ?? []).map(evidenceLink) })).reverse();
+    const files = await taskEvidence(deps, task, stored);
+    c.header('Content-Security-Policy', evidenceCsp(deps));
     return c.html(
       renderPage(
         'task',
         `${task.code} ${task.title}`,
-        { task, history, reports, light, lightName: lightNames[light], reasons: view?.light.reasons.join('；') ?? '', status: statusNames[task.status], reopenable: task.status === 'closed' && session.role === 'office' },
+        { task, history, reports, files, closeOutEvidence: (task.closeOut?.evidence ?? []).map(evidenceLink), light, lightName: lightNames[light], reasons: view?.light.reasons.join('；') ?? '', status: statusNames[task.status], reopenable: task.status === 'closed' && session.role === 'office' },
         chromeOf(session, '/tasks'),
       ),
     );
