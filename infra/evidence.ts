@@ -7,8 +7,9 @@
  *   submission named are under `uploads/` and expire after a day (the app's sweep deletes them
  *   sooner); their old versions go a day later.
  * - The HTTP function: it signs the upload forms (so it may put under `uploads/`), reads an upload
- *   back to check it, copies it under `evidence/` and deletes the upload, and signs links to open
- *   kept files. Nothing else: no listing, no deleting a kept file.
+ *   back to check it, copies it under `evidence/` and deletes the upload, signs links to open kept
+ *   files, and deletes a kept file when the office does so with a reason (in the task's history).
+ *   Nothing else: no listing. The bucket is versioned: a deleted file's last version stays.
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -59,7 +60,7 @@ export function bindEvidence(fn: NodejsFunction, bucket: IBucket): void {
   const kept = bucket.arnForObjects(`${KEPT_PREFIX}*`);
   fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: [uploads, kept] }));
   fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [uploads, kept] }));
-  fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:DeleteObject'], resources: [uploads] }));
+  fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:DeleteObject'], resources: [uploads, kept] }));
 }
 
 /** cdk-nag's IAM5 on the two object prefixes, reviewed; `bucketExport` names the cross-stack export of the bucket's ARN. */
@@ -67,7 +68,7 @@ export function acknowledgeEvidenceGrants(stateless: Stack, bucketExport: string
   for (const prefix of [UPLOADS_PREFIX, KEPT_PREFIX]) {
     Validations.of(stateless).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketExport}/${prefix}*]`,
-      reason: 'Evidence files are objects under one prefix of the evidence bucket, one key per file (uploads/<unit>/<task>/<kind>/<id>, evidence/<task>/<id>); the app signs uploads, reads them back, keeps them and deletes abandoned uploads only.',
+      reason: 'Evidence files are objects under one prefix of the evidence bucket, one key per file (uploads/<unit>/<task>/<kind>/<id>, evidence/<task>/<id>); the app signs uploads, reads them back, keeps them, deletes abandoned uploads and the files the office deletes with a reason.',
     });
   }
 }

@@ -44,7 +44,7 @@ describe('the evidence bucket', () => {
     });
   });
 
-  it('grants the HTTP function put and get under uploads/ and evidence/, delete under uploads/ only, and nothing to list', () => {
+  it('grants the HTTP function put, get and delete under uploads/ and evidence/ only, and nothing to list', () => {
     const [id] = evidenceBucketOf(stateful);
     const http = Object.entries(stateless.findResources('AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === 'duban HTTP app')!;
     expect(JSON.stringify(http[1].Properties.Environment.Variables.DUBAN_EVIDENCE_BUCKET)).toContain(`Ref${id}`);
@@ -55,7 +55,7 @@ describe('the evidence bucket', () => {
     expect(granted).toEqual([
       { actions: ['s3:PutObject'], resources: ['/uploads/*', '/evidence/*'] },
       { actions: ['s3:GetObject'], resources: ['/uploads/*', '/evidence/*'] },
-      { actions: ['s3:DeleteObject'], resources: ['/uploads/*'] },
+      { actions: ['s3:DeleteObject'], resources: ['/uploads/*', '/evidence/*'] },
     ]);
     // Only the HTTP function touches it.
     const roles = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes(`GetAtt${id}Arn`));

@@ -199,6 +199,31 @@ describe('佐证材料 uploads', () => {
     expect(w.stored('evidence')).toHaveLength(1);
   });
 
+  it('lets the office alone delete a kept file, with a reason the task’s history keeps', async () => {
+    const w = await bench();
+    const bytes = photo();
+    const upload = (await w.ask(w.tokenA, ONE_LEAD, 'report', [{ name: '无关.jpg', type: 'image/jpeg', size: bytes.length }])).body.uploads[0];
+    await w.send(upload.upload, bytes);
+    expect((await w.post(`/api/tasks/${ONE_LEAD}/progress`, w.tokenA, { summary: '本周进展', evidence: [upload.id] })).status).toBe(201);
+    const remove = (token: string, body: unknown) => w.app.request(`/api/evidence/${upload.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const byUnit = await remove(w.tokenA, { reason: '传错了' });
+    expect(byUnit.status).toBe(403);
+    expect(((await byUnit.json()) as any).error.message).toBe('只有整改办可以删除佐证材料');
+    const office = await w.officeToken();
+    const noReason = await remove(office, { reason: ' ' });
+    expect(noReason.status).toBe(400);
+    expect(((await noReason.json()) as any).error).toMatchObject({ message: '“删除理由”不能为空', field: 'reason' });
+    expect(w.stored('evidence')).toHaveLength(1);
+    const deleted = await remove(office, { reason: '照片与本任务无关' });
+    expect(deleted.status).toBe(200);
+    expect(w.stored('evidence')).toEqual([]);
+    expect((await w.get(`/api/evidence/${upload.id}`, office)).status).toBe(404);
+    const history = (await (await w.get(`/api/tasks/${ONE_LEAD}/history`, office)).json()) as any;
+    const officer = (await w.store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    expect(history.events.at(-1)).toMatchObject({ type: 'evidence.deleted', by: officer.name, detail: { id: upload.id, name: '无关.jpg', reason: '无关.jpg：照片与本任务无关' } });
+    expect((await remove(office, { reason: '再删一次' })).status).toBe(404);
+  });
+
   it('tells the types apart by content and reads a photo’s time and place', async () => {
     expect(sniffType(photo(), 'a.png')).toBe('jpeg');
     expect(sniffType(smallPdf(), 'a.jpg')).toBe('pdf');

@@ -25,7 +25,7 @@ import {
   type SubmissionKind,
 } from './evidence.ts';
 import { unitsOfTask } from './ledger.ts';
-import type { Principal, Store } from './ports.ts';
+import { unversioned, type Principal, type Store } from './ports.ts';
 import { ForbiddenError, taskFor } from './task-access.ts';
 
 /** A form the browser posts one file to: `fields` first, then the file as `file`. */
@@ -205,6 +205,29 @@ export async function sweepAbandoned(at: Date, deps: Pick<EvidenceDeps, 'files' 
     await deps.log.save({ ...item, state: 'deleted' });
   }
   return abandoned.length;
+}
+
+/**
+ * The office deletes a kept file with a reason: the task's history records who, when, which file
+ * and why (a version of the task, as every change); then the file goes. The submission that named
+ * it keeps the id, which no longer opens.
+ */
+export async function deleteEvidence(id: string, reason: string, principal: Principal, at: Date, deps: EvidenceDeps): Promise<EvidenceItem> {
+  if (principal.kind !== 'office') throw new ForbiddenError('只有整改办可以删除佐证材料');
+  if (!reason.trim()) throw new ValidationError('删除佐证材料须写明理由', 'reason');
+  const item = isEvidenceId(id) ? await deps.log.get(id) : undefined;
+  if (!item || item.state !== 'kept') throw new NotFoundError('佐证材料不存在或已删除');
+  const task = await taskFor(deps.store, item.task, principal);
+  await deps.store.tasks.update(task.code, task.version, unversioned(task), {
+    type: 'evidence.deleted',
+    by: principal.name,
+    at: at.toISOString(),
+    detail: { id, name: item.name, reason: `${item.name}：${reason.trim()}` },
+  });
+  await deps.files.remove(item.key);
+  const deleted: EvidenceItem = { ...item, state: 'deleted' };
+  await deps.log.save(deleted);
+  return deleted;
 }
 
 /** The kept items a submission names, in its order (links and unknown ids left out). */

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { closeOutStatus, requestCloseOut } from '../core/closeout.ts';
 import { ValidationError } from '../core/errors.ts';
-import { createUploads, evidenceFor, evidenceItems, keepEvidence, type EvidenceFiles, type EvidenceLog } from '../core/evidence-files.ts';
+import { createUploads, deleteEvidence, evidenceFor, evidenceItems, keepEvidence, type EvidenceFiles, type EvidenceLog } from '../core/evidence-files.ts';
 import {
   EVIDENCE_LIMITS,
   evidenceTypes,
@@ -41,9 +41,9 @@ import { unitOfLink } from './auth.ts';
 import { errorResponse } from './errors.ts';
 import type { AppDeps } from './deps.ts';
 import { renderPage, TEMPLATE_DIR } from './pages.ts';
-import { jsonBody, pathParam } from './params.ts';
+import { jsonBody, pathParam, pathParamOf } from './params.ts';
 import { closeOutBody, parse, taskCode, text } from './schemas.ts';
-import type { ConsoleEnv } from './session.ts';
+import { formOf, officeOf, textField, type ConsoleEnv } from './session.ts';
 
 /** What the app needs for files: where they are, their records, and (sandbox only) the stand-in for the bucket's POST. */
 export interface EvidenceAppDeps {
@@ -53,6 +53,8 @@ export interface EvidenceAppDeps {
 }
 
 const strict = { error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys!.join('、')}` : '请求体应为 JSON 对象') };
+
+export const deleteBody = z.strictObject({ reason: text('删除理由', 500).describe('例如：照片与本任务无关、含个人信息') }, strict);
 
 export const uploadsBody = z.strictObject(
   {
@@ -163,6 +165,21 @@ export function evidenceRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
     const item = await evidenceFor(pathParam(c, 'id', '文件编号', 100), c.get('principal'), { store: deps.store, log: evidenceDepsOf(deps).log });
     const { key, state, ...record } = item;
     return c.json({ evidence: record, href: `/api/evidence/${item.id}/file` });
+  });
+
+  app.delete('/api/evidence/:id', async (c) => {
+    const { reason } = parse(deleteBody, await jsonBody(c));
+    const item = await deleteEvidence(pathParam(c, 'id', '文件编号', 100), reason, c.get('principal'), deps.clock(), { store: deps.store, ...evidenceDepsOf(deps) });
+    return c.json({ deleted: { id: item.id, name: item.name, task: item.task } });
+  });
+
+  // The console: the office deletes a file from the task's page, with a reason (CSRF checked by formOf).
+  app.post('/tasks/:code/evidence/:id/delete', async (c) => {
+    const principal = officeOf(c, '删除佐证材料');
+    const code = pathParamOf(c, 'code', '任务编号', taskCode);
+    const form = await formOf(c);
+    await deleteEvidence(pathParam(c, 'id', '文件编号', 100), textField(form, 'reason'), principal, deps.clock(), { store: deps.store, ...evidenceDepsOf(deps) });
+    return c.redirect(`/tasks/${encodeURIComponent(code)}`, 303);
   });
 
   app.get('/api/evidence/:id/file', async (c) => {

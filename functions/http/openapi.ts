@@ -4,7 +4,7 @@ import { calendarNoticeBody } from './calendar.ts';
 import { decisionBody, liftBody } from './escalations.ts';
 import { extensionBody, extensionReviewBody, occurrenceBody } from './duties.ts';
 import { correctionBody } from './indicators.ts';
-import { uploadsBody } from './evidence.ts';
+import { deleteBody, uploadsBody } from './evidence.ts';
 import { limitsText } from '../core/evidence.ts';
 import { closeOutBody, deactivateBody, interviewBody, lookbackBody, objectionBody, progressBody, readingBody, reopenBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
 
@@ -56,6 +56,7 @@ export function openApiDocument() {
         Extension: z.toJSONSchema(extensionBody, { io: 'input' }),
         ExtensionReview: z.toJSONSchema(extensionReviewBody, { io: 'input' }),
         EvidenceUploads: z.toJSONSchema(uploadsBody, { io: 'input' }),
+        EvidenceDelete: z.toJSONSchema(deleteBody, { io: 'input' }),
       },
     },
     security: [{ bearer: [] }],
@@ -234,6 +235,12 @@ export function openApiDocument() {
           summary: '佐证材料文件的记录：文件名、类型、大小、SHA-256、照片的拍摄时间与地点（EXIF）；整改办或该任务的单位可查看',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^ev_[0-9a-f]{32}$' }, description: '文件编号' }],
           responses: { 200: { description: '文件记录与下载地址' }, ...errors(401, 404) },
+        },
+        delete: {
+          summary: '整改办删除一个佐证材料文件，须写明理由；任务的变更记录载明何人何时删除何文件及理由',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^ev_[0-9a-f]{32}$' }, description: '文件编号' }],
+          requestBody: { required: true, ...json('EvidenceDelete') },
+          responses: { 200: { description: '已删除' }, ...errors(400, 401, 403, 404, 409) },
         },
       },
       '/api/evidence/{id}/file': {

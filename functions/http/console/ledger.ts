@@ -18,6 +18,7 @@ const eventLabels: Record<string, string> = {
   'closeout.approved': '同意销号',
   'closeout.returned': '退回销号申请',
   'closeout.objected': '公示期间登记异议',
+  'evidence.deleted': '删除佐证材料',
   'task.reopened': '重新打开',
   'extension.requested': '申请延期',
   'extension.approved': '同意延期',
@@ -92,7 +93,7 @@ export function ledgerRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
       renderPage(
         'task',
         `${task.code} ${task.title}`,
-        { task, history, reports, files, closeOutEvidence: (task.closeOut?.evidence ?? []).map(evidenceLink), light, lightName: lightNames[light], reasons: view?.light.reasons.join('；') ?? '', status: statusNames[task.status], reopenable: task.status === 'closed' && session.role === 'office' },
+        { task, history, reports, files, office: session.role === 'office', closeOutEvidence: (task.closeOut?.evidence ?? []).map(evidenceLink), light, lightName: lightNames[light], reasons: view?.light.reasons.join('；') ?? '', status: statusNames[task.status], reopenable: task.status === 'closed' && session.role === 'office' },
         chromeOf(session, '/tasks'),
       ),
     );
