@@ -3,13 +3,12 @@
  * its sheets (UTF-8, with or without BOM, or GB18030 as Excel on Chinese Windows saves them).
  * Produces raw tables of text; judging the content is validate.ts's job.
  */
-import ExcelJS from 'exceljs';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { sheetSpecs, type RawRow, type RawTable } from './sheets.ts';
 
 import { MAX_FILE_BYTES, SourceError } from './source-limits.ts';
+import { XlsxWorkbook } from './xlsx-reader.ts';
 
 export { MAX_FILE_BYTES, SourceError };
 
@@ -27,67 +26,39 @@ export async function readLedgerSource(path: string): Promise<RawTable[]> {
     throw new SourceError(`不支持的台账格式：${basename(path)}。请使用 .xlsx 工作簿，或存放各表 CSV 文件的文件夹`);
   }
   checkSize(path);
-  return readWorkbook(readFileSync(path));
+  return readWorkbook(readFileSync(path), basename(path));
 }
 
 /**
- * Reading a whole workbook holds every cell in memory (a 500,000-row sheet took 3 GB). The rows of
- * the ledger's sheets are counted first, streaming, and the count stops at the sheet's limit.
+ * Reading a whole sheet holds every cell in memory. The rows of the ledger's sheets are counted
+ * first, inflating the sheet piece by piece, and the count stops at the sheet's limit.
  */
-async function refuseOversizedSheets(content: Buffer | ArrayBuffer): Promise<void> {
+async function refuseOversizedSheets(workbook: XlsxWorkbook): Promise<void> {
   const limits = new Map(sheetSpecs.map((s) => [s.name, s.maxRows]));
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([Buffer.from(content as ArrayBuffer)]), {
-    sharedStrings: 'ignore',
-    hyperlinks: 'ignore',
-    styles: 'ignore',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  try {
-    for await (const sheet of reader) {
-      // The reader names each sheet from workbook.xml (its typings leave the name out).
-      const name = (sheet as unknown as { name: string }).name.trim();
-      const limit = limits.get(name);
-      if (limit === undefined) continue;
-      // Header, hint and blank rows come on top of the data rows.
-      const ceiling = limit + 20;
-      let rows = 0;
-      for await (const row of sheet) {
-        if (row.hasValues && ++rows > ceiling) {
-          throw new SourceError(`“${name}”表的行数超过上限：最多 ${limit.toLocaleString('en-US')} 行，读到第 ${ceiling.toLocaleString('en-US')} 行后即停止读取。请拆分或删去空行后再导入`);
-        }
-      }
+  for (const sheet of workbook.sheetNames) {
+    const name = sheet.trim();
+    const limit = limits.get(name);
+    if (limit === undefined) continue;
+    // Header, hint and blank rows come on top of the data rows.
+    const ceiling = limit + 20;
+    if ((await workbook.countRows(sheet, ceiling)) > ceiling) {
+      throw new SourceError(`“${name}”表的行数超过上限：最多 ${limit.toLocaleString('en-US')} 行，读到第 ${ceiling.toLocaleString('en-US')} 行后即停止读取。请拆分或删去空行后再导入`);
     }
-  } catch (error) {
-    if (error instanceof SourceError) throw error;
-    throw new SourceError('无法读取该工作簿：文件已损坏或不是 .xlsx 格式');
   }
 }
 
-export async function readWorkbook(content: Buffer | ArrayBuffer): Promise<RawTable[]> {
-  await refuseOversizedSheets(content);
-  const workbook = new ExcelJS.Workbook();
+/** The ledger's sheets of an .xlsx workbook; `file` names it in the messages. */
+export async function readWorkbook(content: Buffer | ArrayBuffer, file = '台账.xlsx'): Promise<RawTable[]> {
   try {
-    await workbook.xlsx.load(content as ArrayBuffer);
-  } catch {
-    throw new SourceError('无法读取该工作簿：文件已损坏或不是 .xlsx 格式');
+    const workbook = new XlsxWorkbook(Buffer.isBuffer(content) ? content : Buffer.from(content), file);
+    await refuseOversizedSheets(workbook);
+    const known = new Set(sheetSpecs.map((s) => s.name));
+    return workbook.sheetNames.filter((name) => known.has(name.trim())).map((name) => toTable(name.trim(), workbook.readSheet(name).rows));
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    // A structure no writer makes (an offset past the end, a part that is not XML).
+    throw new SourceError(`无法读取工作簿“${file}”：文件已损坏或不是 .xlsx 格式。请在 Excel 中打开后另存为 .xlsx 再导入`);
   }
-  const known = new Set(sheetSpecs.map((s) => s.name));
-  const tables: RawTable[] = [];
-  workbook.eachSheet((sheet) => {
-    const name = sheet.name.trim();
-    if (!known.has(name)) return;
-    const grid: string[][] = [];
-    sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
-      const values: string[] = [];
-      row.eachCell({ includeEmpty: true }, (cell, col) => {
-        values[col - 1] = cellText(cell.value);
-      });
-      grid[rowNumber - 1] = Array.from(values, (v) => v ?? '');
-    });
-    tables.push(toTable(name, Array.from(grid, (r) => r ?? [])));
-  });
-  return tables;
 }
 
 export function readCsvFolder(dir: string): RawTable[] {
@@ -96,18 +67,6 @@ export function readCsvFolder(dir: string): RawTable[] {
     .filter((file) => known.has(file.normalize('NFC')))
     .map((file) => (checkSize(join(dir, file)), file))
     .map((file) => toTable(known.get(file.normalize('NFC'))!, parseCsv(decodeText(readFileSync(join(dir, file))))));
-}
-
-function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'object') {
-    if ('richText' in value) return value.richText.map((part) => part.text).join('').trim();
-    if ('text' in value && typeof value.text === 'string') return value.text.trim(); // hyperlinks (emails)
-    if ('result' in value) return cellText(value.result as ExcelJS.CellValue); // formulas
-    if ('error' in value) return '';
-  }
-  return String(value).trim();
 }
 
 function toTable(sheet: string, grid: string[][]): RawTable {

@@ -1,5 +1,5 @@
 /**
- * What a ledger source may be, apart from the reader itself (read-source.ts, which loads exceljs):
+ * What a ledger source may be, apart from the reader itself (read-source.ts and xlsx-reader.ts):
  * the HTTP console checks an upload against these before it loads the reader.
  */
 export class SourceError extends Error {}

@@ -15,8 +15,8 @@ import { consolePage, officeOnly, refusal } from './office.ts';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const uploadKey = (digest: string) => `uploads/${digest}.xlsx`;
-/** The workbook reader (exceljs) loads at the first upload, not with every request's function. */
-const readWorkbook = async (content: Buffer) => (await import('../../ledger-import/read-source.ts')).readWorkbook(content);
+/** The workbook reader loads at the first upload, not with every request's function. */
+const readWorkbook = async (content: Buffer, file: string) => (await import('../../ledger-import/read-source.ts')).readWorkbook(content, file);
 
 const tallyRows = (s: ImportSummary) =>
   (
@@ -55,7 +55,7 @@ export function importSection(app: Hono<ConsoleEnv>, deps: AppDeps): void {
     if (!file.name.toLowerCase().endsWith('.xlsx')) return page(c, { error: `“台账文件”：不支持的格式 ${file.name}，请上传 .xlsx 工作簿` }, 400);
     const bytes = Buffer.from(await file.arrayBuffer());
     try {
-      const tables = await readWorkbook(bytes);
+      const tables = await readWorkbook(bytes, file.name);
       const summary = await importLedger(tables, { at: deps.clock(), by: session.person, source: file.name, dryRun: true }, { store: deps.store, calendar: await deps.calendar() });
       if (!summary.ok) return page(c, { file: file.name, summary, issues: summary.issues, more: summary.issueCount - summary.issues.length }, 400);
       const digest = createHash('sha256').update(bytes).digest('hex');
@@ -78,7 +78,7 @@ export function importSection(app: Hono<ConsoleEnv>, deps: AppDeps): void {
     const stored = /^[0-9a-f]{64}$/.test(digest) ? await uploads().get(uploadKey(digest)) : undefined;
     if (!stored) return page(c, { error: '找不到待确认的台账文件：请重新上传并核对后再确认' }, 400);
     try {
-      const tables = await readWorkbook(Buffer.from(stored.body));
+      const tables = await readWorkbook(Buffer.from(stored.body), name);
       const summary = await importLedger(tables, { at: deps.clock(), by: session.person, source: name }, { store: deps.store, calendar: await deps.calendar() });
       if (!summary.ok) return page(c, { file: name, summary, issues: summary.issues, more: summary.issueCount - summary.issues.length }, 400);
       return page(c, { file: name, summary, tallies: tallyRows(summary), imported: true }, 201);
