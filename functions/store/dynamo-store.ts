@@ -322,14 +322,20 @@ export class DynamoStore implements Store {
       latest.set(report.code, report);
       changed.set(report.code, report);
     }
-    for (const report of changed.values()) {
-      await this.table.putIf(
-        { pk: entityKey('TASK', report.code), sk: 'LASTREPORT', gsi1pk: LAST_REPORTS, gsi1sk: report.code, ...report },
-        'attribute_not_exists(pk) OR #at < :at',
-        { ':at': report.at },
-        { '#at': 'at' },
-      );
-    }
+    // One conditional put per task that reported since (16 at a time): an older report never overwrites a newer one.
+    const pending = [...changed.values()];
+    await Promise.all(
+      Array.from({ length: Math.min(16, pending.length) }, async () => {
+        for (let report = pending.pop(); report; report = pending.pop()) {
+          await this.table.putIf(
+            { pk: entityKey('TASK', report.code), sk: 'LASTREPORT', gsi1pk: LAST_REPORTS, gsi1sk: report.code, ...report },
+            'attribute_not_exists(pk) OR #at < :at',
+            { ':at': report.at },
+            { '#at': 'at' },
+          );
+        }
+      }),
+    );
     if (newest) {
       // Read again next time from a little before the newest report seen: one written meanwhile with an earlier instant is not missed.
       const [period, at] = newest.split('#') as [string, string];

@@ -482,7 +482,8 @@ async function measureBundles(): Promise<Record<string, number>> {
   log('bundling every handler (infra/bundle-sizes.ts)');
   const { handlerBundles } = await import('../../infra/bundle-sizes.ts');
   const bundles = handlerBundles() as { id: string; code: number }[];
-  return Object.fromEntries(bundles.map((b) => [b.id, Math.round(b.code / 1024)]));
+  // CDK's logical id without its hash: JobsFunction, HttpFunction, SesFeedbackFunction …
+  return Object.fromEntries(bundles.map((b) => [b.id.replace(/[0-9A-F]{8}$/, ''), Math.round(b.code / 1024)]));
 }
 
 function printTable(rows: Measure[], http: Record<string, any>, totalSeconds: number) {
