@@ -105,4 +105,31 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it.skipIf(!haveBrowser && !process.env.CI)('attaches a photo to a weekly report from the phone form and stores it with the report', async () => {
+    const w = await bench.setup(instantAt('2018-07-10', '10:00'), undefined, {
+      evidence: (store) => folderEvidence(store, bench.dynalite.client, async () => SECRET).deps,
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: w.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const context = await phoneContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}${w.link(UNIT)}`);
+      expect(await page.locator('p.limits').textContent()).toContain('每个文件不超过20 MB');
+      await page.fill(`[name="summary:${TASK}"]`, '本周完成锅炉拆除');
+      await page.setInputFiles(`#files-${TASK}`, [{ name: '现场.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(rawJpeg('boiler-after')) }]);
+      await expect.poll(() => page.locator(`#task-${TASK} .uploads li.done`).count()).toBe(1);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.click('button[type=submit]');
+      await expect.poll(() => page.locator('h1').textContent()).toBe('报送成功');
+      const [report] = await w.store.progressOf(TASK);
+      expect(report).toMatchObject({ unit: UNIT, summary: '本周完成锅炉拆除', evidence: [expect.stringMatching(/^ev_[0-9a-f]{32}$/)] });
+    } finally {
+      await context.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
