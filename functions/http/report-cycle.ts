@@ -14,6 +14,7 @@ import * as z from 'zod';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { cadenceOf, dutyPeriodLabel, dutyPeriodOf, listDuties, recordDutyOccurrence } from '../core/duties.ts';
 import { ValidationError } from '../core/errors.ts';
+import { isEvidenceId } from '../core/evidence.ts';
 import type { Task } from '../core/ledger.ts';
 import { answerLookback, currentLookback } from '../core/lookback.ts';
 import type { Principal, Store, Versioned } from '../core/ports.ts';
@@ -91,6 +92,8 @@ export type OccurrenceEntry = { duty: string; body: z.infer<typeof occurrenceBod
 export type LookbackEntry = { code: string; body: z.infer<typeof lookbackBody> };
 
 const links = (text: string) => text.split(/\s+/).filter(Boolean);
+/** The ids of the files a sub-form's upload block added (one field per file). */
+const uploaded = (form: FormValues, name: string) => [form[name]].flat().filter((v): v is string => typeof v === 'string' && isEvidenceId(v));
 
 /**
  * The filled duty and 回头看 sub-forms, each checked as the use case would check it. A sub-form
@@ -112,7 +115,8 @@ export async function readCycleEntries(form: FormValues, unit: string, at: Date,
         .map((k) => k.slice(k.indexOf(':') + 1)),
     );
   const dutyNames = new Set([...filled('duty-evidence:'), ...filled('duty-detail:'), ...filled('duty-minutes:')]);
-  const lookbackCodes = new Set([...filled('lookback-holds:'), ...filled('lookback-summary:'), ...filled('lookback-evidence:')]);
+  const uploadedCodes = Object.keys(form).filter((k) => k.startsWith('lookback-file:') && uploaded(form, k).length).map((k) => k.slice(k.indexOf(':') + 1));
+  const lookbackCodes = new Set([...filled('lookback-holds:'), ...filled('lookback-summary:'), ...filled('lookback-evidence:'), ...uploadedCodes]);
 
   for (const name of dutyNames) {
     const duty = duties.get(name);
@@ -141,7 +145,8 @@ export async function readCycleEntries(form: FormValues, unit: string, at: Date,
     try {
       const holdsText = field(form, `lookback-holds:${code}`);
       if (holdsText !== 'yes' && holdsText !== 'no') throw new ValidationError('请选择“整改成效是否巩固”：是或否', 'holds');
-      const body = parse(lookbackBody, { summary: field(form, `lookback-summary:${code}`), evidence: links(field(form, `lookback-evidence:${code}`)), holds: holdsText === 'yes' });
+      const evidence = [...uploaded(form, `lookback-file:${code}`), ...links(field(form, `lookback-evidence:${code}`))];
+      const body = parse(lookbackBody, { summary: field(form, `lookback-summary:${code}`), evidence, holds: holdsText === 'yes' });
       if (!asked.has(code) && !(await alreadyAnswered({ code, body }, unit, deps.store))) {
         refused.push(`任务 ${code} 没有要求${unit}报送的回头看`);
         continue;
