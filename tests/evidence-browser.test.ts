@@ -51,7 +51,8 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
         dropped = true;
         return route.abort('connectionreset');
       });
-      const recent = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 10:30:00', lat: 31.338, lon: 104.2089 });
+      // The recent photo carries the camera's thumbnail (pages show it); the old one does not.
+      const recent = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 10:30:00', lat: 31.338, lon: 104.2089, thumbnail: rawJpeg('boiler-before') });
       const old = withExif(rawJpeg('boiler-before'), { taken: '2018:03:01 09:00:00', lat: 31.3391, lon: 104.2101 });
       await page.setInputFiles('#files', [
         { name: '拆除后.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(recent) },
@@ -90,6 +91,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       expect(await card.locator('figure.stale').count()).toBe(1);
       // The photos load (served to the session, allowed by the page's policy).
       await expect.poll(() => card.locator('img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth))).toEqual([320, 320]);
+      expect(await card.locator('img').evaluateAll((imgs) => imgs.map((i) => /size=thumb$/.test(i.getAttribute('src') ?? '')))).toEqual([true, false]);
       expect(await card.locator('a.doc').textContent()).toBe('PDF 文件');
       // A unit's link does not open the console's files.
       const href = (await card.locator('a.doc').getAttribute('href'))!;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keepEvidence, unitKey } from '../functions/core/evidence-files.ts';
-import { readExif, sniffType, uploadPrefix } from '../functions/core/evidence.ts';
+import { exifThumbnail, readExif, sniffType, uploadPrefix } from '../functions/core/evidence.ts';
 import { instantAt } from '../functions/core/time.ts';
 import { DynamoEvidenceLog } from '../functions/store/evidence-log.ts';
 import { bucketUrl, S3EvidenceFiles } from '../functions/store/s3-evidence.ts';
@@ -240,6 +240,9 @@ describe('佐证材料 uploads', () => {
       place: { lat: -33.5, lon: -70.25 },
     });
     expect(readExif(rawJpeg('boiler-before'))).toEqual({});
+    const small = rawJpeg('boiler-before');
+    expect(exifThumbnail(withExif(rawJpeg('boiler-after'), { taken: '2018:01:02 08:00:00', lat: 1, lon: 1, thumbnail: small }))).toEqual(small);
+    expect(exifThumbnail(photo())).toBeUndefined();
   });
 });
 
@@ -265,7 +268,8 @@ describe('佐证材料 in S3 (an S3 emulator)', () => {
     const files = new S3EvidenceFiles(s3, 'evidence', bucketUrl('evidence', 'cn-north-1', endpoint), () => now);
     const prefix = uploadPrefix(unitKey(A), ONE_LEAD, 'closeout');
     const key = `${prefix}ev_${'1'.repeat(32)}.jpg`;
-    const bytes = photo();
+    const small = rawJpeg('boiler-before');
+    const bytes = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 10:30:00', lat: 31.338, lon: 104.2089, thumbnail: small });
     const form = await files.uploadForm({ key, prefix, contentType: 'image/jpeg', maxBytes: bytes.length, minutes: 15 });
     expect(form.url).toBe(`${endpoint}/evidence`);
     const policy = JSON.parse(Buffer.from(form.fields.policy!, 'base64').toString('utf8'));
@@ -298,7 +302,8 @@ describe('佐证材料 in S3 (an S3 emulator)', () => {
     await log.create({ id, unit: A, task: ONE_LEAD, kind: 'closeout', key, name: '现场.jpg', type: 'image/jpeg', size: bytes.length, state: 'pending', createdAt: now.toISOString() });
     expect(await keepEvidence([id], { unit: A, task: ONE_LEAD, kind: 'closeout' }, now, { files, log })).toEqual([id]);
     const kept = (await log.get(id))!;
-    expect(kept).toMatchObject({ state: 'kept', key: `evidence/${ONE_LEAD}/${id}.jpg`, takenAt: '2018-07-09T02:30:00.000Z' });
+    expect(kept).toMatchObject({ state: 'kept', key: `evidence/${ONE_LEAD}/${id}.jpg`, takenAt: '2018-07-09T02:30:00.000Z', thumbnailKey: `evidence/${ONE_LEAD}/${id}.thumb.jpg` });
+    expect(await files.read(kept.thumbnailKey!)).toEqual(small);
     expect(await files.read(key)).toBeUndefined();
     const link = await files.openUrl(kept.key, '现场.jpg', 'image/jpeg');
     expect(new Uint8Array(await (await fetch(link)).arrayBuffer())).toEqual(bytes);

@@ -12,6 +12,7 @@ import {
   checkDeclared,
   EVIDENCE_LIMITS,
   evidenceTypes,
+  exifThumbnail,
   isEvidenceId,
   keptKey,
   limitsText,
@@ -38,6 +39,7 @@ export interface EvidenceFiles {
   /** A form for exactly this key (under `prefix`), at most `maxBytes`, this Content-Type, usable for `minutes`. */
   uploadForm(input: { key: string; prefix: string; contentType: string; maxBytes: number; minutes: number; now: Date }): Promise<UploadForm>;
   read(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
   move(from: string, to: string, contentType: string): Promise<void>;
   remove(key: string): Promise<void>;
   /** A short-lived link to open a kept file; undefined where the app serves the bytes itself (the sandbox). */
@@ -182,7 +184,11 @@ export async function keepEvidence(
     const key = keptKey(item, type);
     await deps.files.move(item.key, key, evidenceTypes[type].mime);
     const exif = type === 'jpeg' ? readExif(bytes) : {};
-    await deps.log.save({ ...item, key, type: evidenceTypes[type].mime, size: bytes.length, sha256, ...exif, state: 'kept', keptAt: at.toISOString() });
+    // The camera's own thumbnail, where it embedded one: pages show it instead of the photo.
+    const thumbnail = type === 'jpeg' ? exifThumbnail(bytes) : undefined;
+    const thumbnailKey = thumbnail ? key.replace(/\.[a-z]+$/, '.thumb.jpg') : undefined;
+    if (thumbnail && thumbnailKey) await deps.files.put(thumbnailKey, thumbnail, 'image/jpeg');
+    await deps.log.save({ ...item, key, type: evidenceTypes[type].mime, size: bytes.length, sha256, ...exif, ...(thumbnailKey ? { thumbnailKey } : {}), state: 'kept', keptAt: at.toISOString() });
     keptAs.set(item.id, item.id);
   }
   const seen = new Set<string>();
@@ -225,6 +231,7 @@ export async function deleteEvidence(id: string, reason: string, principal: Prin
     detail: { id, name: item.name, reason: `${item.name}：${reason.trim()}` },
   });
   await deps.files.remove(item.key);
+  if (item.thumbnailKey) await deps.files.remove(item.thumbnailKey);
   const deleted: EvidenceItem = { ...item, state: 'deleted' };
   await deps.log.save(deleted);
   return deleted;

@@ -237,6 +237,36 @@ export function readExif(bytes: Uint8Array): { takenAt?: string; place?: Place }
   }
 }
 
+/**
+ * The small JPEG a phone camera embeds in the EXIF (IFD1, about 160 × 120): the thumbnail pages
+ * show, made without decoding the photo. Absent, or not a JPEG: nothing.
+ */
+export function exifThumbnail(bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    const view = exifSegment(bytes);
+    if (!view) return undefined;
+    const little = view.getUint16(0) === 0x4949;
+    const u16 = (o: number) => view.getUint16(o, little);
+    const u32 = (o: number) => view.getUint32(o, little);
+    const ifd0 = u32(4);
+    const ifd1 = u32(ifd0 + 2 + u16(ifd0) * 12);
+    if (!ifd1) return undefined;
+    let offset = 0;
+    let length = 0;
+    for (let i = 0; i < u16(ifd1); i++) {
+      const e = ifd1 + 2 + i * 12;
+      if (u16(e) === 0x0201) offset = u32(e + 8);
+      if (u16(e) === 0x0202) length = u32(e + 8);
+    }
+    if (!offset || !length || offset + length > view.byteLength) return undefined;
+    const start = view.byteOffset - bytes.byteOffset + offset;
+    const thumbnail = bytes.slice(start, start + length);
+    return startsWith(thumbnail, [0xff, 0xd8, 0xff]) ? thumbnail : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function exifSegment(bytes: Uint8Array): DataView | undefined {
   if (!startsWith(bytes, [0xff, 0xd8])) return undefined;
   let at = 2;

@@ -106,6 +106,8 @@ export function evidenceView(item: EvidenceItem, href: string, periodStart?: Dat
     size: item.size,
     photo,
     href,
+    /** What a page shows in a tile: the camera's thumbnail where the photo carried one, else the photo. */
+    thumb: item.thumbnailKey ? `${href}${href.includes('?') ? '&' : '?'}size=thumb` : href,
     takenAt: item.takenAt ? takenAtText(item.takenAt) : undefined,
     place: item.place ? placeText(item.place) : undefined,
     stale: periodStart ? takenLongBefore(item.takenAt, periodStart) : false,
@@ -133,13 +135,15 @@ export function evidenceCsp(deps: AppDeps, uploads = false): string {
 /** The file, to someone allowed to open it: a presigned link where the bucket serves it, else the bytes. */
 async function serveFile(c: Context, deps: AppDeps, item: EvidenceItem): Promise<Response> {
   const evidence = evidenceDepsOf(deps);
-  const url = await evidence.files.openUrl(item.key, item.name, item.type);
+  const thumb = c.req.query('size') === 'thumb' && item.thumbnailKey ? item.thumbnailKey : undefined;
+  const [key, type] = thumb ? [thumb, 'image/jpeg'] : [item.key, item.type];
+  const url = await evidence.files.openUrl(key, item.name, type);
   if (url) return c.redirect(url, 302);
-  const bytes = await evidence.files.read(item.key);
+  const bytes = await evidence.files.read(key);
   if (!bytes) return c.json({ error: { code: 'NOT_FOUND', message: '佐证材料不存在或已删除' } }, 404);
   return new Response(bytes, {
     headers: {
-      'Content-Type': item.type,
+      'Content-Type': type,
       'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(item.name)}`,
       'Content-Security-Policy': "default-src 'none'; sandbox",
       'Cache-Control': 'private, max-age=300',

@@ -93,6 +93,14 @@ export class FolderEvidenceFiles implements EvidenceFiles {
     }
   }
 
+  async put(key: string, body: Uint8Array): Promise<void> {
+    const path = this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomUUID()}.partial`;
+    await writeFile(temporary, body);
+    await rename(temporary, path);
+  }
+
   async move(from: string, to: string): Promise<void> {
     await mkdir(dirname(this.path(to)), { recursive: true });
     await rename(this.path(from), this.path(to));

@@ -5,7 +5,7 @@
  * the function never carries the upload. Kept files open through short presigned GET links.
  * The policy is signed here (SigV4, as S3 documents it) with the function's own credentials.
  */
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHmac } from 'node:crypto';
 import type { EvidenceFiles, UploadForm } from '../core/evidence-files.ts';
@@ -73,6 +73,10 @@ export class S3EvidenceFiles implements EvidenceFiles {
       if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') return undefined;
       throw error;
     }
+  }
+
+  async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
   }
 
   async move(from: string, to: string, contentType: string): Promise<void> {

@@ -17,9 +17,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 const FIXTURES = join(import.meta.dirname, '../fixtures/evidence');
 export const rawJpeg = (name: 'boiler-before' | 'boiler-after') => new Uint8Array(readFileSync(join(FIXTURES, `${name}.raw.jpg`)));
 
-/** A JPEG with an EXIF APP1 segment: DateTimeOriginal ("2018:07:09 10:30:00", the phone's local time) and the GPS position. */
-export function withExif(jpeg: Uint8Array, exif: { taken: string; lat: number; lon: number }): Uint8Array {
-  const tiff = Buffer.alloc(178);
+/**
+ * A JPEG with an EXIF APP1 segment: DateTimeOriginal ("2018:07:09 10:30:00", the phone's local
+ * time), the GPS position, and (IFD1) the small JPEG a camera embeds as its thumbnail.
+ */
+export function withExif(jpeg: Uint8Array, exif: { taken: string; lat: number; lon: number; thumbnail?: Uint8Array }): Uint8Array {
+  const thumbnail = exif.thumbnail ? Buffer.from(exif.thumbnail) : undefined;
+  const tiff = Buffer.alloc(thumbnail ? 208 + thumbnail.length : 178);
   tiff.write('II', 0, 'latin1');
   tiff.writeUInt16LE(42, 2);
   tiff.writeUInt32LE(8, 4);
@@ -54,6 +58,14 @@ export function withExif(jpeg: Uint8Array, exif: { taken: string; lat: number; l
   };
   dms(130, exif.lat);
   dms(154, exif.lon);
+  if (thumbnail) {
+    // IFD0's next IFD is IFD1 at 178: JPEGInterchangeFormat (the thumbnail at 208) and its length.
+    tiff.writeUInt32LE(178, 34);
+    tiff.writeUInt16LE(2, 178);
+    entry(180, 0x0201, 4, 1, 208);
+    entry(192, 0x0202, 4, 1, thumbnail.length);
+    thumbnail.copy(tiff, 208);
+  }
   const header = Buffer.from('Exif\0\0', 'latin1');
   const length = Buffer.alloc(2);
   length.writeUInt16BE(2 + header.length + tiff.length);
