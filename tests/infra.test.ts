@@ -1,3 +1,4 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { execFile } from 'node:child_process';
@@ -16,6 +17,7 @@ import { buildApp } from '../infra/app.ts';
 import { bundledSources, bundleSizesKb, handlerBundles, type HandlerBundle } from '../infra/bundle-sizes.ts';
 import { sesOffered } from '../infra/settings.ts';
 import { readConfig } from '../functions/wiring.ts';
+import { defaultProvider } from '../functions/wiring/lambda-credentials.ts';
 import { sampleTables } from './support/ledger.ts';
 import { useDynalite } from './support/store.ts';
 
@@ -308,7 +310,7 @@ describe('the Lambda bundles', () => {
   let built: HandlerBundle[] | undefined;
   const bundles = () => (built ??= handlerBundles());
 
-  it('bundle only what each function runs: no renderer, CSS inliner library or SMTP client outside the jobs function, no zod locale but English', () => {
+  it('bundle only what each function runs: no renderer, CSS inliner library, workbook library or SMTP client outside the jobs function, no zod locale but English, the HTTP function under 1,000 KB', () => {
     const all = bundles();
     const packagesOf = (name: string) => {
       const bundle = all.find((b) => b.name === name);
@@ -320,8 +322,12 @@ describe('the Lambda bundles', () => {
       const packages = packagesOf(name);
       expect(heavy.filter((p) => packages.has(p)), name).toEqual([]);
     }
-    // The SES feedback and the deployment's bootstrap read and write the table, nothing more.
-    for (const name of ['ses-events', 'office-admin']) expect(packagesOf(name).has('exceljs'), name).toBe(false);
+    // Only the jobs write workbooks; the console reads an uploaded ledger with the own reader (node:zlib).
+    for (const name of ['http', 'ses-events', 'office-admin']) expect(packagesOf(name).has('exceljs'), name).toBe(false);
+    // On Lambda the HTTP function's credentials come from the environment: none of the SDK's other sources.
+    const credentialChain = ['@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-sso', '@aws-sdk/credential-provider-ini', '@aws-sdk/nested-clients', '@aws-sdk/token-providers'];
+    expect(credentialChain.filter((p) => packagesOf('http').has(p))).toEqual([]);
+    expect(bundledSources(all.find((b) => b.name === 'http')!).some((s) => s.endsWith('functions/wiring/lambda-credentials.ts'))).toBe(true);
     // The jobs function inlines email CSS with its own inliner and charts with echarts/core: only the bar and pie charts.
     const jobs = bundledSources(all.find((b) => b.name === 'jobs')!);
     expect(packagesOf('jobs').has('juice')).toBe(false);
@@ -333,9 +339,28 @@ describe('the Lambda bundles', () => {
     // Minified, the AWS SDK included.
     expect(kb['ses-events']).toBeLessThanOrEqual(1000);
     expect(kb['office-admin']).toBeLessThanOrEqual(1000);
-    // About half of it is exceljs, which the console's workbook upload loads on first use.
-    expect(kb.http).toBeLessThanOrEqual(2200);
+    expect(kb.http).toBeLessThanOrEqual(1000);
   }, 300_000);
+
+  it('the HTTP function signs its AWS calls with the credentials Lambda sets in the environment, and says so when they are missing', async () => {
+    const keys = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'] as const;
+    const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+    const client = () => new DynamoDBClient({ region: 'cn-north-1', endpoint: dynalite.endpoint, credentialDefaultProvider: defaultProvider });
+    try {
+      for (const k of keys) delete process.env[k];
+      await expect(client().send(new ListTablesCommand({}))).rejects.toThrow('No AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'ASIAROLE', AWS_SECRET_ACCESS_KEY: 'role-secret', AWS_SESSION_TOKEN: 'role-session' });
+      const { tableName } = await dynalite.fresh();
+      const signed = client();
+      expect((await signed.send(new ListTablesCommand({}))).TableNames).toContain(tableName);
+      expect(await signed.config.credentials()).toMatchObject({ accessKeyId: 'ASIAROLE', secretAccessKey: 'role-secret', sessionToken: 'role-session' });
+    } finally {
+      for (const k of keys) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+  });
 
   it('each load in a plain Node process and answer a sample event, the emulators standing in for AWS', async () => {
     const store = await dynalite.fresh();

@@ -3,6 +3,8 @@ import ExcelJS from 'exceljs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { deflateRawSync } from 'node:zlib';
+import * as XLSX from 'xlsx';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultCalendar } from '../functions/core/calendar-data.ts';
@@ -10,7 +12,7 @@ import { ImportInterruptedError, importLedger } from '../functions/ledger-import
 import { readCsvFolder, readLedgerSource, readWorkbook } from '../functions/ledger-import/read-source.ts';
 import { describeIssue, describeIssues } from '../functions/ledger-import/validate.ts';
 import { DynamoStore } from '../functions/store/dynamo-store.ts';
-import { sheetSpecs } from '../functions/ledger-import/sheets.ts';
+import { sheetSpecs, type RawRow } from '../functions/ledger-import/sheets.ts';
 import { runCli } from '../functions/local/cli.ts';
 import { TEMPLATE_PATH, cloneTables, rowOf, sampleTables, workbookFromTemplate } from './support/ledger.ts';
 import { useDynalite } from './support/store.ts';
@@ -362,5 +364,156 @@ describe('the file size limit', () => {
     for (const file of readdirSync(COUNTY)) copyFileSync(join(COUNTY, file), join(dir, file));
     writeFileSync(join(dir, '任务清单.csv'), `${readFileSync(join(COUNTY, '任务清单.csv'), 'utf8')}${'YL-9,,,,,,,,,长期坚持,,\n'.repeat(1_000_000)}`);
     await expect(readLedgerSource(dir)).rejects.toThrow(/^文件过大：任务清单\.csv 有 2\d\.\d MB，台账文件最大 20 MB/);
+  });
+});
+
+/** A zip archive as any writer makes one: entries deflated (or stored), a central directory, its end record. */
+function zipOf(entries: Record<string, string | Buffer>, options: { store?: boolean; declaredSize?: number } = {}): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, content] of Object.entries(entries)) {
+    const data = Buffer.from(content);
+    const packed = options.store ? data : deflateRawSync(data);
+    const nameBytes = Buffer.from(name);
+    const size = options.declaredSize ?? data.length;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6);
+    local.writeUInt16LE(options.store ? 0 : 8, 8);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(size, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(options.store ? 0 : 8, 10);
+    central.writeUInt32LE(packed.length, 20);
+    central.writeUInt32LE(size, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, packed);
+    centrals.push(central, nameBytes);
+    offset += 30 + nameBytes.length + packed.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(entries).length, 8);
+  end.writeUInt16LE(Object.keys(entries).length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+/** The parts a minimal workbook needs, with one sheet whose XML is given. */
+function minimalWorkbook(sheetName: string, sheetXml: string | Buffer, workbookPr = ''): Record<string, string | Buffer> {
+  const ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  return {
+    '_rels/.rels': `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    'xl/workbook.xml': `<?xml version="1.0"?><x:workbook xmlns:x="${ns}" xmlns:r="${rel}">${workbookPr}<x:sheets><x:sheet name="${sheetName}" sheetId="1" r:id="rId1"/></x:sheets></x:workbook>`,
+    'xl/_rels/workbook.xml.rels': `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/worksheet" Target="/xl/worksheets/sheet1.xml"/></Relationships>`,
+    'xl/worksheets/sheet1.xml': sheetXml,
+  };
+}
+
+describe('workbooks from other writers', () => {
+  it('reads a workbook saved by SheetJS (no shared strings, dates as numbers in a date format, TRUE, a merged range) as the office sees it, and imports it', async () => {
+    const tables = sampleTables();
+    const expected = cloneTables(tables);
+    const books = XLSX.utils.book_new();
+    for (const table of tables) {
+      const grid: unknown[][] = [table.headers];
+      for (const row of table.rows) grid[row.row - 1] = table.headers.map((h) => row.cells[h] ?? '');
+      const sheet = XLSX.utils.aoa_to_sheet(Array.from(grid, (r) => r ?? []));
+      if (table.sheet === '任务清单') {
+        const notes = XLSX.utils.encode_col(table.headers.indexOf('备注'));
+        const category = XLSX.utils.encode_col(table.headers.indexOf('类别'));
+        const [first, second, third] = table.rows as [RawRow, RawRow, RawRow];
+        // 2018年12月31日 as Chinese Excel shows it, 6/30/19 in a built-in format (14), a TRUE.
+        sheet[`${notes}${first.row}`] = { t: 'n', v: 43465, z: 'yyyy"年"m"月"d"日"' };
+        sheet[`${notes}${second.row}`] = { t: 'n', v: 43646.75, z: 'm/d/yy' };
+        sheet[`${notes}${third.row}`] = { t: 'b', v: true };
+        rowOf(expected, '任务清单', 0).cells['备注'] = '2018-12-31';
+        rowOf(expected, '任务清单', 1).cells['备注'] = '2019-06-30';
+        rowOf(expected, '任务清单', 2).cells['备注'] = 'true';
+        // The 类别 of the second and third tasks written once, in a merged range.
+        sheet[`${category}${third.row}`] = { t: 'z' };
+        sheet['!merges'] = [XLSX.utils.decode_range(`${category}${second.row}:${category}${third.row}`)];
+        rowOf(expected, '任务清单', 2).cells['类别'] = second.cells['类别']!;
+      }
+      if (table.sheet === '目标指标') {
+        const target = XLSX.utils.encode_col(table.headers.indexOf('目标值'));
+        const row = table.rows[0]!;
+        sheet[`${target}${row.row}`] = { t: 'n', v: Number(row.cells['目标值']) };
+      }
+      XLSX.utils.book_append_sheet(books, sheet, table.sheet);
+    }
+    const bytes = XLSX.write(books, { type: 'buffer', bookType: 'xlsx', bookSST: false, compression: true }) as Buffer;
+
+    const read = await readWorkbook(bytes, 'SheetJS.xlsx');
+    expect(read).toEqual(expected);
+    const store = await dynalite.fresh();
+    const summary = await importLedger(read, options, { store, calendar });
+    expect(summary.issues.map(describeIssue)).toEqual([]);
+    expect(summary.tasks.created).toBe(31);
+    expect((await store.tasks.get(rowOf(expected, '任务清单', 0).cells['任务编号']!))?.notes).toBe('2018-12-31');
+  });
+
+  it('reads inline rich text without its phonetic guide, prefixed tags, entities, stored entries and 1904 dates', async () => {
+    const sheet = `<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>
+      <x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>任务编号</x:t></x:is></x:c><x:c r="C1" t="inlineStr"><x:is><x:t>整改任务</x:t></x:is></x:c><x:c r="D1" t="inlineStr"><x:is><x:t>备注</x:t></x:is></x:c></x:row>
+      <x:row r="3"><x:c r="A3" t="inlineStr"><x:is><x:r><x:t>YL-</x:t></x:r><x:r><x:rPr><x:b/></x:rPr><x:t xml:space="preserve">1 </x:t></x:r><x:rPh sb="0" eb="1"><x:t>ワイ</x:t></x:rPh></x:is></x:c>
+        <x:c r="C3" t="inlineStr"><x:is><x:t>治理 &amp; 整改 &lt;一期&gt;_x000D_</x:t></x:is></x:c><x:c r="D3" t="e"><x:v>#N/A</x:v></x:c></x:row>
+      <x:row r="4"><x:c r="A4" t="str"><x:f>"YL-"&amp;2</x:f><x:v>YL-2</x:v></x:c><x:c r="C4" s="1"><x:v>42003</x:v></x:c><x:c r="D4"><x:v>43.399999999999999</x:v></x:c></x:row>
+    </x:sheetData></x:worksheet>`;
+    // Style 1 shows a built-in date format (14); the workbook counts days from 1904.
+    const styles = '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>';
+    const bytes = zipOf({ ...minimalWorkbook('任务清单', sheet, '<x:workbookPr date1904="1"/>'), 'xl/styles.xml': styles }, { store: true });
+    expect(await readWorkbook(bytes, '另存.xlsx')).toEqual([
+      {
+        sheet: '任务清单',
+        headers: ['任务编号', '整改任务', '备注'],
+        rows: [
+          { row: 3, cells: { 任务编号: 'YL-1', 整改任务: '治理 & 整改 <一期>', 备注: '' } },
+          { row: 4, cells: { 任务编号: 'YL-2', 整改任务: '2018-12-31', 备注: '43.4' } },
+        ],
+      },
+    ]);
+  });
+});
+
+describe('damaged and hostile workbooks', () => {
+  const refusal = async (bytes: Buffer, name: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'duban-bad-')), name);
+    writeFileSync(path, bytes);
+    return ((await readLedgerSource(path).catch((e: unknown) => e)) as Error).message;
+  };
+
+  it('refuses a zip bomb before inflating it, whether or not it declares its size, in Chinese naming the file and the part', async () => {
+    // 80 MB of spaces in a sheet: about 80 KB compressed, a ratio near 1,000.
+    const bomb = Buffer.concat([Buffer.from('<worksheet><sheetData>'), Buffer.alloc(80 * 1024 * 1024, 0x20), Buffer.from('</sheetData></worksheet>')]);
+    const message = '无法读取工作簿“炸弹.xlsx”：其中的“xl/worksheets/sheet1.xml”解压后超过 64 MB 或压缩比异常（疑似压缩炸弹），已拒绝读取。请删去无关的工作表、图片和空行，在 Excel 中另存为 .xlsx 后再导入';
+    expect(await refusal(zipOf(minimalWorkbook('任务清单', bomb)), '炸弹.xlsx')).toBe(message);
+    // The same bomb claiming to be 1 KB: the inflater stops at the ratio's limit.
+    expect(await refusal(zipOf(minimalWorkbook('任务清单', bomb), { declaredSize: 1024 }), '炸弹.xlsx')).toBe(message);
+  });
+
+  it('refuses a corrupt, truncated or renamed workbook in Chinese, naming the file, read from a path or from uploaded bytes', async () => {
+    const good = await workbookFromTemplate(sampleTables());
+    const expected = (name: string) => `无法读取工作簿“${name}”：文件已损坏或不是 .xlsx 格式。请在 Excel 中打开后另存为 .xlsx 再导入`;
+    // Cut short: no central directory.
+    expect(await refusal(good.subarray(0, good.length - 200), '截断的台账.xlsx')).toBe(expected('截断的台账.xlsx'));
+    // Bytes spoilt inside a compressed part.
+    const spoilt = Buffer.from(good);
+    for (let i = 2000; i < 6000; i += 7) spoilt[i] = spoilt[i]! ^ 0xff;
+    expect(await refusal(spoilt, '损坏的台账.xlsx')).toBe(expected('损坏的台账.xlsx'));
+    // A text file renamed .xlsx.
+    expect(await refusal(Buffer.from('任务编号,整改任务\n'), '改名的台账.xlsx')).toBe(expected('改名的台账.xlsx'));
+    await expect(readWorkbook(Buffer.from('not a zip'), '上传.xlsx')).rejects.toThrow(expected('上传.xlsx'));
   });
 });
