@@ -205,7 +205,12 @@ export interface Store {
    * stores). A submission writes only its report.
    */
   lastReports(): Promise<{ code: string; unit: string; period: string; at: string }[]>;
-  /** The latest weekly report of each of these tasks as last rolled up (one item each, read in batches; this week's reports are read apart). */
+  /**
+   * Each task's latest weekly report, from a compact roll-up (a few items however many tasks) brought
+   * up to date with the reports written since it was last read: what the jobs count missed weeks from.
+   */
+  latestWeeklyReports(): Promise<{ code: string; unit: string; period: string; at: string }[]>;
+  /** The same, for these tasks only. */
   lastReportsOf(codes: string[]): Promise<{ code: string; unit: string; period: string; at: string }[]>;
   /** Open tasks and milestones due in [from, to]. */
   dueBetween(from: string, to: string): Promise<DueItem[]>;

@@ -13,7 +13,7 @@ import { DynamoJobFailureLog } from './job-failure-log.ts';
 import { DynamoDutyLog } from './duty-log.ts';
 import { isContinuing } from '../core/deadline.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
-import { batchGet } from './table-batch.ts';
+import { foldLastWeeks } from './last-weeks.ts';
 import { DynamoSignIns } from './sign-in-store.ts';
 import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, ENTITY_SK, auditEvents, entityKey, fromItem, type EntityKind } from './versioned-collection.ts';
@@ -347,9 +347,14 @@ export class DynamoStore implements Store {
     return [...latest.values()];
   }
 
+  /** Each task's latest weekly report from the compact roll-up (last-weeks.ts): a few items, not one per task. */
+  async latestWeeklyReports(): Promise<{ code: string; unit: string; period: string; at: string }[]> {
+    return [...(await foldLastWeeks(this.table)).values()];
+  }
+
   async lastReportsOf(codes: string[]): Promise<{ code: string; unit: string; period: string; at: string }[]> {
-    const items = await batchGet(this.table, codes.map((code) => ({ pk: entityKey('TASK', code), sk: 'LASTREPORT' })));
-    return items.map((item) => ({ code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string }));
+    const latest = await foldLastWeeks(this.table);
+    return codes.flatMap((code) => latest.get(code) ?? []);
   }
 
   async progressInPeriod(code: string, period: string): Promise<ProgressReport[]> {

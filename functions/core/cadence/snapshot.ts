@@ -60,7 +60,7 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
     store.units.list(),
     store.people.list(),
     store.officeWords(),
-    store.lastReports(),
+    store.latestWeeklyReports(),
   ]);
   // A unit the ledger no longer lists is kept with its history but gets no more mail.
   const units = allUnits.filter(isActiveUnit);

@@ -1,0 +1,77 @@
+/**
+ * Each task's latest weekly report, kept compact for the scheduled jobs: one partition `LASTWEEKS`
+ * of at most 32 bucket items (`BUCKET#00`…, each a map of task code → [week, instant, unit]) and a
+ * cursor. A job reads the buckets (a few items however many tasks there are, instead of one item
+ * per task), folds in the weekly reports written since the cursor (one query on the reports'
+ * index), writes back only the buckets that changed (each a conditional put on its version) and
+ * moves the cursor. A submission writes nothing here.
+ *
+ * Two folds at once: a bucket put that finds another version is left to the other, and the cursor
+ * does not move, so the next fold reads those reports again. The first fold starts from the
+ * per-task markers kept before (`LASTREPORTS`) and every weekly report in the index.
+ */
+import type { Item, TableClient } from './table-client.ts';
+
+export interface LastReport {
+  code: string;
+  unit: string;
+  period: string;
+  at: string;
+}
+
+const PK = 'LASTWEEKS';
+const CURSOR = 'CURSOR';
+const BUCKETS = 32;
+/** A report written while a fold read (its instant a little before the newest it saw) is read again by the next. */
+const OVERLAP_MS = 60_000;
+const bucketSk = (n: number) => `BUCKET#${String(n).padStart(2, '0')}`;
+
+function bucketOf(code: string): number {
+  let hash = 0;
+  for (let i = 0; i < code.length; i++) hash = (hash * 31 + code.charCodeAt(i)) >>> 0;
+  return hash % BUCKETS;
+}
+
+export async function foldLastWeeks(table: TableClient): Promise<Map<string, LastReport>> {
+  const items = await table.query({ partition: PK });
+  const cursor = items.find((i) => i.sk === CURSOR)?.through as string | undefined;
+  const versions = new Map<number, number>();
+  const latest = new Map<string, LastReport>();
+  for (const item of items) {
+    if (!(item.sk as string).startsWith('BUCKET#')) continue;
+    versions.set(Number((item.sk as string).slice('BUCKET#'.length)), item.version as number);
+    for (const [code, [period, at, unit]] of Object.entries(item.tasks as Record<string, [string, string, string]>)) latest.set(code, { code, unit, period, at });
+  }
+  const changed = new Set<number>();
+  const consider = (report: LastReport) => {
+    const known = latest.get(report.code);
+    if (known && known.at >= report.at) return;
+    latest.set(report.code, report);
+    changed.add(bucketOf(report.code));
+  };
+  const asReport = (item: Item): LastReport => ({ code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string });
+  if (!cursor) {
+    for (const item of await table.query({ index: 'byCollection', partition: 'LASTREPORTS' })) if (item.sk === 'LASTREPORT') consider(asReport(item));
+  }
+  const since = await table.query(cursor ? { index: 'byCollection', partition: 'WEEKLYREPORTS', from: cursor, upTo: '~' } : { index: 'byCollection', partition: 'WEEKLYREPORTS' });
+  let newest = '';
+  for (const item of since) {
+    if ((item.gsi1sk as string) > newest) newest = item.gsi1sk as string;
+    consider(asReport(item));
+  }
+
+  let allWritten = true;
+  for (const bucket of changed) {
+    const tasks = Object.fromEntries([...latest.values()].filter((r) => bucketOf(r.code) === bucket).map((r) => [r.code, [r.period, r.at, r.unit]]));
+    const version = versions.get(bucket);
+    const item = { pk: PK, sk: bucketSk(bucket), version: (version ?? 0) + 1, tasks };
+    const written = version === undefined ? await table.putNew(item) : await table.putIf(item, 'version = :v', { ':v': version });
+    if (!written) allWritten = false;
+  }
+  if (newest && allWritten) {
+    const [period, at] = newest.split('#') as [string, string];
+    const through = `${period}#${new Date(new Date(at).getTime() - OVERLAP_MS).toISOString()}`;
+    if (!cursor || through > cursor) await table.putIf({ pk: PK, sk: CURSOR, through }, 'attribute_not_exists(pk) OR #through < :through', { ':through': through }, { '#through': 'through' });
+  }
+  return latest;
+}
