@@ -63,6 +63,15 @@ export function bindEvidence(fn: NodejsFunction, bucket: IBucket): void {
   fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:DeleteObject'], resources: [uploads, kept] }));
 }
 
+/**
+ * The jobs function reads kept files (never uploads, never writes): the 台账 it compiles links each
+ * task's files, and the circular shows the photos of the tasks closed that week.
+ */
+export function bindEvidenceReader(fn: NodejsFunction, bucket: IBucket): void {
+  fn.addEnvironment('DUBAN_EVIDENCE_BUCKET', bucket.bucketName);
+  fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${KEPT_PREFIX}*`)] }));
+}
+
 /** cdk-nag's IAM5 on the two object prefixes, reviewed; `bucketExport` names the cross-stack export of the bucket's ARN. */
 export function acknowledgeEvidenceGrants(stateless: Stack, bucketExport: string): void {
   for (const prefix of [UPLOADS_PREFIX, KEPT_PREFIX]) {

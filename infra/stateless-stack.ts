@@ -29,7 +29,7 @@ import { DubanFunction } from './duban-function.ts';
 import { STACK_OUTPUTS as stackOutputs } from '../functions/local/stack.ts';
 import { OfficeAdmin } from './office-admin.ts';
 import { Operations } from './operations.ts';
-import { bindEvidence } from './evidence.ts';
+import { bindEvidence, bindEvidenceReader } from './evidence.ts';
 
 export interface DubanSettings {
   /** The domain mail is sent from (an SES identity to verify). */
@@ -114,6 +114,7 @@ export class StatelessStack extends Stack {
     const http = new DubanFunction(this, 'Http', { handler: 'http', description: 'duban HTTP app', environment: mail, credentialsFromEnvironment: true }).bindTable(table);
     for (const statement of readReports) http.fn.addToRolePolicy(statement);
     if (props.evidence) bindEvidence(http.fn, props.evidence);
+    if (props.evidence) bindEvidenceReader(jobs.fn, props.evidence);
     linkKey.grantRead(jobs.fn);
     linkKey.grantRead(http.fn);
     const sesFeedback = new DubanFunction(this, 'SesFeedback', { handler: 'ses-events', description: 'duban bounce and complaint suppression' }).bindTable(table);

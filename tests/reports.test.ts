@@ -33,7 +33,7 @@ const SECRET = 'a-test-secret-of-at-least-32-characters';
 
 const CIRCULAR_AT = instantAt('2018-07-27', '16:00'); // Friday of 2018-W30
 const WORKBOOK = '周通报台账-2018-W30.xlsx';
-const HEADERS = ['序号', '任务编号', '类别', '督察反馈问题', '整改任务', '整改目标', '整改措施', '牵头单位', '责任单位', '督办领导', '整改时限', '阶段节点', '备注', '到期日', '灯色', '灯色原因', '最新进展', '报送时间', '完成进度', '整改状态'];
+const HEADERS = ['序号', '任务编号', '类别', '督察反馈问题', '整改任务', '整改目标', '整改措施', '牵头单位', '责任单位', '督办领导', '整改时限', '阶段节点', '备注', '到期日', '灯色', '灯色原因', '最新进展', '报送时间', '完成进度', '整改状态', '佐证材料'];
 const FILL = { 红灯: 'D93025', 黄灯: 'F2A600', 绿灯: '1E8E3E', 已销号: 'BDC1C6' } as Record<string, string>;
 
 type Row = Record<string, string | number>;

@@ -11,6 +11,8 @@
 import { join } from 'node:path';
 import type { PublishedReport, ReportModel, ReportPublisher } from '../core/reports/model.ts';
 import { ArchiveReader, JSON_TYPE, prefixOf, published, type Manifest } from './archive-reader.ts';
+import type { ReportArchive } from '../core/ports.ts';
+import type { ReportEvidenceSource } from './evidence.ts';
 import type { ReportRenderer } from './render.ts';
 
 export { DOCX, fileNames, HTML, SVG, XLSX, type Manifest } from './archive-reader.ts';
@@ -40,11 +42,19 @@ export const REPORT_TEMPLATE_DIR = process.env.DUBAN_TEMPLATE_DIR
 export class ArchivePublisher extends ArchiveReader implements ReportPublisher {
   private renderer?: Promise<ReportRenderer>;
 
+  /** `evidence`: where the tasks' 佐证材料 are read, for the 台账's links and the circular's photos. */
+  constructor(
+    archive: ReportArchive,
+    readonly evidence?: ReportEvidenceSource,
+  ) {
+    super(archive);
+  }
+
   async publish(report: ReportModel): Promise<PublishedReport> {
     const existing = await this.find(report.kind, report.period);
     if (existing) return existing;
     this.renderer ??= reportRenderer();
-    const files = await (await this.renderer).files(report);
+    const files = await (await this.renderer).files(report, this.evidence);
     for (const file of files) await this.archive.put(prefixOf(report.kind, report.period) + file.name, file.body, file.contentType);
     const manifest: Manifest = {
       kind: report.kind,

@@ -11,6 +11,7 @@ import { reportCharts, type ReportCharts } from './charts.ts';
 import { gongwenDocx } from './gongwen/document.ts';
 import { indicatorChartName, indicatorTrendChart } from './indicator-trend.ts';
 import { DOCX, fileNames, HTML, SVG, XLSX, type RenderedFile } from './publish.ts';
+import { reportEvidence, type ReportEvidence, type ReportEvidenceSource } from './evidence.ts';
 import { reportWorkbook } from './workbook.ts';
 
 const encoder = new TextEncoder();
@@ -34,9 +35,14 @@ export class ReportRenderer {
   }
 
   /** The page (charts inline) or, with no charts, the email-safe version (CSS inlined). */
-  html(report: ReportModel, options: { charts?: ReportCharts; indicatorChart?: string; files: { label: string; url: string }[] }): string {
+  html(report: ReportModel, options: { charts?: ReportCharts; indicatorChart?: string; files: { label: string; url: string }[]; evidence?: ReportEvidence }): string {
+    // The tasks closed in the period, each with its photos (thumbnails, time and place under each).
+    const closedPhotos = report.closedThisPeriod
+      .map((t) => ({ code: t.code, title: t.title, photos: options.evidence?.photos.get(t.code) ?? [] }))
+      .filter((t) => t.photos.length > 0);
     const context = {
       report,
+      closedPhotos,
       charts: options.charts,
       indicatorChart: options.charts ? options.indicatorChart : undefined,
       files: options.files,
@@ -47,7 +53,9 @@ export class ReportRenderer {
     return options.charts ? page : this.inlineStyles(page);
   }
 
-  async files(report: ReportModel): Promise<RenderedFile[]> {
+  /** `evidence`: where the tasks' 佐证材料 files are read (none: the report names no files). */
+  async files(report: ReportModel, evidenceSource?: ReportEvidenceSource): Promise<RenderedFile[]> {
+    const evidence = await reportEvidence(report, evidenceSource);
     const names = fileNames(report.kind, report.period);
     const charts = reportCharts(report);
     // 月交账: every indicator's readings against its target and trajectory.
@@ -58,9 +66,9 @@ export class ReportRenderer {
       { label: '邮件版', url: encodeURIComponent(names.email) },
     ];
     return [
-      { name: names.page, contentType: HTML, body: encoder.encode(this.html(report, { charts, indicatorChart, files: links })) },
-      { name: names.email, contentType: HTML, body: encoder.encode(this.html(report, { files: [] })) },
-      { name: names.workbook, contentType: XLSX, body: await reportWorkbook(report) },
+      { name: names.page, contentType: HTML, body: encoder.encode(this.html(report, { charts, indicatorChart, files: links, evidence })) },
+      { name: names.email, contentType: HTML, body: encoder.encode(this.html(report, { files: [], evidence })) },
+      { name: names.workbook, contentType: XLSX, body: await reportWorkbook(report, evidence) },
       { name: names.document, contentType: DOCX, body: await gongwenDocx(report) },
       { name: names.lights, contentType: SVG, body: encoder.encode(charts.lights) },
       { name: names.reporting, contentType: SVG, body: encoder.encode(charts.reporting) },

@@ -6,6 +6,7 @@
  */
 import ExcelJS from 'exceljs';
 import type { LedgerRow, ReportModel } from '../core/reports/model.ts';
+import type { ReportEvidence } from './evidence.ts';
 import { TASKS, sheetSpecs } from '../ledger-import/sheets.ts';
 
 const fills = { red: 'FFD93025', yellow: 'FFF2A600', green: 'FF1E8E3E', grey: 'FFBDC1C6' } as const;
@@ -46,8 +47,12 @@ export function taskColumns(kind: ReportModel['kind']): { header: string; width:
     { header: '报送时间', width: 17, value: (r) => r.progressAt },
     { header: '完成进度', width: 9, value: (r) => (r.percent === undefined ? '' : `${r.percent}%`) },
     { header: '整改状态', width: 18, value: (r) => r.status },
+    { header: EVIDENCE, width: 30, value: () => '' },
   ];
 }
+
+/** The column and the sheet of the 佐证材料 files (each a link to the file in the console). */
+export const EVIDENCE = '佐证材料';
 
 /** Excel forbids []:*?/\ in sheet names and allows 31 characters. */
 export function sheetName(name: string, taken: Set<string>): string {
@@ -98,7 +103,7 @@ function table(sheet: ExcelJS.Worksheet, startRow: number, headers: string[], ro
   return startRow + rows.length + 2;
 }
 
-export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
+export async function reportWorkbook(report: ReportModel, evidence?: ReportEvidence): Promise<Uint8Array> {
   const book = new ExcelJS.Workbook();
   book.creator = '督察整改督办系统';
   book.created = new Date(report.compiledAt);
@@ -147,6 +152,8 @@ export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
   // One sheet per section.
   const columns = taskColumns(report.kind);
   const lightColumn = columns.findIndex((c) => c.header === '灯色') + 1;
+  const evidenceColumn = columns.findIndex((c) => c.header === EVIDENCE) + 1;
+  const evidenceCells: { sheet: string; row: number; code: string }[] = [];
   for (const section of report.sections) {
     const sheet = book.addWorksheet(sheetName(section.category, taken), { views: [{ state: 'frozen', ySplit: 1, xSplit: 2 }] });
     headerRow(
@@ -165,6 +172,8 @@ export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
           cell.border = thin;
           cell.alignment = { vertical: 'top', wrapText: true };
         });
+        const files = evidence?.links.get(task.code);
+        if (files?.length) evidenceCells.push({ sheet: sheet.name, row: i + 2, code: task.code });
         const light = row.getCell(lightColumn);
         light.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: fills[task.light] } };
         light.font = { bold: true, color: { argb: fontColor[task.light] } };
@@ -172,6 +181,8 @@ export async function reportWorkbook(report: ReportModel): Promise<Uint8Array> {
       });
     sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
   }
+
+  if (evidence?.links.size) evidenceSheet(book, report, evidence, evidenceCells, evidenceColumn, taken);
 
   if (report.kind === 'weekly-circular') {
     const sheet = book.addWorksheet(sheetName('报送排名', taken), { views: [{ state: 'frozen', ySplit: 1 }] });
@@ -240,4 +251,44 @@ function scoreSheet(book: ExcelJS.Workbook, scores: NonNullable<ReportModel['sco
     sheet.getCell(notes + 1 + i, 2).value = `${r.weight > 0 ? '加' : '扣'}${Math.abs(r.weight)}分/次：${r.description}`;
     sheet.mergeCells(notes + 1 + i, 2, notes + 1 + i, headers.length);
   });
+}
+
+/**
+ * 佐证材料: one row per file of each task (its name linking to the file in the console, where it
+ * opens after signing in; its time and place when a photo recorded them). A task's row in its
+ * section names its files and links to its first line here (one cell holds one link); a task with
+ * one file links straight to it.
+ */
+function evidenceSheet(book: ExcelJS.Workbook, report: ReportModel, evidence: ReportEvidence, cells: { sheet: string; row: number; code: string }[], column: number, taken: Set<string>) {
+  const sheet = book.addWorksheet(sheetName(EVIDENCE, taken), { views: [{ state: 'frozen', ySplit: 2 }] });
+  const name = sheet.name;
+  const headers = ['任务编号', '整改任务', '文件', '拍摄时间', '拍摄地点', '链接（登录系统后打开）'];
+  titleRow(sheet, `${report.title}：佐证材料（链接须登录督办系统后打开）`, headers.length);
+  headerRow(sheet, headers, 2);
+  [14, 36, 30, 17, 26, 60].forEach((w, i) => (sheet.getColumn(i + 1).width = w));
+  const firstRow = new Map<string, number>();
+  let at = 3;
+  for (const row of report.ledger) {
+    const files = evidence.links.get(row.code);
+    if (!files?.length) continue;
+    firstRow.set(row.code, at);
+    for (const file of files) {
+      const values: ExcelJS.CellValue[] = [row.code, row.title, { text: file.name, hyperlink: file.url }, file.takenAt ?? '', file.place ?? '', { text: file.url, hyperlink: file.url }];
+      values.forEach((v, i) => {
+        const cell = sheet.getCell(at, i + 1);
+        cell.value = v;
+        cell.border = thin;
+        cell.alignment = { vertical: 'top', wrapText: true };
+        if (typeof v === 'object') cell.font = { color: { argb: 'FF1A73E8' }, underline: true };
+      });
+      at++;
+    }
+  }
+  for (const { sheet: section, row, code } of cells) {
+    const files = evidence.links.get(code)!;
+    const cell = book.getWorksheet(section)!.getCell(row, column);
+    const text = `${files.length}个文件：${files.map((f) => f.name).join('、')}`;
+    cell.value = { text, hyperlink: files.length === 1 ? files[0]!.url : `#'${name}'!A${firstRow.get(code)}` };
+    cell.font = { color: { argb: 'FF1A73E8' }, underline: true };
+  }
 }

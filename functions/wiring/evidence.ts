@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dirname, join } from 'node:path';
 import * as z from 'zod';
 import type { EvidenceAppDeps } from '../http/evidence.ts';
+import type { ReportEvidenceSource } from '../reports/evidence.ts';
 import { DynamoEvidenceLog } from '../store/evidence-log.ts';
 import { FolderEvidenceFiles } from '../store/folder-evidence.ts';
 import { bucketUrl, S3EvidenceFiles } from '../store/s3-evidence.ts';
@@ -28,4 +29,12 @@ export function evidenceDeps(config: Config, dynamo: DynamoDBClient, secret: () 
   }
   const files = new FolderEvidenceFiles(settings.DUBAN_EVIDENCE_DIR ?? join(dirname(config.DUBAN_REPORTS_DIR), 'evidence'), secret, config.DUBAN_APP_URL);
   return { log, files, receive: (fields, body, now) => files.receive(fields, body, now) };
+}
+
+/** What the jobs read of the files for the reports they compile: records and kept files, never an upload form. */
+export function reportEvidenceSource(config: Config, dynamo: DynamoDBClient, env: NodeJS.ProcessEnv = process.env): ReportEvidenceSource {
+  const { log, files } = evidenceDeps(config, dynamo, async () => {
+    throw new Error('report compilation signs no uploads');
+  }, env);
+  return { log, files };
 }

@@ -15,6 +15,7 @@ import { RobotMailer } from '../notify/robots.ts';
 import { SesMailer } from '../notify/ses-mailer.ts';
 import { SmtpMailer } from '../notify/smtp-mailer.ts';
 import { ArchivePublisher } from '../reports/publish.ts';
+import { reportEvidenceSource } from './evidence.ts';
 import { appLinks, buildBaseDeps, readConfig, reportArchive, smtpPassword, type BaseDeps, type Config } from './common.ts';
 
 export interface Deps extends BaseDeps {
@@ -23,7 +24,9 @@ export interface Deps extends BaseDeps {
 }
 
 export function buildDeps(config: Config = readConfig()): Deps {
-  return { ...buildBaseDeps(config), reports: new ArchivePublisher(reportArchive(config)) };
+  const base = buildBaseDeps(config);
+  // The 台账 links each task's 佐证材料, the circular shows the photos of the tasks closed that week.
+  return { ...base, reports: new ArchivePublisher(reportArchive(config), reportEvidenceSource(config, base.dynamo)) };
 }
 
 /** The SMTP sender, when a server is configured. */

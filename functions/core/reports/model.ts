@@ -11,6 +11,7 @@
  */
 import type { WorkdayCalendar } from '../calendar.ts';
 import { ValidationError } from '../errors.ts';
+import { isEvidenceId } from '../evidence.ts';
 import type { Task } from '../ledger.ts';
 import type { PeriodReport, Store, Versioned } from '../ports.ts';
 import { addDays, instantAt, localDateOf, localTimeOf, parseMonthPeriod, parseWeekPeriod, type LocalDate } from '../time.ts';
@@ -78,6 +79,8 @@ export interface LedgerRow {
   progress: string;
   progressAt: string;
   percent?: number;
+  /** The 佐证材料 files (upload ids) the task's 销号 record names: the request, the confirmations, the 回头看 answers. */
+  evidence: string[];
 }
 
 export interface SectionCount {
@@ -104,7 +107,8 @@ export interface ReportModel {
   sections: SectionCount[];
   red: CircularData['red'];
   yellow: CircularData['yellow'];
-  closedThisPeriod: { code: string; title: string; leadUnits: string; closedOn: string }[];
+  /** With the upload ids of the 佐证材料 its 销号 request and confirmations name (the circular shows the photos). */
+  closedThisPeriod: { code: string; title: string; leadUnits: string; closedOn: string; evidence: string[] }[];
   /** Closed tasks the office reopened in the period (回头看), and why. */
   reopenedThisPeriod: { code: string; title: string; leadUnits: string; reopenedOn: string; closedOn: string; reason: string }[];
   /** Tasks under 公示 at the instant (their 销号 is approved and waits for the 公示 to end). */
@@ -211,7 +215,7 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
       return on !== undefined && on >= start && on <= end;
     })
     .sort(byCode)
-    .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, closedOn: closedOn(t)! }));
+    .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, closedOn: closedOn(t)!, evidence: closeOutFiles(t, false) }));
 
   const reopenedThisPeriod = snapshot.tasks
     .map((v) => v.task)
@@ -390,7 +394,20 @@ function ledgerRow(task: Versioned<Task>, view: Pick<TaskView, 'light'> | undefi
     progress: progress?.summary ?? (task.status !== 'open' ? closeOut?.summary ?? '' : ''),
     progressAt: progress ? shanghai(progress.lastAt) : '',
     percent: progress?.percent,
+    evidence: closeOutFiles(task, true),
   };
+}
+
+/** The upload ids (ev_…) of a task's 销号 record, once each: the request, the confirmations and, with `lookbacks`, the 回头看 answers. */
+function closeOutFiles(task: Task, lookbacks: boolean): string[] {
+  const closeOut = task.closeOut;
+  if (!closeOut) return [];
+  const named = [
+    ...closeOut.evidence,
+    ...(closeOut.confirmations ?? []).flatMap((p) => p.evidence),
+    ...(lookbacks ? (closeOut.lookbacks ?? []).flatMap((l) => l.answers.flatMap((a) => a.evidence)) : []),
+  ];
+  return [...new Set(named.filter(isEvidenceId))];
 }
 
 /** A report as archived: its files, with the page, the workbook and the 公文 named. */
