@@ -20,11 +20,6 @@ export interface DubanFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
-  /**
-   * Bundle the credentials Lambda gives in the environment (functions/wiring/lambda-credentials.ts)
-   * instead of the SDK's whole default chain (SSO, profiles, web identity …): about 95 KB less.
-   */
-  credentialsFromEnvironment?: boolean;
 }
 
 export class DubanFunction extends Construct {
@@ -60,7 +55,10 @@ export class DubanFunction extends Construct {
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         // The SDK is bundled too: the function runs the version it was tested with.
         externalModules: [],
-        ...(props.credentialsFromEnvironment ? { esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${join(root, 'functions/wiring/lambda-credentials.ts')}` } } : {}),
+        // Every function signs with the credentials Lambda sets in its environment
+        // (functions/wiring/lambda-credentials.ts), not the SDK's whole default chain (SSO,
+        // profiles, web identity …): about 95 KB less in each bundle.
+        esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${join(root, 'functions/wiring/lambda-credentials.ts')}` },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -111,7 +111,7 @@ export class StatelessStack extends Stack {
     for (const statement of readReports) jobs.fn.addToRolePolicy(statement);
     jobs.fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: [reports.arnForObjects('*')] }));
     if (settings.smtp) this.bindSmtp(jobs.fn, settings.smtp);
-    const http = new DubanFunction(this, 'Http', { handler: 'http', description: 'duban HTTP app', environment: mail, credentialsFromEnvironment: true }).bindTable(table);
+    const http = new DubanFunction(this, 'Http', { handler: 'http', description: 'duban HTTP app', environment: mail }).bindTable(table);
     for (const statement of readReports) http.fn.addToRolePolicy(statement);
     if (props.evidence) bindEvidence(http.fn, props.evidence);
     if (props.evidence) bindEvidenceReader(jobs.fn, props.evidence);

@@ -324,10 +324,12 @@ describe('the Lambda bundles', () => {
     }
     // Only the jobs write workbooks; the console reads an uploaded ledger with the own reader (node:zlib).
     for (const name of ['http', 'ses-events', 'office-admin']) expect(packagesOf(name).has('exceljs'), name).toBe(false);
-    // On Lambda the HTTP function's credentials come from the environment: none of the SDK's other sources.
+    // On Lambda every function's credentials come from the environment: none of the SDK's other sources.
     const credentialChain = ['@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-sso', '@aws-sdk/credential-provider-ini', '@aws-sdk/nested-clients', '@aws-sdk/token-providers'];
-    expect(credentialChain.filter((p) => packagesOf('http').has(p))).toEqual([]);
-    expect(bundledSources(all.find((b) => b.name === 'http')!).some((s) => s.endsWith('functions/wiring/lambda-credentials.ts'))).toBe(true);
+    for (const bundle of all) {
+      expect(credentialChain.filter((p) => packagesOf(bundle.name).has(p)), bundle.name).toEqual([]);
+      expect(bundledSources(bundle).some((s) => s.endsWith('functions/wiring/lambda-credentials.ts')), bundle.name).toBe(true);
+    }
     // The jobs function inlines email CSS with its own inliner and charts with echarts/core: only the bar and pie charts.
     const jobs = bundledSources(all.find((b) => b.name === 'jobs')!);
     expect(packagesOf('jobs').has('juice')).toBe(false);
