@@ -25,7 +25,7 @@ import {
   type EvidenceType,
   type SubmissionKind,
 } from './evidence.ts';
-import { unitsOfTask } from './ledger.ts';
+import { unitsOfTask, type Task } from './ledger.ts';
 import { unversioned, type Principal, type Store } from './ports.ts';
 import { ForbiddenError, taskFor } from './task-access.ts';
 
@@ -254,5 +254,53 @@ export async function evidenceFor(id: string, principal: Principal, deps: Pick<E
     const task = await deps.store.tasks.get(item.task);
     if (!task || !unitsOfTask(task).includes(principal.unit)) throw new NotFoundError('佐证材料不存在或已删除');
   }
+  return item;
+}
+
+/** The upload ids a task's 销号 names: the request and the lead units' confirmations (what its 公示 is about). */
+export function closeOutEvidenceIds(task: Pick<Task, 'closeOut'>): string[] {
+  const closeOut = task.closeOut;
+  if (!closeOut) return [];
+  return [...new Set([...closeOut.evidence, ...(closeOut.confirmations ?? []).flatMap((p) => p.evidence)].filter(isEvidenceId))];
+}
+
+const underPublicNotice = (task: Pick<Task, 'status' | 'closeOut'>) => task.status === 'notice' && task.closeOut?.state === 'publicNotice';
+
+/**
+ * The office marks a kept file of a task's 销号 as shown on the public 公示 page, or unmarks it
+ * (at once: the public path serves only what is marked now). The task's history records who, when,
+ * which file and the change; marking again as it stands records nothing.
+ */
+export async function markPublicity(id: string, shown: boolean, principal: Principal, at: Date, deps: Pick<EvidenceDeps, 'store' | 'log'>): Promise<EvidenceItem> {
+  if (principal.kind !== 'office') throw new ForbiddenError('只有整改办可以设定公示的佐证材料');
+  const item = isEvidenceId(id) ? await deps.log.get(id) : undefined;
+  if (!item || item.state !== 'kept') throw new NotFoundError('佐证材料不存在或已删除');
+  const task = await taskFor(deps.store, item.task, principal);
+  if (shown && !closeOutEvidenceIds(task).includes(id)) throw new ValidationError(`文件“${item.name}”不是任务 ${task.code} 销号申请的佐证材料，不能在销号公示中展示`, 'id');
+  if ((item.shown ?? false) === shown) return item;
+  await deps.store.tasks.update(task.code, task.version, unversioned(task), {
+    type: 'evidence.publicity',
+    by: principal.name,
+    at: at.toISOString(),
+    detail: { id, name: item.name, shown, reason: `${item.name}：${shown ? '在销号公示中展示' : '不再在销号公示中展示'}` },
+  });
+  const marked: EvidenceItem = { ...item, shown };
+  await deps.log.save(marked);
+  return marked;
+}
+
+/** The marked files of a task under 公示, for the public page. */
+export async function publicEvidence(task: Pick<Task, 'status' | 'closeOut'>, log: Pick<EvidenceLog, 'get'>): Promise<EvidenceItem[]> {
+  if (!underPublicNotice(task)) return [];
+  return (await evidenceItems(closeOutEvidenceIds(task), log)).filter((i) => i.shown === true);
+}
+
+/** A file anyone may open: marked, of a task under 公示 now. Anything else is not found (nothing to probe). */
+export async function publicFile(id: string, deps: Pick<EvidenceDeps, 'store' | 'log'>): Promise<EvidenceItem> {
+  const gone = () => new NotFoundError('该文件不在公示中');
+  const item = isEvidenceId(id) ? await deps.log.get(id) : undefined;
+  if (!item || item.state !== 'kept' || item.shown !== true) throw gone();
+  const task = await deps.store.tasks.get(item.task);
+  if (!task || !underPublicNotice(task) || !closeOutEvidenceIds(task).includes(id)) throw gone();
   return item;
 }

@@ -85,6 +85,8 @@ export const evidenceItemSchema = z.object({
   keptAt: z.string().optional(),
   /** For a duplicate: the item the task already keeps with the same content. */
   sameAs: z.string().optional(),
+  /** Marked by the office to be shown on the public 公示 page while the task is under 公示. */
+  shown: z.boolean().optional(),
 });
 export type EvidenceItem = z.infer<typeof evidenceItemSchema>;
 

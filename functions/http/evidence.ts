@@ -4,6 +4,8 @@
  * - POST /api/evidence/uploads            a unit (token) asks for upload forms for its files of one submission (201)
  * - GET  /api/evidence/{id}               the kept file's record (time, place, size, digest) and a short link to open it
  * - GET  /api/evidence/{id}/file          the file itself (on AWS a redirect to a presigned link)
+ * - POST /api/evidence/{id}/publicity     the office marks a file of a 销号 as shown on the 公示 page, or unmarks it
+ * - POST /tasks/{code}/evidence/{id}/publicity  the same from the console's 销号审核 (a session, CSRF checked)
  * - POST /report/uploads?<link>           the same as the first, from the phone page with the unit's signed link
  * - GET  /report/evidence/{id}?<link>     a unit opens a file of its task from its link
  * - GET  /evidence/{id}                   the console (a session) opens a file
@@ -20,7 +22,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { closeOutStatus, requestCloseOut } from '../core/closeout.ts';
 import { ValidationError } from '../core/errors.ts';
-import { createUploads, deleteEvidence, evidenceFor, evidenceItems, keepEvidence, type EvidenceFiles, type EvidenceLog } from '../core/evidence-files.ts';
+import { createUploads, deleteEvidence, evidenceFor, evidenceItems, keepEvidence, markPublicity, type EvidenceFiles, type EvidenceLog } from '../core/evidence-files.ts';
 import {
   EVIDENCE_LIMITS,
   evidenceTypes,
@@ -54,6 +56,7 @@ export interface EvidenceAppDeps {
 
 const strict = { error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys!.join('、')}` : '请求体应为 JSON 对象') };
 
+export const publicityBody = z.strictObject({ shown: z.boolean({ error: '“是否公示”（shown）应为 true 或 false' }).describe('true：在销号公示页展示该文件；false：不再展示（立即生效）') }, strict);
 export const deleteBody = z.strictObject({ reason: text('删除理由', 500).describe('例如：照片与本任务无关、含个人信息') }, strict);
 
 export const uploadsBody = z.strictObject(
@@ -111,6 +114,8 @@ export function evidenceView(item: EvidenceItem, href: string, periodStart?: Dat
     takenAt: item.takenAt ? takenAtText(item.takenAt) : undefined,
     place: item.place ? placeText(item.place) : undefined,
     stale: periodStart ? takenLongBefore(item.takenAt, periodStart) : false,
+    /** Marked by the office for the public 公示 page. */
+    shown: item.shown === true,
   };
 }
 
@@ -132,8 +137,12 @@ export function evidenceCsp(deps: AppDeps, uploads = false): string {
   ].join('; ');
 }
 
-/** The file, to someone allowed to open it: a presigned link where the bucket serves it, else the bytes. */
-async function serveFile(c: Context, deps: AppDeps, item: EvidenceItem): Promise<Response> {
+/**
+ * The file, to someone allowed to open it: a presigned link where the bucket serves it, else the
+ * bytes. `cache`: how long a browser may keep it (the public 公示 path keeps nothing, so unmarking
+ * takes effect at once).
+ */
+export async function serveFile(c: Context, deps: AppDeps, item: EvidenceItem, cache = 'private, max-age=300'): Promise<Response> {
   const evidence = evidenceDepsOf(deps);
   const thumb = c.req.query('size') === 'thumb' && item.thumbnailKey ? item.thumbnailKey : undefined;
   const [key, type] = thumb ? [thumb, 'image/jpeg'] : [item.key, item.type];
@@ -146,7 +155,7 @@ async function serveFile(c: Context, deps: AppDeps, item: EvidenceItem): Promise
       'Content-Type': type,
       'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(item.name)}`,
       'Content-Security-Policy': "default-src 'none'; sandbox",
-      'Cache-Control': 'private, max-age=300',
+      'Cache-Control': cache,
     },
   });
 }
@@ -184,6 +193,21 @@ export function evidenceRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
     const form = await formOf(c);
     await deleteEvidence(pathParam(c, 'id', '文件编号', 100), textField(form, 'reason'), principal, deps.clock(), { store: deps.store, ...evidenceDepsOf(deps) });
     return c.redirect(`/tasks/${encodeURIComponent(code)}`, 303);
+  });
+
+  app.post('/api/evidence/:id/publicity', async (c) => {
+    const { shown } = parse(publicityBody, await jsonBody(c));
+    const item = await markPublicity(pathParam(c, 'id', '文件编号', 100), shown, c.get('principal'), deps.clock(), { store: deps.store, log: evidenceDepsOf(deps).log });
+    return c.json({ evidence: { id: item.id, name: item.name, task: item.task, shown: item.shown === true } });
+  });
+
+  // The console's 销号审核: the office ticks which files the 公示 page shows (CSRF checked by formOf).
+  app.post('/tasks/:code/evidence/:id/publicity', async (c) => {
+    const principal = officeOf(c, '设定公示的佐证材料');
+    const code = pathParamOf(c, 'code', '任务编号', taskCode);
+    const form = await formOf(c);
+    await markPublicity(pathParam(c, 'id', '文件编号', 100), textField(form, 'shown') === 'on', principal, deps.clock(), { store: deps.store, log: evidenceDepsOf(deps).log });
+    return c.redirect(`/closeouts#notice-${encodeURIComponent(code)}`, 303);
   });
 
   app.get('/api/evidence/:id/file', async (c) => {

@@ -4,7 +4,7 @@ import { calendarNoticeBody } from './calendar.ts';
 import { decisionBody, liftBody } from './escalations.ts';
 import { extensionBody, extensionReviewBody, occurrenceBody } from './duties.ts';
 import { correctionBody } from './indicators.ts';
-import { deleteBody, uploadsBody } from './evidence.ts';
+import { deleteBody, publicityBody, uploadsBody } from './evidence.ts';
 import { limitsText } from '../core/evidence.ts';
 import { closeOutBody, deactivateBody, interviewBody, lookbackBody, objectionBody, progressBody, readingBody, reopenBody, reviewBody, revokeBody, tokenRevokeBody } from './schemas.ts';
 
@@ -57,6 +57,7 @@ export function openApiDocument() {
         ExtensionReview: z.toJSONSchema(extensionReviewBody, { io: 'input' }),
         EvidenceUploads: z.toJSONSchema(uploadsBody, { io: 'input' }),
         EvidenceDelete: z.toJSONSchema(deleteBody, { io: 'input' }),
+        EvidencePublicity: z.toJSONSchema(publicityBody, { io: 'input' }),
       },
     },
     security: [{ bearer: [] }],
@@ -241,6 +242,14 @@ export function openApiDocument() {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^ev_[0-9a-f]{32}$' }, description: '文件编号' }],
           requestBody: { required: true, ...json('EvidenceDelete') },
           responses: { 200: { description: '已删除' }, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      '/api/evidence/{id}/publicity': {
+        post: {
+          summary: '整改办设定某销号申请的佐证材料是否在销号公示页展示（shown: true 展示，false 不再展示，立即生效）；只有勾选的文件、且任务正在公示时，才能从公示页公开打开；每次变更记入任务的变更记录',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^ev_[0-9a-f]{32}$' }, description: '文件编号' }],
+          requestBody: { required: true, ...json('EvidencePublicity') },
+          responses: { 200: { description: '已设定：evidence.shown 为是否展示' }, ...errors(400, 401, 403, 404, 409) },
         },
       },
       '/api/evidence/{id}/file': {

@@ -15,6 +15,7 @@ import { pathParamOf } from '../params.ts';
 import { objectionBody, parse, reopenBody, taskCode } from '../schemas.ts';
 import { renderPage } from '../pages.ts';
 import { chromeOf, formOf, officeOf, sessionIn, textField, type ConsoleEnv } from '../session.ts';
+import { closeOutEvidenceIds } from '../../core/evidence-files.ts';
 import { consoleEvidence, evidenceCsp } from '../evidence.ts';
 import { consolePage, officeOnly, refusal } from './office.ts';
 import { shanghai } from './overview.ts';
@@ -38,10 +39,20 @@ export function closeOutSection(app: Hono<ConsoleEnv>, deps: AppDeps): void {
         }),
     );
     c.header('Content-Security-Policy', evidenceCsp(deps));
-    const notices = underNotice
-      .filter((t) => t.closeOut?.state === 'publicNotice')
-      .sort(byCode)
-      .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, from: t.closeOut!.publicNotice?.from ?? '', until: t.closeOut!.publicNotice?.until ?? '' }));
+    // Each task under 公示 with its files: the office ticks which the public page shows.
+    const notices = await Promise.all(
+      underNotice
+        .filter((t) => t.closeOut?.state === 'publicNotice')
+        .sort(byCode)
+        .map(async (t) => ({
+          code: t.code,
+          title: t.title,
+          leadUnits: t.leadUnitsText,
+          from: t.closeOut!.publicNotice?.from ?? '',
+          until: t.closeOut!.publicNotice?.until ?? '',
+          files: (await consoleEvidence(deps, closeOutEvidenceIds(t), new Date(t.closeOut!.at))).files,
+        })),
+    );
     const extensions = open
       .filter((t) => t.extension?.state === 'requested')
       .sort(byCode)

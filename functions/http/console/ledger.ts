@@ -19,6 +19,7 @@ const eventLabels: Record<string, string> = {
   'closeout.returned': '退回销号申请',
   'closeout.objected': '公示期间登记异议',
   'evidence.deleted': '删除佐证材料',
+  'evidence.publicity': '设定公示材料',
   'task.reopened': '重新打开',
   'extension.requested': '申请延期',
   'extension.approved': '同意延期',
