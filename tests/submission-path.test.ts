@@ -155,20 +155,20 @@ describe('what the jobs read from the report items', () => {
       w.setNow(at);
       expect((await w.submit(`第${i + 1}周进展`, `w${i}`)).status).toBe(201);
     }
-    expect((await w.seed.lastReports()).find((r) => r.code === w.code)).toEqual({ code: w.code, unit: UNIT, period: '2018-W29', at: '2018-07-17T02:00:00.000Z' });
+    expect((await w.seed.latestWeeklyReports()).find((r) => r.code === w.code)).toEqual({ code: w.code, unit: UNIT, period: '2018-W29', at: '2018-07-17T02:00:00.000Z' });
 
     // The next call reads the roll-up and the reports from just before the newest it saw: not the earlier weeks again.
     w.setNow(instantAt('2018-07-24', '10:00'));
     expect((await w.submit('第四周进展', 'w3')).status).toBe(201);
-    await w.store.lastReports(); // as a job does each day: the roll-up is stored
+    await w.store.latestWeeklyReports(); // as the escalation check does each workday: the roll-up is stored
     w.setNow(instantAt('2018-07-31', '10:00'));
     expect((await w.submit('第五周进展', 'w4')).status).toBe(201);
     w.queried.length = 0;
-    const latest = await w.store.lastReports();
+    const latest = await w.store.latestWeeklyReports();
     expect(latest.find((r) => r.code === w.code)).toMatchObject({ period: '2018-W31', at: '2018-07-31T02:00:00.000Z' });
-    // The roll-up (one entry per task that reported, and its cursor), then the weekly reports from the last one it folded: W30's and W31's.
+    // The roll-up (one bucket of task entries, and its cursor), then the weekly reports from the last one it folded: W30's and W31's.
     expect(w.queried).toEqual([
-      { partition: 'LASTREPORTS', items: 2 },
+      { partition: 'LASTWEEKS', items: 2 },
       { partition: 'WEEKLYREPORTS', items: 2 },
     ]);
     expect(await w.seed.reportedInPeriod('2018-W27')).toEqual([{ unit: UNIT, code: w.code, at: '2018-07-03T02:00:00.000Z', lastAt: '2018-07-03T02:00:00.000Z', summary: '第1周进展', percent: 40 }]);

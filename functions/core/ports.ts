@@ -200,12 +200,6 @@ export interface Store {
   /** Which unit reported on which task in a period, with its latest report (one query on the period's partition). */
   reportedInPeriod(period: string): Promise<PeriodReport[]>;
   /**
-   * Each task's latest weekly report (its week and instant): a roll-up of one item per task that
-   * ever reported, brought up to date from the reports written since it was last called (which it
-   * stores). A submission writes only its report.
-   */
-  lastReports(): Promise<{ code: string; unit: string; period: string; at: string }[]>;
-  /**
    * Each task's latest weekly report, from a compact roll-up (a few items however many tasks) brought
    * up to date with the reports written since it was last read: what the jobs count missed weeks from.
    */

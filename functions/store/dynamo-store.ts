@@ -125,12 +125,6 @@ const WEEKLY_REPORTS = 'WEEKLYREPORTS';
 const MONTHLY_REPORTS = 'MONTHLYREPORTS';
 const isWeek = (period: string) => /^\d{4}-W\d{2}$/.test(period);
 const reportsOf = (period: string) => (isWeek(period) ? WEEKLY_REPORTS : MONTHLY_REPORTS);
-/** Each task's latest weekly report (`pk = TASK#<code>`, `sk = LASTREPORT`), and how far they are brought up to date. */
-const LAST_REPORTS = 'LASTREPORTS';
-const LAST_REPORTS_CURSOR = { pk: LAST_REPORTS, sk: 'CURSOR' } as const;
-/** A report written while the roll-up read (its instant a little earlier than the latest it saw) is read again next time. */
-const ROLL_UP_OVERLAP_MS = 60_000;
-
 const reportOf = ({ pk, sk, gsi1pk, gsi1sk, ...report }: Item): ProgressReport => report as unknown as ProgressReport;
 
 const chaseOf = (item: Item): ChaseRecord => ({ unit: item.unit as string, period: item.period as string, on: item.on as string, tasks: item.tasks as ChaseRecord['tasks'] });
@@ -294,57 +288,6 @@ export class DynamoStore implements Store {
       gsi1sk: `${report.period}#${report.at}#${report.id}`,
       ...report,
     });
-  }
-
-  /**
-   * Each task's latest weekly report: the roll-up (one item per task that ever reported, collection
-   * `LASTREPORTS`) brought up to date with the weekly reports written since its cursor (one query
-   * from the cursor), which it then stores, so each report is folded in once. The jobs call this:
-   * a submission writes nothing but its report. Concurrent callers are safe: an entry is put only
-   * if it is newer, the cursor only moves forward.
-   */
-  async lastReports(): Promise<{ code: string; unit: string; period: string; at: string }[]> {
-    const rolled = await this.table.query({ index: 'byCollection', partition: LAST_REPORTS });
-    const cursor = rolled.find((item) => item.pk === LAST_REPORTS_CURSOR.pk && item.sk === LAST_REPORTS_CURSOR.sk)?.through as string | undefined;
-    const latest = new Map<string, { code: string; unit: string; period: string; at: string }>();
-    for (const item of rolled) {
-      if (item.sk !== 'LASTREPORT') continue;
-      latest.set(item.code as string, { code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string });
-    }
-    const since = cursor ? await this.table.query({ index: 'byCollection', partition: WEEKLY_REPORTS, from: cursor, upTo: '~' }) : await this.table.query({ index: 'byCollection', partition: WEEKLY_REPORTS });
-    const changed = new Map<string, { code: string; unit: string; period: string; at: string }>();
-    let newest = '';
-    for (const item of since) {
-      const report = { code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string };
-      if ((item.gsi1sk as string) > newest) newest = item.gsi1sk as string;
-      const known = latest.get(report.code);
-      if (known && known.at >= report.at) continue;
-      latest.set(report.code, report);
-      changed.set(report.code, report);
-    }
-    // One conditional put per task that reported since (16 at a time): an older report never overwrites a newer one.
-    const pending = [...changed.values()];
-    await Promise.all(
-      Array.from({ length: Math.min(16, pending.length) }, async () => {
-        for (let report = pending.pop(); report; report = pending.pop()) {
-          await this.table.putIf(
-            { pk: entityKey('TASK', report.code), sk: 'LASTREPORT', gsi1pk: LAST_REPORTS, gsi1sk: report.code, ...report },
-            'attribute_not_exists(pk) OR #at < :at',
-            { ':at': report.at },
-            { '#at': 'at' },
-          );
-        }
-      }),
-    );
-    if (newest) {
-      // Read again next time from a little before the newest report seen: one written meanwhile with an earlier instant is not missed.
-      const [period, at] = newest.split('#') as [string, string];
-      const through = `${period}#${new Date(new Date(at).getTime() - ROLL_UP_OVERLAP_MS).toISOString()}`;
-      if (!cursor || through > cursor) {
-        await this.table.putIf({ ...LAST_REPORTS_CURSOR, gsi1pk: LAST_REPORTS, gsi1sk: '~CURSOR', through }, 'attribute_not_exists(pk) OR #through < :through', { ':through': through }, { '#through': 'through' });
-      }
-    }
-    return [...latest.values()];
   }
 
   /** Each task's latest weekly report from the compact roll-up (last-weeks.ts): a few items, not one per task. */

@@ -7,8 +7,9 @@
  * moves the cursor. A submission writes nothing here.
  *
  * Two folds at once: a bucket put that finds another version is left to the other, and the cursor
- * does not move, so the next fold reads those reports again. The first fold starts from the
- * per-task markers kept before (`LASTREPORTS`) and every weekly report in the index.
+ * does not move, so the next fold reads those reports again. The first fold reads every weekly
+ * report in the index: on a fresh programme there are none, and the escalation check folds each
+ * workday after that, so each fold reads about a day's reports.
  */
 import type { Item, TableClient } from './table-client.ts';
 
@@ -32,6 +33,17 @@ function bucketOf(code: string): number {
   return hash % BUCKETS;
 }
 
+/** The roll-up's items holding these latest reports, read again from `through` (`<week>#<instant>`): how a store that rolled them up looks. */
+export function lastWeeksItems(latest: Iterable<LastReport>, through: string): Item[] {
+  const buckets = new Map<number, Record<string, [string, string, string]>>();
+  for (const r of latest) {
+    const tasks = buckets.get(bucketOf(r.code)) ?? {};
+    tasks[r.code] = [r.period, r.at, r.unit];
+    buckets.set(bucketOf(r.code), tasks);
+  }
+  return [...[...buckets].map(([n, tasks]) => ({ pk: PK, sk: bucketSk(n), version: 1, tasks })), { pk: PK, sk: CURSOR, through }];
+}
+
 export async function foldLastWeeks(table: TableClient): Promise<Map<string, LastReport>> {
   const items = await table.query({ partition: PK });
   const cursor = items.find((i) => i.sk === CURSOR)?.through as string | undefined;
@@ -50,9 +62,6 @@ export async function foldLastWeeks(table: TableClient): Promise<Map<string, Las
     changed.add(bucketOf(report.code));
   };
   const asReport = (item: Item): LastReport => ({ code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string });
-  if (!cursor) {
-    for (const item of await table.query({ index: 'byCollection', partition: 'LASTREPORTS' })) if (item.sk === 'LASTREPORT') consider(asReport(item));
-  }
   const since = await table.query(cursor ? { index: 'byCollection', partition: 'WEEKLYREPORTS', from: cursor, upTo: '~' } : { index: 'byCollection', partition: 'WEEKLYREPORTS' });
   let newest = '';
   for (const item of since) {

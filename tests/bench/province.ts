@@ -40,6 +40,7 @@ import { ensureTable } from '../../functions/local/emulators.ts';
 import { ArchivePublisher, reportRenderer } from '../../functions/reports/publish.ts';
 import { DynamoStore } from '../../functions/store/dynamo-store.ts';
 import { FolderArchive } from '../../functions/store/folder-archive.ts';
+import { lastWeeksItems } from '../../functions/store/last-weeks.ts';
 import { appLinks, jobDeps, readConfig, type Deps } from '../../functions/wiring.ts';
 import { provinceLedger, seeded } from './province-ledger.ts';
 import { countInto, zeroCounts, type Counts } from './capacity.ts';
@@ -241,9 +242,8 @@ function historyItems(weeks: number, tasks: { code: string; lead: string }[], un
     }
   }
   // Each task's latest week before this one, as the last daily job rolled it up, and the roll-up's cursor.
-  for (const r of latest.values()) items.push({ pk: `TASK#${r.code}`, sk: 'LASTREPORT', gsi1pk: 'LASTREPORTS', gsi1sk: r.code, ...r });
   const lastWeek = isoWeekOf(addDays(start, -7));
-  items.push({ pk: 'LASTREPORTS', sk: 'CURSOR', gsi1pk: 'LASTREPORTS', gsi1sk: '~CURSOR', through: `${lastWeek}#${instantAt(addDays(start, -6), '10:00').toISOString()}#~` });
+  items.push(...lastWeeksItems(latest.values(), `${lastWeek}#${instantAt(addDays(start, -6), '10:00').toISOString()}#~`));
   // This week, before the chase: seven tasks in ten reported on Tuesday, between 08:00 and 18:00.
   const tuesday = instantAt(addDays(start, 1), '08:00').getTime();
   for (const [i, t] of tasks.entries()) if (random() < 0.7) report(WEEK, t.lead, t.code, new Date(tuesday + Math.floor((i / tasks.length) * 10 * 3600_000)), `${WEEK} 按计划推进`);
