@@ -1,0 +1,169 @@
+/**
+ * 佐证材料 where decisions and the public look: the compiled 周通报 (photos of the tasks closed that
+ * week, with time and place), the 台账 workbook (each task's files linked to the console), and the
+ * 公示 page (only the files the office marked, served only while the task is under 公示).
+ *
+ * Real parts: dynalite with the sample ledger, the SES emulator for the circular's mail, the HTTP
+ * app with the sandbox's evidence folder behind the app's stand-in for S3's browser POST. MZ-6-3 has
+ * one lead unit, 市城管局: it asks for 销号 on 2018-07-16 with two photos, the office approves, the
+ * 公示 runs 07-17 to 07-23, the 08:30 run of 07-24 closes it, and the 周通报 of 2018-W30 follows.
+ */
+import ExcelJS from 'exceljs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultCadence } from '../functions/core/cadence/config.ts';
+import { closeOutStep } from '../functions/core/cadence/closeout-step.ts';
+import type { JobDeps } from '../functions/core/cadence/job.ts';
+import { runJob } from '../functions/core/cadence/jobs.ts';
+import { defaultCalendar } from '../functions/core/calendar-data.ts';
+import type { Principal } from '../functions/core/ports.ts';
+import { instantAt } from '../functions/core/time.ts';
+import { createApp } from '../functions/http/app.ts';
+import { issueToken } from '../functions/http/auth.ts';
+import { ArchivePublisher } from '../functions/reports/publish.ts';
+import { useCadenceBench } from './support/cadence.ts';
+import { folderEvidence, rawJpeg, withExif } from './support/evidence.ts';
+
+const bench = useCadenceBench();
+const SECRET = 'a-test-secret-of-at-least-32-characters';
+const TASK = 'MZ-6-3';
+const LEAD = '市城管局';
+const APP_URL = 'http://duban.example.org';
+
+// The first photo carries its camera's thumbnail; the second does not (the circular shows the photo itself, scaled).
+const thumbnail = rawJpeg('boiler-before');
+const before = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 10:30:00', lat: 31.338, lon: 104.2089, thumbnail });
+const after = withExif(rawJpeg('boiler-after'), { taken: '2018:07:13 16:05:00', lat: 31.3412, lon: 104.2101 });
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+async function world() {
+  const { store, reports: archived, deps } = await bench.setup();
+  const { deps: evidence } = folderEvidence(store, bench.dynamo, async () => SECRET);
+  // The jobs read the files as the jobs function does: the records and the kept files.
+  const reports = new ArchivePublisher(archived.archive, { log: evidence.log, files: evidence.files });
+  const jobs: JobDeps = { ...deps, reports };
+  let now = instantAt('2018-07-16', '10:00');
+  const app = createApp({ store, clock: () => now, calendar: async () => defaultCalendar(), cadence: defaultCadence, linkSecret: async () => SECRET, reports, evidence });
+  const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
+  const token = (principal: Principal) => issueToken(store, principal, now);
+  const request = (method: string, path: string, token?: string, body?: unknown) =>
+    app.request(path, { method, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+
+  // The unit uploads the two photos and asks for 销号.
+  const unitToken = await token({ kind: 'unit', unit: LEAD });
+  const photos = [
+    { name: '拆除前.jpg', bytes: before },
+    { name: '拆除后.jpg', bytes: after },
+  ];
+  const asked = (await (await request('POST', '/api/evidence/uploads', unitToken, { task: TASK, kind: 'closeout', files: photos.map((p) => ({ name: p.name, type: 'image/jpeg', size: p.bytes.length })) })).json()) as any;
+  for (const [i, upload] of (asked.uploads as { upload: { url: string; fields: Record<string, string> } }[]).entries()) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.upload.fields)) form.append(k, v);
+    form.append('file', new Blob([photos[i]!.bytes]), 'file');
+    expect((await app.request(upload.upload.url, { method: 'POST', body: form })).status).toBe(201);
+  }
+  const ids = (asked.uploads as { id: string }[]).map((u) => u.id);
+  expect((await request('POST', `/api/tasks/${TASK}/closeout`, unitToken, { summary: '燃煤锅炉已拆除，现场已清理', evidence: ids })).status).toBe(202);
+
+  // The office approves: the 公示 runs 07-17 to 07-23.
+  now = instantAt('2018-07-16', '15:00');
+  const officeToken = await token({ kind: 'office', name: office.name });
+  expect((await request('POST', `/api/tasks/${TASK}/closeout/review`, officeToken, { decision: 'approve' })).status).toBe(200);
+  now = instantAt('2018-07-18', '09:00');
+  return { store, app, jobs, reports, ids, unitToken, officeToken, request, setNow: (at: Date) => (now = at) };
+}
+
+describe('佐证材料 on the 公示 page, in the 周通报 and in the 台账', () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  beforeAll(async () => {
+    w = await world();
+  });
+
+  it('shows on the 公示 page only the file the office marked, serves it, and 404s the other; a unit cannot mark', async () => {
+    const [first, second] = w.ids as [string, string];
+    // A unit cannot mark, and nothing is shown before the office marks.
+    const byUnit = await w.request('POST', `/api/evidence/${first}/publicity`, w.unitToken, { shown: true });
+    expect(byUnit.status).toBe(403);
+    expect(((await byUnit.json()) as any).error.message).toBe('只有整改办可以设定公示的佐证材料');
+    expect((await w.request('GET', `/public/gongshi/evidence/${first}`)).status).toBe(404);
+    const bad = await w.request('POST', `/api/evidence/${first}/publicity`, w.officeToken, { shown: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.message).toContain('“是否公示”（shown）应为 true 或 false');
+
+    const marked = await w.request('POST', `/api/evidence/${first}/publicity`, w.officeToken, { shown: true });
+    expect(marked.status).toBe(200);
+    expect(((await marked.json()) as any).evidence).toEqual({ id: first, name: '拆除前.jpg', task: TASK, shown: true });
+
+    const page = await (await w.request('GET', '/public/gongshi')).text();
+    const section = page.slice(page.indexOf(`id="gongshi-${TASK}"`));
+    expect(section).toContain(`href="/public/gongshi/evidence/${first}"`);
+    expect(section).toContain('拆除前.jpg');
+    expect(section).toContain('拍摄于 2018-07-09 10:30');
+    expect(section).toContain('北纬31.3380°，东经104.2089°');
+    expect(page).not.toContain(second);
+    expect(page).not.toContain('拆除后.jpg');
+
+    const served = await w.request('GET', `/public/gongshi/evidence/${first}`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('Cache-Control')).toBe('no-store');
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(before);
+    const thumb = await w.request('GET', `/public/gongshi/evidence/${first}?size=thumb`);
+    expect(new Uint8Array(await thumb.arrayBuffer())).toEqual(thumbnail);
+    expect((await w.request('GET', `/public/gongshi/evidence/${second}`)).status).toBe(404);
+
+    // Unmarking takes effect at once; each change is in the task's history.
+    expect((await w.request('POST', `/api/evidence/${second}/publicity`, w.officeToken, { shown: true })).status).toBe(200);
+    expect((await w.request('POST', `/api/evidence/${second}/publicity`, w.officeToken, { shown: false })).status).toBe(200);
+    expect((await w.request('GET', `/public/gongshi/evidence/${second}`)).status).toBe(404);
+    expect(await (await w.request('GET', '/public/gongshi')).text()).not.toContain(second);
+    const history = (await (await w.request('GET', `/api/tasks/${TASK}/history`, w.officeToken)).json()) as { events: { type: string; detail: { id?: string; shown?: boolean } }[] };
+    expect(history.events.filter((e) => e.type === 'evidence.publicity').map((e) => [e.detail.id, e.detail.shown])).toEqual([
+      [first, true],
+      [second, true],
+      [second, false],
+    ]);
+  });
+
+  it('shows the photos of the task closed that week in the 周通报, with time and place under each', async () => {
+    await closeOutStep(instantAt('2018-07-24', '08:30'), w.jobs);
+    expect((await w.store.tasks.get(TASK))!.closeOut).toMatchObject({ state: 'closed', closedOn: '2018-07-24' });
+    // Closed: its marked file is no longer public.
+    w.setNow(instantAt('2018-07-24', '09:00'));
+    expect((await w.request('GET', `/public/gongshi/evidence/${w.ids[0]}`)).status).toBe(404);
+
+    await runJob('weekly-circular', instantAt('2018-07-27', '16:00'), w.jobs);
+    const published = (await w.reports.find('weekly-circular', '2018-W30'))!;
+    for (const name of [published.page.key, published.files.find((f) => f.name.endsWith('邮件版.html'))!.key]) {
+      const html = new TextDecoder().decode((await w.reports.archive.get(name))!.body);
+      const block = html.slice(html.indexOf(`data-task="${TASK}"`));
+      expect(block, name).toContain(`<img src="data:image/jpeg;base64,${base64(thumbnail)}" alt="拆除前.jpg"`);
+      expect(block, name).toContain(`<img src="data:image/jpeg;base64,${base64(after)}" alt="拆除后.jpg"`);
+      expect(block, name).toMatch(/拍摄时间：2018-07-09 10:30<\/div><div[^>]*>拍摄地点：北纬31\.3380°，东经104\.2089°/);
+      expect(block, name).toMatch(/拍摄时间：2018-07-13 16:05<\/div><div[^>]*>拍摄地点：北纬31\.3412°，东经104\.2101°/);
+    }
+  });
+
+  it('links the task’s files in the 台账 workbook to the console, where they open only after signing in', async () => {
+    const published = (await w.reports.find('weekly-circular', '2018-W30'))!;
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from((await w.reports.archive.get(published.workbook.key))!.body) as never);
+    const [first, second] = w.ids as [string, string];
+    const url = (id: string) => `${APP_URL}/evidence/${id}`;
+
+    // The task's row in its section names both files and links to their lines in the 佐证材料 sheet.
+    const section = book.worksheets.find((s) => s.getColumn(2).values.includes(TASK))!;
+    const header = (section.getRow(1).values as unknown[]).indexOf('佐证材料');
+    const row = section.getRow((section.getColumn(2).values as unknown[]).indexOf(TASK));
+    expect(row.getCell(header).value).toEqual({ text: '2个文件：拆除前.jpg、拆除后.jpg', hyperlink: "#'佐证材料'!A3" });
+
+    const files = book.getWorksheet('佐证材料')!;
+    const lines = [3, 4].map((n) => (files.getRow(n).values as unknown[]).slice(1));
+    expect(lines).toEqual([
+      [TASK, expect.any(String), { text: '拆除前.jpg', hyperlink: url(first) }, '2018-07-09 10:30', '北纬31.3380°，东经104.2089°', { text: url(first), hyperlink: url(first) }],
+      [TASK, expect.any(String), { text: '拆除后.jpg', hyperlink: url(second) }, '2018-07-13 16:05', '北纬31.3412°，东经104.2101°', { text: url(second), hyperlink: url(second) }],
+    ]);
+    // The link is the console's: without a session it does not open the file.
+    const bare = await w.app.request(`/evidence/${first}`);
+    expect(bare.status).not.toBe(200);
+    expect(new Uint8Array(await bare.arrayBuffer())).not.toEqual(before);
+  });
+});
