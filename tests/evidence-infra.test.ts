@@ -44,23 +44,26 @@ describe('the evidence bucket', () => {
     });
   });
 
-  it('grants the HTTP function put, get and delete under uploads/ and evidence/ only, and nothing to list', () => {
+  it('grants the HTTP function put, get and delete under uploads/ and evidence/ only, the jobs reading kept files only, and nothing to list', () => {
     const [id] = evidenceBucketOf(stateful);
-    const http = Object.entries(stateless.findResources('AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === 'duban HTTP app')!;
-    expect(JSON.stringify(http[1].Properties.Environment.Variables.DUBAN_EVIDENCE_BUCKET)).toContain(`Ref${id}`);
-    const statements = Object.values(stateless.findResources('AWS::IAM::Policy'))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
-      .filter((s) => JSON.stringify(s.Resource).includes(`GetAtt${id}Arn`));
-    const granted = statements.map((s) => ({ actions: [s.Action].flat(), resources: JSON.stringify(s.Resource).match(/\/(uploads|evidence)\/\*/g) }));
-    expect(granted).toEqual([
+    const functionOf = (description: string) => Object.entries(stateless.findResources('AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === description)!;
+    for (const fn of ['duban HTTP app', 'duban cadence jobs']) expect(JSON.stringify(functionOf(fn)[1].Properties.Environment.Variables.DUBAN_EVIDENCE_BUCKET), fn).toContain(`Ref${id}`);
+    const policies = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes(`GetAtt${id}Arn`));
+    const granted = (role: string) =>
+      policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((s) => JSON.stringify(s.Resource).includes(`GetAtt${id}Arn`))
+        .map((s) => ({ actions: [s.Action].flat(), resources: JSON.stringify(s.Resource).match(/\/(uploads|evidence)\/\*/g) }));
+    expect(granted('HttpFunction')).toEqual([
       { actions: ['s3:PutObject'], resources: ['/uploads/*', '/evidence/*'] },
       { actions: ['s3:GetObject'], resources: ['/uploads/*', '/evidence/*'] },
       { actions: ['s3:DeleteObject'], resources: ['/uploads/*', '/evidence/*'] },
     ]);
-    // Only the HTTP function touches it.
-    const roles = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes(`GetAtt${id}Arn`));
-    expect(roles).toHaveLength(1);
-    expect(JSON.stringify(roles[0]!.Properties.Roles)).toContain('HttpFunction');
+    // The jobs read kept files for the reports they compile (the 台账's links, the circular's photos).
+    expect(granted('JobsFunction')).toEqual([{ actions: ['s3:GetObject'], resources: ['/evidence/*'] }]);
+    // No other function touches it.
+    expect(policies.map((p) => (JSON.stringify(p.Properties.Roles).match(/(HttpFunction|JobsFunction)/) ?? ['other'])[0]).sort()).toEqual(['HttpFunction', 'JobsFunction']);
   });
 
   it('admits the region’s API Gateway origins when no appUrl is given (the app is then the HTTP API itself)', () => {
