@@ -21,6 +21,7 @@ import { createApp } from '../functions/http/app.ts';
 import { issueToken } from '../functions/http/auth.ts';
 import { ArchivePublisher } from '../functions/reports/publish.ts';
 import { useCadenceBench } from './support/cadence.ts';
+import { useConsoleBench } from './support/console.ts';
 import { folderEvidence, rawJpeg, withExif } from './support/evidence.ts';
 
 const bench = useCadenceBench();
@@ -165,5 +166,44 @@ describe('佐证材料 on the 公示 page, in the 周通报 and in the 台账', 
     const bare = await w.app.request(`/evidence/${first}`);
     expect(bare.status).not.toBe(200);
     expect(new Uint8Array(await bare.arrayBuffer())).not.toEqual(before);
+  });
+});
+
+const consoleBench = useConsoleBench();
+
+describe('公示 marking in the console’s 销号审核', () => {
+  it('ticks a file of a task under 公示 for the public page and unticks it, with the CSRF token of the session', async () => {
+    const c = await consoleBench.setup(instantAt('2018-07-16', '10:00'), APP_URL, { evidence: (store) => folderEvidence(store, consoleBench.dynalite.client, async () => SECRET).deps });
+    const unitToken = await c.token(LEAD);
+    const asked = (await (await c.post('/api/evidence/uploads', unitToken, { task: TASK, kind: 'closeout', files: [{ name: '拆除前.jpg', type: 'image/jpeg', size: before.length }] })).json()) as any;
+    const { id, upload } = asked.uploads[0] as { id: string; upload: { url: string; fields: Record<string, string> } };
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+    form.append('file', new Blob([before]), 'file');
+    expect((await c.app.request(upload.url, { method: 'POST', body: form })).status).toBe(201);
+    expect((await c.post(`/api/tasks/${TASK}/closeout`, unitToken, { summary: '燃煤锅炉已拆除', evidence: [id] })).status).toBe(202);
+    expect((await c.post(`/api/tasks/${TASK}/closeout/review`, await c.officeToken(), { decision: 'approve' })).status).toBe(200);
+    c.setNow(instantAt('2018-07-18', '09:00'));
+
+    const office = (await c.store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    const { cookie, csrf } = await c.signIn(office.email);
+    const action = `/tasks/${TASK}/evidence/${id}/publicity`;
+    const box = (page: string) => page.slice(page.indexOf(`action="${action}"`)).match(/<input type="checkbox" name="shown" value="on"( checked)?>/)![0];
+    const review = await (await c.request('/closeouts', { cookie })).text();
+    expect(review).toContain(`action="${action}"`);
+    expect(box(review)).not.toContain('checked');
+
+    const tick = await c.request(action, { method: 'POST', cookie, body: c.form({ _csrf: csrf, shown: 'on' }) });
+    expect(tick.status).toBe(303);
+    expect(box(await (await c.request('/closeouts', { cookie })).text())).toContain('checked');
+    expect(await (await c.request('/public/gongshi')).text()).toContain(`/public/gongshi/evidence/${id}`);
+    expect((await c.request(`/public/gongshi/evidence/${id}`)).status).toBe(200);
+
+    // Without the session's CSRF token nothing changes; unticked, the file leaves the public page at once.
+    expect((await c.request(action, { method: 'POST', cookie, body: c.form({ _csrf: 'forged' }) })).status).toBe(403);
+    expect((await c.request(`/public/gongshi/evidence/${id}`)).status).toBe(200);
+    expect((await c.request(action, { method: 'POST', cookie, body: c.form({ _csrf: csrf }) })).status).toBe(303);
+    expect((await c.request(`/public/gongshi/evidence/${id}`)).status).toBe(404);
+    expect(await (await c.request('/public/gongshi')).text()).not.toContain(id);
   });
 });
