@@ -33,7 +33,7 @@ import { runJob } from '../../functions/core/cadence/jobs.ts';
 import type { JobName } from '../../functions/core/cadence/schedule.ts';
 import { isActiveUnit } from '../../functions/core/ledger.ts';
 import type { Mailer, ProgressReport, Store } from '../../functions/core/ports.ts';
-import { addDays, instantAt, isoWeekOf, parseWeekPeriod } from '../../functions/core/time.ts';
+import { addDays, instantAt, isoWeekOf, parseWeekPeriod, type LocalDate } from '../../functions/core/time.ts';
 import { importLedger } from '../../functions/ledger-import/import-ledger.ts';
 import { ensureTable } from '../../functions/local/emulators.ts';
 import { ArchivePublisher } from '../../functions/reports/publish.ts';
@@ -172,9 +172,12 @@ export async function storeRatios(input: {
   store: Store;
   jobs?: { job: JobName; at: Date }[];
   run: (job: JobName, at: Date) => Promise<JobResult>;
+  /** Called before each job, uncounted: what happened in the store since the job before (units reporting). */
+  before?: (job: JobName, at: Date) => Promise<void>;
 }): Promise<StoreRatios> {
   const rows: JobRatio[] = [];
   for (const { job, at } of input.jobs ?? benchWeek()) {
+    await input.before?.(job, at);
     const [open, units] = await Promise.all([input.store.openTasks(), input.store.units.list()]);
     const openItems = open.length + units.filter(isActiveUnit).length;
     const counter = countStore(input.client);
@@ -207,31 +210,41 @@ const WEEK = '2018-W30';
 /**
  * The history tests/bench/province.ts writes, through the store's own report path (so it has the
  * store's shapes whatever they are): the two weeks before W30 in full (each task reported by its lead
- * unit nine times in ten), older weeks one report per unit, seven tasks in ten reported on the
- * Tuesday of W30, and July's monthly accounts on seven tasks in ten.
+ * unit nine times in ten), older weeks one report per unit, each week's reports spread over its
+ * Tuesday from 08:00 to 18:00. The roll-up of each task's latest week is folded after each week, as
+ * the escalation check folds it every workday. Returns this week's reports (seven tasks in ten on the
+ * Tuesday of W30, and July's monthly accounts on seven tasks in ten), written when the week reaches them.
  */
-async function writeHistory(store: Store, weeks: number, tasks: { code: string; lead: string }[], units: string[]): Promise<number> {
+async function writeHistory(store: Store, weeks: number, tasks: { code: string; lead: string }[], units: string[]): Promise<{ written: number; thisWeek: ProgressReport[] }> {
   const random = seeded(30);
-  const reports: ProgressReport[] = [];
   const { start } = parseWeekPeriod(WEEK);
-  const report = (period: string, unit: string, code: string, at: Date, summary: string) =>
-    reports.push({ id: randomUUID(), code, unit, period, summary, evidence: [], by: unit, at: at.toISOString() });
+  const report = (into: ProgressReport[], period: string, unit: string, code: string, at: Date, summary: string) =>
+    into.push({ id: randomUUID(), code, unit, period, summary, evidence: [], by: unit, at: at.toISOString() });
+  const spread = (tuesday: LocalDate, i: number, n: number) => new Date(instantAt(tuesday, '08:00').getTime() + Math.floor((i / n) * 10 * 3600_000));
+  let written = 0;
   for (let w = weeks; w >= 1; w--) {
     const monday = addDays(start, -7 * w);
     const period = isoWeekOf(monday);
-    const at = instantAt(addDays(monday, 1), '10:00');
-    if (w <= 2) for (const t of tasks) if (random() < 0.9) report(period, t.lead, t.code, at, `${period} 按计划推进`);
-    if (w > 2) for (const [i, unit] of units.entries()) report(period, unit, tasks[(i * 7 + w) % tasks.length]!.code, at, `${period} 按计划推进`);
+    const reports: ProgressReport[] = [];
+    if (w <= 2) for (const [i, t] of tasks.entries()) if (random() < 0.9) report(reports, period, t.lead, t.code, spread(addDays(monday, 1), i, tasks.length), `${period} 按计划推进`);
+    if (w > 2) for (const [i, unit] of units.entries()) report(reports, period, unit, tasks[(i * 7 + w) % tasks.length]!.code, spread(addDays(monday, 1), i, units.length), `${period} 按计划推进`);
+    await writeReports(store, reports);
+    await store.latestWeeklyReports();
+    written += reports.length;
   }
-  for (const t of tasks) if (random() < 0.7) report(WEEK, t.lead, t.code, instantAt(addDays(start, 1), '10:00'), `${WEEK} 按计划推进`);
-  for (const t of tasks) if (random() < 0.7) report('2018-07', t.lead, t.code, instantAt('2018-07-30', '10:00'), '七月交账：按计划推进');
+  const thisWeek: ProgressReport[] = [];
+  for (const [i, t] of tasks.entries()) if (random() < 0.7) report(thisWeek, WEEK, t.lead, t.code, spread(addDays(start, 1), i, tasks.length), `${WEEK} 按计划推进`);
+  for (const t of tasks) if (random() < 0.7) report(thisWeek, '2018-07', t.lead, t.code, instantAt('2018-07-30', '10:00'), '七月交账：按计划推进');
+  return { written, thisWeek };
+}
+
+async function writeReports(store: Store, reports: ProgressReport[]): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       while (next < reports.length) await store.recordProgress(reports[next++]!);
     }),
   );
-  return reports.length;
 }
 
 async function child(script: string, argv: string[], readyOn: string): Promise<ChildProcess> {
@@ -276,8 +289,15 @@ async function main() {
       const imported = await importLedger(tables, { at: instantAt('2017-07-03', '10:00'), by: 'bench', source: 'province' }, { store, calendar });
       if (!imported.ok) throw new Error(JSON.stringify(imported.issues).slice(0, 500));
       const tasks = (await store.openTasks()).map((t) => ({ code: t.code, lead: t.leadUnits[0]! }));
-      const written = await writeHistory(store, weeks, tasks, units);
+      const { written, thisWeek } = await writeHistory(store, weeks, tasks, units);
       log(`${weeks} weeks: ${tasks.length} tasks, ${units.length} units, ${written} reports of history`);
+      // Each report is written before the first job that runs after its instant.
+      const pending = [...thisWeek];
+      const before = async (_job: JobName, at: Date) => {
+        const due = pending.filter((r) => new Date(r.at) < at);
+        await writeReports(store, due);
+        for (const r of due) pending.splice(pending.indexOf(r), 1);
+      };
       const deps: Deps = {
         config: readConfig({ DUBAN_TABLE: table, DUBAN_APP_URL: 'http://duban.example.org', DUBAN_REPORTS_DIR: join(work, table) }),
         cadence,
@@ -288,7 +308,7 @@ async function main() {
         reports: new ArchivePublisher(new FolderArchive(join(work, table, 'reports'))),
       };
       const run = jobDeps(deps, { calendar, linkSecret: 'a-bench-secret-of-at-least-32-characters', sender: `ratios-${weeks}`, now: () => new Date(), mailer: noop });
-      out[weeks] = await storeRatios({ client, store, jobs: benchWeek(cadence), run: (job, at) => runJob(job, at, run) });
+      out[weeks] = await storeRatios({ client, store, jobs: benchWeek(cadence), run: (job, at) => runJob(job, at, run), before });
       for (const r of out[weeks].jobs) log(`  ${r.job.padEnd(18)} read ${String(r.itemsRead).padStart(6)} ÷ ${r.openItems} = ${r.itemsReadPerOpenItem}; notices ${r.notices}, outbox requests ${r.outboxRequests}, write units ${r.outboxWriteUnits}; ${r.seconds} s`);
     }
   } finally {
