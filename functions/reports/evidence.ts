@@ -7,7 +7,8 @@
  * - The circular shows the photos of the tasks closed in its period: the camera's thumbnail (EXIF)
  *   where the photo carried one, else the photo itself when small, scaled by the page, embedded in
  *   the page (data: URI) so the archived page and its email show it with no link; under each its
- *   time and place.
+ *   time and place. At most six per task and 4 MB in all (the circular is mailed); the rest are
+ *   counted and left to the task's page in the console.
  */
 import type { EvidenceFiles, EvidenceLog } from '../core/evidence-files.ts';
 import { evidenceItems } from '../core/evidence-files.ts';
@@ -39,12 +40,15 @@ export interface ReportPhoto {
 export interface ReportEvidence {
   /** Per task code: its files, each with the console's link. */
   links: Map<string, ReportFileLink[]>;
-  /** Per task closed in the period: its photos. */
-  photos: Map<string, ReportPhoto[]>;
+  /** Per task closed in the period: its photos, and how many more it has than the report embeds. */
+  photos: Map<string, { shown: ReportPhoto[]; more: number }>;
 }
 
 /** A photo without a thumbnail of its own is embedded as it is up to this size (the page scales it). */
 export const EMBED_PHOTO_BYTES = 400 * 1024;
+/** At most this many photos per task, and this many bytes in all: the circular goes out by email. */
+export const EMBED_PER_TASK = 6;
+export const EMBED_TOTAL_BYTES = 4 * 1024 * 1024;
 
 const PHOTO_TYPES = new Set(['image/jpeg', 'image/png']);
 
@@ -74,26 +78,31 @@ export async function reportEvidence(report: ReportModel, source: ReportEvidence
       })),
     );
   }
+  let budget = EMBED_TOTAL_BYTES;
   for (const task of report.closedThisPeriod) {
     if (!task.evidence?.length) continue;
-    const photos: ReportPhoto[] = [];
-    for (const item of await itemsOf(task.evidence)) {
-      if (!PHOTO_TYPES.has(item.type)) continue;
-      const src = await embedded(item, source.files);
-      if (!src) continue;
-      photos.push({ name: item.name, src, takenAt: item.takenAt ? takenAtText(item.takenAt) : '拍摄时间不详', place: item.place ? placeText(item.place) : '拍摄地点不详' });
+    const candidates = (await itemsOf(task.evidence)).filter((i) => PHOTO_TYPES.has(i.type));
+    const shown: ReportPhoto[] = [];
+    for (const item of candidates) {
+      if (shown.length >= EMBED_PER_TASK) break;
+      const bytes = await embedded(item, source.files, budget);
+      if (!bytes) continue;
+      budget -= bytes.length;
+      const type = bytes.thumb ? 'image/jpeg' : item.type;
+      shown.push({ name: item.name, src: `data:${type};base64,${Buffer.from(bytes.body).toString('base64')}`, takenAt: item.takenAt ? takenAtText(item.takenAt) : '拍摄时间不详', place: item.place ? placeText(item.place) : '拍摄地点不详' });
     }
-    if (photos.length) result.photos.set(task.code, photos);
+    if (candidates.length) result.photos.set(task.code, { shown, more: candidates.length - shown.length });
   }
   return result;
 }
 
-async function embedded(item: EvidenceItem, files: Pick<EvidenceFiles, 'read'>): Promise<string | undefined> {
+/** The photo's thumbnail (or the photo itself when small), if it fits in what is left of the report's budget. */
+async function embedded(item: EvidenceItem, files: Pick<EvidenceFiles, 'read'>, budget: number): Promise<{ body: Uint8Array; thumb: boolean; length: number } | undefined> {
   if (item.thumbnailKey) {
     const thumb = await files.read(item.thumbnailKey);
-    if (thumb) return `data:image/jpeg;base64,${Buffer.from(thumb).toString('base64')}`;
+    if (thumb) return thumb.length <= budget ? { body: thumb, thumb: true, length: thumb.length } : undefined;
   }
-  if (item.size > EMBED_PHOTO_BYTES) return undefined;
+  if (item.size > EMBED_PHOTO_BYTES || item.size > budget) return undefined;
   const bytes = await files.read(item.key);
-  return bytes ? `data:${item.type};base64,${Buffer.from(bytes).toString('base64')}` : undefined;
+  return bytes ? { body: bytes, thumb: false, length: bytes.length } : undefined;
 }

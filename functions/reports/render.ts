@@ -38,8 +38,8 @@ export class ReportRenderer {
   html(report: ReportModel, options: { charts?: ReportCharts; indicatorChart?: string; files: { label: string; url: string }[]; evidence?: ReportEvidence }): string {
     // The tasks closed in the period, each with its photos (thumbnails, time and place under each).
     const closedPhotos = report.closedThisPeriod
-      .map((t) => ({ code: t.code, title: t.title, photos: options.evidence?.photos.get(t.code) ?? [] }))
-      .filter((t) => t.photos.length > 0);
+      .map((t) => ({ code: t.code, title: t.title, photos: options.evidence?.photos.get(t.code)?.shown ?? [], more: options.evidence?.photos.get(t.code)?.more ?? 0 }))
+      .filter((t) => t.photos.length > 0 || t.more > 0);
     const context = {
       report,
       closedPhotos,
