@@ -155,7 +155,7 @@ describe('what the jobs read from the report items', () => {
       w.setNow(at);
       expect((await w.submit(`第${i + 1}周进展`, `w${i}`)).status).toBe(201);
     }
-    expect((await w.seed.latestWeeklyReports()).find((r) => r.code === w.code)).toEqual({ code: w.code, unit: UNIT, period: '2018-W29', at: '2018-07-17T02:00:00.000Z' });
+    expect((await w.seed.latestWeeklyReports()).find((r) => r.code === w.code)).toEqual({ code: w.code, unit: UNIT, period: '2018-W29', at: '2018-07-17T02:00:00.000Z', summary: '第3周进展', percent: 40 });
 
     // The next call reads the roll-up and the reports from just before the newest it saw: not the earlier weeks again.
     w.setNow(instantAt('2018-07-24', '10:00'));
@@ -165,7 +165,7 @@ describe('what the jobs read from the report items', () => {
     expect((await w.submit('第五周进展', 'w4')).status).toBe(201);
     w.queried.length = 0;
     const latest = await w.store.latestWeeklyReports();
-    expect(latest.find((r) => r.code === w.code)).toMatchObject({ period: '2018-W31', at: '2018-07-31T02:00:00.000Z' });
+    expect(latest.find((r) => r.code === w.code)).toEqual({ code: w.code, unit: UNIT, period: '2018-W31', at: '2018-07-31T02:00:00.000Z', summary: '第五周进展', percent: 40 });
     // The roll-up (one bucket of task entries, and its cursor), then the weekly reports from the last one it folded: W30's and W31's.
     expect(w.queried).toEqual([
       { partition: 'LASTWEEKS', items: 2 },

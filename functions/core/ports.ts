@@ -102,6 +102,16 @@ export interface IndicatorReading {
 }
 
 /** A unit's reporting on a task in a period: first report (for on-time ranking) and the latest one. */
+/** A task's latest weekly report: its week, instant and unit, and what it said. */
+export interface LatestReport {
+  code: string;
+  unit: string;
+  period: string;
+  at: string;
+  summary?: string;
+  percent?: number;
+}
+
 export interface PeriodReport {
   unit: string;
   code: string;
@@ -203,7 +213,7 @@ export interface Store {
    * Each task's latest weekly report, from a compact roll-up (a few items however many tasks) brought
    * up to date with the reports written since it was last read: what the jobs count missed weeks from.
    */
-  latestWeeklyReports(): Promise<{ code: string; unit: string; period: string; at: string }[]>;
+  latestWeeklyReports(): Promise<LatestReport[]>;
   /** The same, for these tasks only. */
   lastReportsOf(codes: string[]): Promise<{ code: string; unit: string; period: string; at: string }[]>;
   /** Open tasks and milestones due in [from, to]. */

@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CalendarYear } from '../core/calendar.ts';
 import { defaultOfficeWords, taskStatuses, type Indicator, type OfficeWords, type Person, type RecurringDuty, type Task, type Unit } from '../core/ledger.ts';
-import type { ChangeEvent, ChaseRecord, DueItem, DutyChase, DutyOccurrence, IndicatorReading, JobFailure, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink, Versioned } from '../core/ports.ts';
+import type { ChangeEvent, ChaseRecord, DueItem, DutyChase, DutyOccurrence, IndicatorReading, JobFailure, LatestReport, LedgerImportRecord, PeriodReport, PlannedChange, Principal, ProgressReport, StagedImport, Store, TokenRecord, UnitTaskLink, Versioned } from '../core/ports.ts';
 import type { Escalation, Interview } from '../core/cadence/escalation-model.ts';
 import { DubanError } from '../core/errors.ts';
 import { DynamoJobFailureLog } from './job-failure-log.ts';
@@ -291,7 +291,7 @@ export class DynamoStore implements Store {
   }
 
   /** Each task's latest weekly report from the compact roll-up (last-weeks.ts): a few items, not one per task. */
-  async latestWeeklyReports(): Promise<{ code: string; unit: string; period: string; at: string }[]> {
+  async latestWeeklyReports(): Promise<LatestReport[]> {
     return [...(await foldLastWeeks(this.table)).values()];
   }
 

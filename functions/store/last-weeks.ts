@@ -1,6 +1,7 @@
 /**
  * Each task's latest weekly report, kept compact for the scheduled jobs: one partition `LASTWEEKS`
- * of at most 32 bucket items (`BUCKET#00`…, each a map of task code → [week, instant, unit]) and a
+ * of at most 32 bucket items (`BUCKET#00`…, each a map of task code → [week, instant, unit, summary,
+ * percent]) and a
  * cursor. A job reads the buckets (a few items however many tasks there are, instead of one item
  * per task), folds in the weekly reports written since the cursor (one query on the reports'
  * index), writes back only the buckets that changed (each a conditional put on its version) and
@@ -18,7 +19,15 @@ export interface LastReport {
   unit: string;
   period: string;
   at: string;
+  /** What it said (the report's summary and percent): the circular's and the account's latest progress. */
+  summary?: string;
+  percent?: number;
 }
+
+/** A bucket's entry for a task: [week, instant, unit, summary, percent]. */
+type Entry = [string, string, string, string?, number?];
+const entryOf = (r: LastReport): Entry => (r.percent !== undefined ? [r.period, r.at, r.unit, r.summary ?? '', r.percent] : r.summary !== undefined ? [r.period, r.at, r.unit, r.summary] : [r.period, r.at, r.unit]);
+const reportOf = (code: string, [period, at, unit, summary, percent]: Entry): LastReport => ({ code, unit, period, at, ...(summary !== undefined ? { summary } : {}), ...(percent !== undefined && percent !== null ? { percent } : {}) });
 
 const PK = 'LASTWEEKS';
 const CURSOR = 'CURSOR';
@@ -35,10 +44,10 @@ function bucketOf(code: string): number {
 
 /** The roll-up's items holding these latest reports, read again from `through` (`<week>#<instant>`): how a store that rolled them up looks. */
 export function lastWeeksItems(latest: Iterable<LastReport>, through: string): Item[] {
-  const buckets = new Map<number, Record<string, [string, string, string]>>();
+  const buckets = new Map<number, Record<string, Entry>>();
   for (const r of latest) {
     const tasks = buckets.get(bucketOf(r.code)) ?? {};
-    tasks[r.code] = [r.period, r.at, r.unit];
+    tasks[r.code] = entryOf(r);
     buckets.set(bucketOf(r.code), tasks);
   }
   return [...[...buckets].map(([n, tasks]) => ({ pk: PK, sk: bucketSk(n), version: 1, tasks })), { pk: PK, sk: CURSOR, through }];
@@ -52,7 +61,7 @@ export async function foldLastWeeks(table: TableClient): Promise<Map<string, Las
   for (const item of items) {
     if (!(item.sk as string).startsWith('BUCKET#')) continue;
     versions.set(Number((item.sk as string).slice('BUCKET#'.length)), item.version as number);
-    for (const [code, [period, at, unit]] of Object.entries(item.tasks as Record<string, [string, string, string]>)) latest.set(code, { code, unit, period, at });
+    for (const [code, entry] of Object.entries(item.tasks as Record<string, Entry>)) latest.set(code, reportOf(code, entry));
   }
   const changed = new Set<number>();
   const consider = (report: LastReport) => {
@@ -61,7 +70,14 @@ export async function foldLastWeeks(table: TableClient): Promise<Map<string, Las
     latest.set(report.code, report);
     changed.add(bucketOf(report.code));
   };
-  const asReport = (item: Item): LastReport => ({ code: item.code as string, unit: item.unit as string, period: item.period as string, at: item.at as string });
+  const asReport = (item: Item): LastReport => ({
+    code: item.code as string,
+    unit: item.unit as string,
+    period: item.period as string,
+    at: item.at as string,
+    ...(typeof item.summary === 'string' ? { summary: item.summary } : {}),
+    ...(typeof item.percent === 'number' ? { percent: item.percent } : {}),
+  });
   const since = await table.query(cursor ? { index: 'byCollection', partition: 'WEEKLYREPORTS', from: cursor, upTo: '~' } : { index: 'byCollection', partition: 'WEEKLYREPORTS' });
   let newest = '';
   for (const item of since) {
@@ -71,7 +87,7 @@ export async function foldLastWeeks(table: TableClient): Promise<Map<string, Las
 
   let allWritten = true;
   for (const bucket of changed) {
-    const tasks = Object.fromEntries([...latest.values()].filter((r) => bucketOf(r.code) === bucket).map((r) => [r.code, [r.period, r.at, r.unit]]));
+    const tasks = Object.fromEntries([...latest.values()].filter((r) => bucketOf(r.code) === bucket).map((r) => [r.code, entryOf(r)]));
     const version = versions.get(bucket);
     const item = { pk: PK, sk: bucketSk(bucket), version: (version ?? 0) + 1, tasks };
     const written = version === undefined ? await table.putNew(item) : await table.putIf(item, 'version = :v', { ':v': version });

@@ -8,7 +8,7 @@
  */
 import type { OfficeWords, Person, PersonRole, Task, Unit } from '../ledger.ts';
 import { isActiveUnit, unitsOfTask } from '../ledger.ts';
-import type { PeriodReport, Versioned } from '../ports.ts';
+import type { LatestReport, PeriodReport, Versioned } from '../ports.ts';
 import { addDays, isoWeekOf, localDateOf, weekStart, type LocalDate } from '../time.ts';
 import type { WorkdayCalendar } from '../calendar.ts';
 import type { JobDeps, Recipient } from './job.ts';
@@ -35,21 +35,20 @@ export interface Snapshot {
   byCode: Map<string, TaskView>;
   units: UnitView[];
   people: Versioned<Person>[];
-  /** The completed weeks looked back on, most recent first (weeks without a workday are passed over). */
-  recentWeeks: string[];
+  /** This week's reports, if the job asked for them (by week). */
   reported: Map<string, PeriodReport[]>;
+  /** Each task's latest weekly report, with what it said (the roll-up; this week's included). */
+  latest: Map<string, LatestReport>;
   /** The office's own words (基本信息), for report titles and signatures. */
   office: OfficeWords;
 }
 
-const LOOK_BACK_WEEKS = 2;
-
 /**
  * Which weeks' reports (by unit and task) a job reads: `none` (the lights need only each task's
- * latest week), `thisWeek` (who reported this week), or `recent` (this week and the two before:
- * the compiled reports show each task's latest progress). Default `recent`.
+ * latest week) or `thisWeek` (who reported this week, and when). Each task's latest progress comes
+ * from the roll-up, read in both cases. Default `thisWeek`.
  */
-export type SnapshotReports = 'none' | 'thisWeek' | 'recent';
+export type SnapshotReports = 'none' | 'thisWeek';
 
 export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'calendar' | 'config'>, options: { reports?: SnapshotReports } = {}): Promise<Snapshot> {
   const { store, calendar, config } = deps;
@@ -65,17 +64,11 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
   // A unit the ledger no longer lists is kept with its history but gets no more mail.
   const units = allUnits.filter(isActiveUnit);
 
-  const recentWeeks: string[] = [];
-  for (let start = addDays(weekStart(today), -7); recentWeeks.length < LOOK_BACK_WEEKS && start > addDays(today, -70); start = addDays(start, -7)) {
-    if (calendar.firstWorkdayOfWeek(start)) recentWeeks.push(isoWeekOf(start));
-  }
   const reported = new Map<string, PeriodReport[]>();
-  const reads = options.reports ?? 'recent';
-  const weeksRead = reads === 'none' ? [] : reads === 'thisWeek' ? [week] : [week, ...recentWeeks];
-  for (const w of weeksRead) reported.set(w, await store.reportedInPeriod(w));
+  if ((options.reports ?? 'thisWeek') === 'thisWeek') reported.set(week, await store.reportedInPeriod(week));
 
-  // Each task's latest weekly report: its own marker, or (for reports stored before markers were
-  // kept) the recent weeks' period markers, whichever is later.
+  // Each task's latest weekly report: the roll-up's, or (for reports stored before it) this week's, whichever is later.
+  const latest = new Map(lastReports.map((r) => [r.code, r]));
   const lastReported = new Map(lastReports.map((r) => [r.code, r.period]));
   for (const [w, reports] of reported) {
     for (const r of reports) if ((lastReported.get(r.code) ?? '') < w) lastReported.set(r.code, w);
@@ -89,7 +82,7 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
     const lead = new Set(view.task.leadUnits);
     for (const name of unitsOfTask(view.task)) byUnit.get(name)?.tasks.push({ view, role: lead.has(name) ? 'lead' : 'responsible' });
   }
-  return { at, today, week, tasks, byCode, units: unitViews, people, recentWeeks, reported, office };
+  return { at, today, week, tasks, byCode, units: unitViews, people, reported, latest, office };
 }
 
 /** Open tasks with their lights, given each one's latest reported week (by code). */

@@ -227,7 +227,9 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     .sort(byCode)
     .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, from: t.closeOut!.publicNotice!.from, until: t.closeOut!.publicNotice!.until }));
 
-  const latest = latestProgress(periodReports, kind === 'weekly-circular' ? snapshot.recentWeeks.map((w) => snapshot.reported.get(w) ?? []) : [snapshot.reported.get(snapshot.week) ?? [], ...snapshot.recentWeeks.map((w) => snapshot.reported.get(w) ?? [])]);
+  // Each task's latest progress: the period's own report, else its latest weekly report (the roll-up's).
+  const rolledUp = [...snapshot.latest.values()].map((r): PeriodReport => ({ unit: r.unit, code: r.code, at: r.at, lastAt: r.at, summary: r.summary, percent: r.percent }));
+  const latest = latestProgress(periodReports, kind === 'weekly-circular' ? [rolledUp] : [snapshot.reported.get(snapshot.week) ?? [], rolledUp]);
   const ledger = [
     ...snapshot.tasks.map((v) => ledgerRow(v.task, v, latest)),
     // Under 公示: approved, not yet closed; counted as on track.
