@@ -214,6 +214,8 @@ export interface Store {
    * up to date with the reports written since it was last read: what the jobs count missed weeks from.
    */
   latestWeeklyReports(): Promise<LatestReport[]>;
+  /** Each unit's first weekly report of the week (unit → instant), as the last `latestWeeklyReports` left it. */
+  firstReportsOfWeek(week: string): Promise<Map<string, string>>;
   /** The same, for these tasks only. */
   lastReportsOf(codes: string[]): Promise<{ code: string; unit: string; period: string; at: string }[]>;
   /** Open tasks and milestones due in [from, to]. */

@@ -13,7 +13,7 @@ import { DynamoJobFailureLog } from './job-failure-log.ts';
 import { DynamoDutyLog } from './duty-log.ts';
 import { isContinuing } from '../core/deadline.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
-import { foldLastWeeks } from './last-weeks.ts';
+import { firstReportsOf, foldLastWeeks } from './last-weeks.ts';
 import { DynamoSignIns } from './sign-in-store.ts';
 import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, ENTITY_SK, auditEvents, entityKey, fromItem, type EntityKind } from './versioned-collection.ts';
@@ -293,6 +293,10 @@ export class DynamoStore implements Store {
   /** Each task's latest weekly report from the compact roll-up (last-weeks.ts): a few items, not one per task. */
   async latestWeeklyReports(): Promise<LatestReport[]> {
     return [...(await foldLastWeeks(this.table)).values()];
+  }
+
+  async firstReportsOfWeek(week: string): Promise<Map<string, string>> {
+    return firstReportsOf(this.table, week);
   }
 
   async lastReportsOf(codes: string[]): Promise<{ code: string; unit: string; period: string; at: string }[]> {

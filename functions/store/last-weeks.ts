@@ -30,6 +30,8 @@ const entryOf = (r: LastReport): Entry => (r.percent !== undefined ? [r.period, 
 const reportOf = (code: string, [period, at, unit, summary, percent]: Entry): LastReport => ({ code, unit, period, at, ...(summary !== undefined ? { summary } : {}), ...(percent !== undefined && percent !== null ? { percent } : {}) });
 
 const PK = 'LASTWEEKS';
+/** Each unit's first weekly report of a week (`sk = <week>`, a map of unit → instant): the circular's ranking. */
+const FIRSTS = 'FIRSTREPORTS';
 const CURSOR = 'CURSOR';
 const BUCKETS = 32;
 /** A report written while a fold read (its instant a little before the newest it saw) is read again by the next. */
@@ -40,6 +42,12 @@ function bucketOf(code: string): number {
   let hash = 0;
   for (let i = 0; i < code.length; i++) hash = (hash * 31 + code.charCodeAt(i)) >>> 0;
   return hash % BUCKETS;
+}
+
+/** Each unit's first weekly report of `week` (unit → instant), as the last fold left it. */
+export async function firstReportsOf(table: TableClient, week: string): Promise<Map<string, string>> {
+  const item = await table.get(FIRSTS, week);
+  return new Map(Object.entries((item?.units as Record<string, string> | undefined) ?? {}));
 }
 
 /** The roll-up's items holding these latest reports, read again from `through` (`<week>#<instant>`): how a store that rolled them up looks. */
@@ -64,6 +72,7 @@ export async function foldLastWeeks(table: TableClient): Promise<Map<string, Las
     for (const [code, entry] of Object.entries(item.tasks as Record<string, Entry>)) latest.set(code, reportOf(code, entry));
   }
   const changed = new Set<number>();
+  const firsts = new Map<string, Map<string, string>>();
   const consider = (report: LastReport) => {
     const known = latest.get(report.code);
     if (known && known.at >= report.at) return;
@@ -82,7 +91,11 @@ export async function foldLastWeeks(table: TableClient): Promise<Map<string, Las
   let newest = '';
   for (const item of since) {
     if ((item.gsi1sk as string) > newest) newest = item.gsi1sk as string;
-    consider(asReport(item));
+    const report = asReport(item);
+    consider(report);
+    const ofWeek = firsts.get(report.period) ?? new Map<string, string>();
+    if (!ofWeek.has(report.unit) || report.at < ofWeek.get(report.unit)!) ofWeek.set(report.unit, report.at);
+    firsts.set(report.period, ofWeek);
   }
 
   let allWritten = true;
@@ -90,6 +103,21 @@ export async function foldLastWeeks(table: TableClient): Promise<Map<string, Las
     const tasks = Object.fromEntries([...latest.values()].filter((r) => bucketOf(r.code) === bucket).map((r) => [r.code, entryOf(r)]));
     const version = versions.get(bucket);
     const item = { pk: PK, sk: bucketSk(bucket), version: (version ?? 0) + 1, tasks };
+    const written = version === undefined ? await table.putNew(item) : await table.putIf(item, 'version = :v', { ':v': version });
+    if (!written) allWritten = false;
+  }
+  for (const [week, ofWeek] of firsts) {
+    const known = await table.get(FIRSTS, week);
+    const units = { ...((known?.units as Record<string, string> | undefined) ?? {}) };
+    let moved = false;
+    for (const [unit, at] of ofWeek) {
+      if (units[unit] !== undefined && units[unit] <= at) continue;
+      units[unit] = at;
+      moved = true;
+    }
+    if (!moved) continue;
+    const version = known?.version as number | undefined;
+    const item = { pk: FIRSTS, sk: week, version: (version ?? 0) + 1, units };
     const written = version === undefined ? await table.putNew(item) : await table.putIf(item, 'version = :v', { ':v': version });
     if (!written) allWritten = false;
   }

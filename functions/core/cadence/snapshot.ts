@@ -39,16 +39,19 @@ export interface Snapshot {
   reported: Map<string, PeriodReport[]>;
   /** Each task's latest weekly report, with what it said (the roll-up; this week's included). */
   latest: Map<string, LatestReport>;
+  /** Each unit's first report this week (unit → instant), unless the job read no week's reports. */
+  firstReports: Map<string, string>;
   /** The office's own words (基本信息), for report titles and signatures. */
   office: OfficeWords;
 }
 
 /**
  * Which weeks' reports (by unit and task) a job reads: `none` (the lights need only each task's
- * latest week) or `thisWeek` (who reported this week, and when). Each task's latest progress comes
- * from the roll-up, read in both cases. Default `thisWeek`.
+ * latest week), `firsts` (only when each unit first reported this week, kept with the roll-up: the
+ * circular's ranking) or `thisWeek` (this week's reports). Each task's latest progress comes from
+ * the roll-up, read in every case. Default `thisWeek`.
  */
-export type SnapshotReports = 'none' | 'thisWeek';
+export type SnapshotReports = 'none' | 'firsts' | 'thisWeek';
 
 export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'calendar' | 'config'>, options: { reports?: SnapshotReports } = {}): Promise<Snapshot> {
   const { store, calendar, config } = deps;
@@ -65,7 +68,11 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
   const units = allUnits.filter(isActiveUnit);
 
   const reported = new Map<string, PeriodReport[]>();
-  if ((options.reports ?? 'thisWeek') === 'thisWeek') reported.set(week, await store.reportedInPeriod(week));
+  const reads = options.reports ?? 'thisWeek';
+  if (reads === 'thisWeek') reported.set(week, await store.reportedInPeriod(week));
+  // Read after the roll-up above is brought up to date (it keeps the firsts too).
+  const firstReports = reads === 'firsts' ? await store.firstReportsOfWeek(week) : new Map<string, string>();
+  for (const r of reported.get(week) ?? []) if (!firstReports.has(r.unit) || r.at < firstReports.get(r.unit)!) firstReports.set(r.unit, r.at);
 
   // Each task's latest weekly report: the roll-up's, or (for reports stored before it) this week's, whichever is later.
   const latest = new Map(lastReports.map((r) => [r.code, r]));
@@ -82,7 +89,7 @@ export async function loadSnapshot(at: Date, deps: Pick<JobDeps, 'store' | 'cale
     const lead = new Set(view.task.leadUnits);
     for (const name of unitsOfTask(view.task)) byUnit.get(name)?.tasks.push({ view, role: lead.has(name) ? 'lead' : 'responsible' });
   }
-  return { at, today, week, tasks, byCode, units: unitViews, people, reported, latest, office };
+  return { at, today, week, tasks, byCode, units: unitViews, people, reported, latest, firstReports, office };
 }
 
 /** Open tasks with their lights, given each one's latest reported week (by code). */

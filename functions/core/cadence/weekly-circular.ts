@@ -36,7 +36,8 @@ export async function weeklyCircular(at: Date, deps: JobDeps): Promise<JobResult
     if (reminders.length) return send('weekly-circular', week, at, reminders, deps);
     return skipped('weekly-circular', at, week, 'not the last workday of the week');
   }
-  const snapshot = await loadSnapshot(at, deps);
+  // Each unit's first report this week (the ranking) and each task's latest progress come with the roll-up: no week's reports are read.
+  const snapshot = await loadSnapshot(at, deps, { reports: 'firsts' });
   const failures = await deps.store.notices.failures();
   // Job runs that failed since the last circular (a calendar year not loaded …), with what to do.
   const jobFailures = await deps.store.unlistedJobFailures();
@@ -89,9 +90,7 @@ export function compileCircular(snapshot: Snapshot, deps: Pick<JobDeps, 'calenda
   const { start, end } = parseWeekPeriod(snapshot.week);
   const due = reportDueDay(snapshot.today, deps.calendar, deps.config);
   const dueAt = due ? instantAt(due, deps.config.reportDueTime) : undefined;
-  const reports = snapshot.reported.get(snapshot.week) ?? [];
-  const firstReport = new Map<string, string>();
-  for (const r of reports) if (!firstReport.has(r.unit) || r.at < firstReport.get(r.unit)!) firstReport.set(r.unit, r.at);
+  const firstReport = snapshot.firstReports;
 
   const active = snapshot.units.filter((u) => u.tasks.length > 0);
   const ranking = active

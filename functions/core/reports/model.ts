@@ -228,7 +228,7 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, from: t.closeOut!.publicNotice!.from, until: t.closeOut!.publicNotice!.until }));
 
   // Each task's latest progress: the period's own report, else its latest weekly report (the roll-up's).
-  const rolledUp = [...snapshot.latest.values()].map((r): PeriodReport => ({ unit: r.unit, code: r.code, at: r.at, lastAt: r.at, summary: r.summary, percent: r.percent }));
+  const rolledUp = [...snapshot.latest.values()].filter((r) => r.period <= snapshot.week).map((r): PeriodReport => ({ unit: r.unit, code: r.code, at: r.at, lastAt: r.at, summary: r.summary, percent: r.percent }));
   const latest = latestProgress(periodReports, kind === 'weekly-circular' ? [rolledUp] : [snapshot.reported.get(snapshot.week) ?? [], rolledUp]);
   const ledger = [
     ...snapshot.tasks.map((v) => ledgerRow(v.task, v, latest)),
