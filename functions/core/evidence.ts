@@ -80,6 +80,8 @@ export const evidenceItemSchema = z.object({
   takenAt: z.string().optional(),
   place: z.object({ lat: z.number(), lon: z.number() }).optional(),
   thumbnailKey: z.string().optional(),
+  /** A HEIC photo's JPEG rendition (made by the daily job): what pages, the 公示 and the circular show; the original is kept. */
+  jpegKey: z.string().optional(),
   state: z.enum(['pending', 'kept', 'duplicate', 'deleted']),
   createdAt: z.string(),
   keptAt: z.string().optional(),
@@ -204,6 +206,9 @@ export function sniffType(bytes: Uint8Array, name: string): EvidenceType {
 export function uploadPrefix(unitKey: string, task: string, kind: SubmissionKind): string {
   return `uploads/${unitKey}/${encodeURIComponent(task)}/${kind}/`;
 }
+
+/** Where a kept HEIC photo's JPEG rendition goes: beside the original. */
+export const jpegRenditionKey = (key: string) => key.replace(/\.[a-z]+$/, '.jpg');
 
 export const keptKey = (item: Pick<EvidenceItem, 'task' | 'id'>, type: EvidenceType) => `evidence/${encodeURIComponent(item.task)}/${item.id}.${evidenceTypes[type].ext}`;
 

@@ -100,7 +100,9 @@ export async function keptEvidence(deps: AppDeps, principal: Principal, task: st
 
 /** What a page or the API shows of a kept file. */
 export function evidenceView(item: EvidenceItem, href: string, periodStart?: Date) {
-  const photo = item.type === 'image/jpeg' || item.type === 'image/png';
+  // A HEIC photo shows as a photo once the daily run has made its JPEG (before that: a file to download).
+  const photo = item.type === 'image/jpeg' || item.type === 'image/png' || item.jpegKey !== undefined;
+  const sized = (size: string) => `${href}${href.includes('?') ? '&' : '?'}size=${size}`;
   return {
     id: item.id,
     name: item.name,
@@ -110,7 +112,9 @@ export function evidenceView(item: EvidenceItem, href: string, periodStart?: Dat
     photo,
     href,
     /** What a page shows in a tile: the camera's thumbnail where the photo carried one, else the photo. */
-    thumb: item.thumbnailKey ? `${href}${href.includes('?') ? '&' : '?'}size=thumb` : href,
+    thumb: item.thumbnailKey ? sized('thumb') : item.jpegKey ? sized('jpeg') : href,
+    /** A HEIC photo's JPEG rendition (`href` stays the original as uploaded). */
+    jpeg: item.jpegKey ? sized('jpeg') : undefined,
     takenAt: item.takenAt ? takenAtText(item.takenAt) : undefined,
     place: item.place ? placeText(item.place) : undefined,
     stale: periodStart ? takenLongBefore(item.takenAt, periodStart) : false,
@@ -138,22 +142,31 @@ export function evidenceCsp(deps: AppDeps, uploads = false): string {
 }
 
 /**
+ * Which of a file's objects a request asks for: `size=thumb` the camera's thumbnail, `size=jpeg` a
+ * HEIC photo's JPEG rendition (named .jpg), else (or where there is none) the file as uploaded.
+ */
+export function fileVersion(item: EvidenceItem, size: string | undefined): { key: string; type: string; name: string; derived: boolean } {
+  if (size === 'thumb' && item.thumbnailKey) return { key: item.thumbnailKey, type: 'image/jpeg', name: item.name, derived: true };
+  if (size === 'jpeg' && item.jpegKey) return { key: item.jpegKey, type: 'image/jpeg', name: item.name.replace(/\.[^.]*$/, '') + '.jpg', derived: true };
+  return { key: item.key, type: item.type, name: item.name, derived: false };
+}
+
+/**
  * The file, to someone allowed to open it: a presigned link where the bucket serves it, else the
  * bytes. `cache`: how long a browser may keep it (the public 公示 path keeps nothing, so unmarking
  * takes effect at once).
  */
 export async function serveFile(c: Context, deps: AppDeps, item: EvidenceItem, cache = 'private, max-age=300'): Promise<Response> {
   const evidence = evidenceDepsOf(deps);
-  const thumb = c.req.query('size') === 'thumb' && item.thumbnailKey ? item.thumbnailKey : undefined;
-  const [key, type] = thumb ? [thumb, 'image/jpeg'] : [item.key, item.type];
-  const url = await evidence.files.openUrl(key, item.name, type);
+  const { key, type, name } = fileVersion(item, c.req.query('size'));
+  const url = await evidence.files.openUrl(key, name, type);
   if (url) return c.redirect(url, 302);
   const bytes = await evidence.files.read(key);
   if (!bytes) return c.json({ error: { code: 'NOT_FOUND', message: '佐证材料不存在或已删除' } }, 404);
   return new Response(bytes, {
     headers: {
       'Content-Type': type,
-      'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(item.name)}`,
+      'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(name)}`,
       'Content-Security-Policy': "default-src 'none'; sandbox",
       'Cache-Control': cache,
     },
@@ -177,7 +190,8 @@ export function evidenceRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
   app.get('/api/evidence/:id', async (c) => {
     const item = await evidenceFor(pathParam(c, 'id', '文件编号', 100), c.get('principal'), { store: deps.store, log: evidenceDepsOf(deps).log });
     const { key, state, ...record } = item;
-    return c.json({ evidence: record, href: `/api/evidence/${item.id}/file` });
+    // A HEIC photo's JPEG rendition, once the daily run has made it; `href` stays the original.
+    return c.json({ evidence: record, href: `/api/evidence/${item.id}/file`, ...(item.jpegKey ? { jpeg: `/api/evidence/${item.id}/file?size=jpeg` } : {}) });
   });
 
   app.delete('/api/evidence/:id', async (c) => {

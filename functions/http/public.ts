@@ -16,7 +16,7 @@ import { publicNoticeEntry } from '../core/closeout.ts';
 import { publicEvidence, publicFile } from '../core/evidence-files.ts';
 import type { EvidenceItem } from '../core/evidence.ts';
 import type { AppDeps } from './deps.ts';
-import { evidenceView, serveFile } from './evidence.ts';
+import { evidenceView, fileVersion, serveFile } from './evidence.ts';
 import { renderPage } from './pages.ts';
 import { pathParam } from './params.ts';
 import type { ConsoleEnv } from './session.ts';
@@ -47,15 +47,14 @@ export function publicRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
 }
 
 async function servePublic(c: Context, deps: AppDeps, item: EvidenceItem): Promise<Response> {
-  const thumb = c.req.query('size') === 'thumb' && item.thumbnailKey ? item.thumbnailKey : undefined;
-  if (!thumb && item.size > INLINE_BYTES) return serveFile(c, deps, item, 'no-store');
-  const [key, type] = thumb ? [thumb, 'image/jpeg'] : [item.key, item.type];
+  const { key, type, name, derived } = fileVersion(item, c.req.query('size'));
+  if (!derived && item.size > INLINE_BYTES) return serveFile(c, deps, item, 'no-store');
   const bytes = await deps.evidence!.files.read(key);
   if (!bytes) return c.json({ error: { code: 'NOT_FOUND', message: '该文件不在公示中' } }, 404);
   return new Response(bytes, {
     headers: {
       'Content-Type': type,
-      'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(item.name)}`,
+      'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(name)}`,
       'Content-Security-Policy': "default-src 'none'; sandbox",
       'Cache-Control': 'no-store',
     },

@@ -81,7 +81,7 @@ export async function reportEvidence(report: ReportModel, source: ReportEvidence
   let budget = EMBED_TOTAL_BYTES;
   for (const task of report.closedThisPeriod) {
     if (!task.evidence?.length) continue;
-    const candidates = (await itemsOf(task.evidence)).filter((i) => PHOTO_TYPES.has(i.type));
+    const candidates = (await itemsOf(task.evidence)).filter((i) => PHOTO_TYPES.has(i.type) || i.jpegKey);
     const shown: ReportPhoto[] = [];
     for (const item of candidates) {
       if (shown.length >= EMBED_PER_TASK) break;
@@ -96,11 +96,18 @@ export async function reportEvidence(report: ReportModel, source: ReportEvidence
   return result;
 }
 
-/** The photo's thumbnail (or the photo itself when small), if it fits in what is left of the report's budget. */
+/**
+ * The photo's thumbnail (or the photo itself when small, or a HEIC photo's JPEG rendition), if it
+ * fits in what is left of the report's budget. `thumb`: the body is a JPEG whatever the photo's type.
+ */
 async function embedded(item: EvidenceItem, files: Pick<EvidenceFiles, 'read'>, budget: number): Promise<{ body: Uint8Array; thumb: boolean; length: number } | undefined> {
   if (item.thumbnailKey) {
     const thumb = await files.read(item.thumbnailKey);
     if (thumb) return thumb.length <= budget ? { body: thumb, thumb: true, length: thumb.length } : undefined;
+  }
+  if (item.jpegKey) {
+    const jpeg = await files.read(item.jpegKey);
+    return jpeg && jpeg.length <= EMBED_PHOTO_BYTES && jpeg.length <= budget ? { body: jpeg, thumb: true, length: jpeg.length } : undefined;
   }
   if (item.size > EMBED_PHOTO_BYTES || item.size > budget) return undefined;
   const bytes = await files.read(item.key);

@@ -31,8 +31,8 @@ export function evidenceDeps(config: Config, dynamo: DynamoDBClient, secret: () 
   return { log, files, receive: (fields, body, now) => files.receive(fields, body, now) };
 }
 
-/** What the jobs read of the files for the reports they compile: records and kept files, never an upload form. */
-export function reportEvidenceSource(config: Config, dynamo: DynamoDBClient, env: NodeJS.ProcessEnv = process.env): ReportEvidenceSource {
+/** What the jobs use of the files: records and kept files for the reports they compile and the HEIC renditions, never an upload form. */
+export function reportEvidenceSource(config: Config, dynamo: DynamoDBClient, env: NodeJS.ProcessEnv = process.env): ReportEvidenceSource & Pick<EvidenceAppDeps, 'log' | 'files'> {
   const { log, files } = evidenceDeps(config, dynamo, async () => {
     throw new Error('report compilation signs no uploads');
   }, env);

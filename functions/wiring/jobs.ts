@@ -14,6 +14,8 @@ import { sendRate } from '../notify/send-rate.ts';
 import { RobotMailer } from '../notify/robots.ts';
 import { SesMailer } from '../notify/ses-mailer.ts';
 import { SmtpMailer } from '../notify/smtp-mailer.ts';
+import type { EvidenceDeps } from '../core/evidence-files.ts';
+import { heicRenderer } from '../reports/heic.ts';
 import { ArchivePublisher } from '../reports/publish.ts';
 import { reportEvidenceSource } from './evidence.ts';
 import { appLinks, buildBaseDeps, readConfig, reportArchive, smtpPassword, type BaseDeps, type Config } from './common.ts';
@@ -21,12 +23,15 @@ import { appLinks, buildBaseDeps, readConfig, reportArchive, smtpPassword, type 
 export interface Deps extends BaseDeps {
   /** Compiled reports: S3 when a bucket is configured, else a folder. */
   reports: ArchivePublisher;
+  /** The 佐证材料 records and files: the daily run renders iPhone (HEIC) photos as JPEG beside them. */
+  evidence?: Pick<EvidenceDeps, 'log' | 'files'>;
 }
 
 export function buildDeps(config: Config = readConfig()): Deps {
   const base = buildBaseDeps(config);
   // The 台账 links each task's 佐证材料, the circular shows the photos of the tasks closed that week.
-  return { ...base, reports: new ArchivePublisher(reportArchive(config), reportEvidenceSource(config, base.dynamo)) };
+  const evidence = reportEvidenceSource(config, base.dynamo);
+  return { ...base, evidence, reports: new ArchivePublisher(reportArchive(config), evidence) };
 }
 
 /** The SMTP sender, when a server is configured. */
@@ -102,6 +107,8 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
         sender: runtime.sender,
         log: runtime.log,
       }),
+    // The decoder loads on first use (heic.ts): only a run with a HEIC photo to render pays for it.
+    ...(deps.evidence ? { evidence: { ...deps.evidence, heic: heicRenderer } } : {}),
     warn: (message) => runtime.log?.('warning', { message }),
   };
 }
