@@ -100,6 +100,9 @@ describe('佐证材料 on the 公示 page, in the 周通报 and in the 台账', 
     expect(section).toContain('拆除前.jpg');
     expect(section).toContain('拍摄于 2018-07-09 10:30');
     expect(section).toContain('北纬31.3380°，东经104.2089°');
+    // Both photos count as what they are, though only the marked one is shown.
+    expect(section).toContain('佐证材料2份：图片2份');
+    expect(section).not.toContain('网页');
     expect(page).not.toContain(second);
     expect(page).not.toContain('拆除后.jpg');
 

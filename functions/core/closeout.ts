@@ -14,6 +14,7 @@
 import type { WorkdayCalendar } from './calendar.ts';
 import { closeOutStateNames, type CloseOut, type CloseOutPart } from './closeout-model.ts';
 import { ValidationError } from './errors.ts';
+import { isEvidenceId } from './evidence.ts';
 import type { Task } from './ledger.ts';
 import { unversioned, type Principal, type Store, type Versioned } from './ports.ts';
 import { ForbiddenError, taskFor } from './task-access.ts';
@@ -181,7 +182,8 @@ export interface PublicNoticeEntry {
   until: string;
 }
 
-export function publicNoticeEntry(task: Pick<Task, 'code' | 'title' | 'problem' | 'target' | 'closeOut'>): PublicNoticeEntry {
+/** `uploaded` gives the type of each kept upload its 销号 names (an `ev_…` id), so it is counted as what it is. */
+export function publicNoticeEntry(task: Pick<Task, 'code' | 'title' | 'problem' | 'target' | 'closeOut'>, uploaded: ReadonlyMap<string, string> = new Map()): PublicNoticeEntry {
   const closeOut = task.closeOut!;
   const parts = [{ summary: closeOut.summary, evidence: closeOut.evidence }, ...(closeOut.confirmations ?? [])];
   const done = [...new Set(parts.map((p) => p.summary.trim()).filter(Boolean))];
@@ -192,7 +194,7 @@ export function publicNoticeEntry(task: Pick<Task, 'code' | 'title' | 'problem' 
     problem: task.problem,
     target: task.target,
     done,
-    evidence: evidenceSummary(links),
+    evidence: evidenceSummary(links, uploaded),
     from: closeOut.publicNotice?.from ?? '',
     until: closeOut.publicNotice?.until ?? '',
   };
@@ -206,13 +208,23 @@ const kindsOfLink: [RegExp, string][] = [
   [/\.(mp4|mov|avi|mkv)$/i, '视频'],
 ];
 
-/** 佐证材料 3 份：PDF文件 2 份、网页 1 份 (the links themselves stay with the office). */
-export function evidenceSummary(links: readonly string[]): string {
+/** An upload's kind by the type its content was found to be. */
+const kindOfUpload = (mime: string) =>
+  mime.startsWith('image/') ? '图片' : mime === 'application/pdf' ? 'PDF文件' : mime.includes('wordprocessingml') ? '文档' : mime.includes('spreadsheetml') ? '表格' : '文件';
+
+/**
+ * 佐证材料 3 份：PDF文件 2 份、网页 1 份 (the links themselves stay with the office). An uploaded
+ * file (`uploaded`: its id → the type its content was found to be) counts as what it is; one no
+ * longer kept is left out.
+ */
+export function evidenceSummary(links: readonly string[], uploaded: ReadonlyMap<string, string> = new Map()): string {
+  links = links.filter((link) => !isEvidenceId(link) || uploaded.has(link));
   if (!links.length) return '无';
   const counts = new Map<string, number>();
   for (const link of links) {
     const path = link.replace(/[?#].*$/, '');
-    const kind = kindsOfLink.find(([pattern]) => pattern.test(path))?.[1] ?? '网页';
+    const type = uploaded.get(link);
+    const kind = type ? kindOfUpload(type) : (kindsOfLink.find(([pattern]) => pattern.test(path))?.[1] ?? '网页');
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   return `佐证材料${links.length}份：${[...counts].map(([kind, n]) => `${kind}${n}份`).join('、')}`;

@@ -13,7 +13,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { publicNoticeEntry } from '../core/closeout.ts';
-import { publicEvidence, publicFile } from '../core/evidence-files.ts';
+import { closeOutEvidenceIds, evidenceItems, publicEvidence, publicFile } from '../core/evidence-files.ts';
 import type { EvidenceItem } from '../core/evidence.ts';
 import type { AppDeps } from './deps.ts';
 import { evidenceView, fileVersion, serveFile } from './evidence.ts';
@@ -31,8 +31,13 @@ export function publicRoutes(app: Hono<ConsoleEnv>, deps: AppDeps): void {
     const [tasks, office] = await Promise.all([deps.store.tasksUnderPublicNotice(), deps.store.officeWords()]);
     const shown = tasks.filter((t) => t.closeOut?.state === 'publicNotice');
     const files = new Map(await Promise.all(shown.map(async (t) => [t.code, deps.evidence ? await publicEvidence(t, deps.evidence.log) : []] as const)));
+    // What each 销号 uploaded, by type, for the count of its evidence (the files themselves show only when marked).
+    const uploaded = new Map(await Promise.all(shown.map(async (t) => [t.code, deps.evidence ? await evidenceItems(closeOutEvidenceIds(t), deps.evidence.log) : []] as const)));
     const entries = shown
-      .map((t) => ({ ...publicNoticeEntry(t), files: (files.get(t.code) ?? []).map((i) => evidenceView(i, publicHref(i.id))) }))
+      .map((t) => ({
+        ...publicNoticeEntry(t, new Map((uploaded.get(t.code) ?? []).map((i) => [i.id, i.type]))),
+        files: (files.get(t.code) ?? []).map((i) => evidenceView(i, publicHref(i.id))),
+      }))
       .sort((a, b) => a.until.localeCompare(b.until) || a.code.localeCompare(b.code, 'en', { numeric: true }));
     const contact = { name: office.officeName, phone: office.phone.trim(), email: office.email.trim() };
     c.header('Cache-Control', 'no-store');
