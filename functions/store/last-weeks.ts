@@ -12,22 +12,13 @@
  * report in the index: on a fresh programme there are none, and the escalation check folds each
  * workday after that, so each fold reads about a day's reports.
  */
+import type { LatestReport } from '../core/ports.ts';
 import type { Item, TableClient } from './table-client.ts';
-
-export interface LastReport {
-  code: string;
-  unit: string;
-  period: string;
-  at: string;
-  /** What it said (the report's summary and percent): the circular's and the account's latest progress. */
-  summary?: string;
-  percent?: number;
-}
 
 /** A bucket's entry for a task: [week, instant, unit, summary, percent]. */
 type Entry = [string, string, string, string?, number?];
-const entryOf = (r: LastReport): Entry => (r.percent !== undefined ? [r.period, r.at, r.unit, r.summary ?? '', r.percent] : r.summary !== undefined ? [r.period, r.at, r.unit, r.summary] : [r.period, r.at, r.unit]);
-const reportOf = (code: string, [period, at, unit, summary, percent]: Entry): LastReport => ({ code, unit, period, at, ...(summary !== undefined ? { summary } : {}), ...(percent !== undefined && percent !== null ? { percent } : {}) });
+const entryOf = (r: LatestReport): Entry => (r.percent !== undefined ? [r.period, r.at, r.unit, r.summary ?? '', r.percent] : r.summary !== undefined ? [r.period, r.at, r.unit, r.summary] : [r.period, r.at, r.unit]);
+const reportOf = (code: string, [period, at, unit, summary, percent]: Entry): LatestReport => ({ code, unit, period, at, ...(summary !== undefined ? { summary } : {}), ...(percent !== undefined && percent !== null ? { percent } : {}) });
 
 const PK = 'LASTWEEKS';
 /** Each unit's first weekly report of a week (`sk = <week>`, a map of unit → instant): the circular's ranking. */
@@ -51,7 +42,7 @@ export async function firstReportsOf(table: TableClient, week: string): Promise<
 }
 
 /** The roll-up's items holding these latest reports, read again from `through` (`<week>#<instant>`): how a store that rolled them up looks. */
-export function lastWeeksItems(latest: Iterable<LastReport>, through: string): Item[] {
+export function lastWeeksItems(latest: Iterable<LatestReport>, through: string): Item[] {
   const buckets = new Map<number, Record<string, Entry>>();
   for (const r of latest) {
     const tasks = buckets.get(bucketOf(r.code)) ?? {};
@@ -61,11 +52,11 @@ export function lastWeeksItems(latest: Iterable<LastReport>, through: string): I
   return [...[...buckets].map(([n, tasks]) => ({ pk: PK, sk: bucketSk(n), version: 1, tasks })), { pk: PK, sk: CURSOR, through }];
 }
 
-export async function foldLastWeeks(table: TableClient): Promise<Map<string, LastReport>> {
+export async function foldLastWeeks(table: TableClient): Promise<Map<string, LatestReport>> {
   const items = await table.query({ partition: PK });
   const cursor = items.find((i) => i.sk === CURSOR)?.through as string | undefined;
   const versions = new Map<number, number>();
-  const latest = new Map<string, LastReport>();
+  const latest = new Map<string, LatestReport>();
   for (const item of items) {
     if (!(item.sk as string).startsWith('BUCKET#')) continue;
     versions.set(Number((item.sk as string).slice('BUCKET#'.length)), item.version as number);
@@ -73,13 +64,13 @@ export async function foldLastWeeks(table: TableClient): Promise<Map<string, Las
   }
   const changed = new Set<number>();
   const firsts = new Map<string, Map<string, string>>();
-  const consider = (report: LastReport) => {
+  const consider = (report: LatestReport) => {
     const known = latest.get(report.code);
     if (known && known.at >= report.at) return;
     latest.set(report.code, report);
     changed.add(bucketOf(report.code));
   };
-  const asReport = (item: Item): LastReport => ({
+  const asReport = (item: Item): LatestReport => ({
     code: item.code as string,
     unit: item.unit as string,
     period: item.period as string,

@@ -20,10 +20,9 @@ import '../../functions/local/quiet-sdk.ts';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +42,7 @@ import { FolderArchive } from '../../functions/store/folder-archive.ts';
 import { lastWeeksItems } from '../../functions/store/last-weeks.ts';
 import { appLinks, jobDeps, readConfig, type Deps } from '../../functions/wiring.ts';
 import { provinceLedger, seeded } from './province-ledger.ts';
+import { child, freePort, root } from './processes.ts';
 import { countInto, zeroCounts, type Counts } from './capacity.ts';
 import type { LoadJob, LoadResult } from './load.ts';
 import { provinceMonthCost, type StepCapacity } from './cost.ts';
@@ -82,34 +82,6 @@ function countingClient(endpoint: string): DynamoDBClient {
 }
 
 // ---------------------------------------------------------------- emulators as child processes
-
-const root = resolve(import.meta.dirname, '../..');
-async function child(script: string, argv: string[], readyOn: string): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [join(root, script), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${script} did not start`)), 15_000);
-    const watch = (data: Buffer) => {
-      if (data.toString().includes(readyOn)) {
-        clearTimeout(timer);
-        ok();
-      }
-    };
-    proc.stdout!.on('data', watch);
-    proc.stderr!.on('data', watch);
-    proc.once('exit', (code) => fail(new Error(`${script} exited with ${code}`)));
-  });
-  return proc;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((ok) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => ok(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------- measuring one step
 

@@ -18,10 +18,8 @@
 import '../../functions/local/quiet-sdk.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,6 +39,7 @@ import { DynamoStore } from '../../functions/store/dynamo-store.ts';
 import { FolderArchive } from '../../functions/store/folder-archive.ts';
 import { jobDeps, readConfig, type Deps } from '../../functions/wiring.ts';
 import { provinceLedger, seeded } from './province-ledger.ts';
+import { child, freePort } from './processes.ts';
 
 // ---------------------------------------------------------------- counting at the client
 
@@ -247,33 +246,11 @@ async function writeReports(store: Store, reports: ProgressReport[]): Promise<vo
   );
 }
 
-async function child(script: string, argv: string[], readyOn: string): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [script, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((ok, fail) => {
-    const watch = (data: Buffer) => data.toString().includes(readyOn) && ok();
-    proc.stdout!.on('data', watch);
-    proc.stderr!.on('data', watch);
-    proc.once('exit', (code) => fail(new Error(`${script} exited with ${code}`)));
-  });
-  return proc;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((ok) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => ok(port));
-    });
-  });
-}
-
 async function main() {
   const { values: args } = parseArgs({ options: { tasks: { type: 'string', default: '2000' }, units: { type: 'string', default: '200' }, weeks: { type: 'string', default: '4,52' } } });
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-  const root = resolve(import.meta.dirname, '../..');
   const port = await freePort();
-  const dynalite = await child(join(root, 'node_modules/dynalite/cli.js'), ['--port', String(port), '--host', '127.0.0.1', '--createTableMs', '0'], 'listening at');
+  const dynalite = await child('node_modules/dynalite/cli.js', ['--port', String(port), '--host', '127.0.0.1', '--createTableMs', '0'], 'listening at');
   const client = new DynamoDBClient({ region: 'cn-north-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10 });
   const work = mkdtempSync(join(tmpdir(), 'duban-ratios-'));
   const calendar = defaultCalendar();
