@@ -144,13 +144,16 @@ export class DynamoNoticeLog implements NoticeLog {
 
   async withBodies(notices: Notice[]) {
     const refs = [...new Set(notices.map((n) => n.bodyRef).filter((r): r is string => !!r))];
-    const bodies = new Map((await batchGet(this.table, refs.map(bodyKey), { consistent: false })).map((item) => [(item.pk as string).slice('BODY#'.length), unpack(item.body)]));
+    const bodies = new Map((await batchGet(this.table, refs.map(bodyKey))).map((item) => [(item.pk as string).slice('BODY#'.length), unpack(item.body)]));
     // Notices recorded before bodies were shared carry their own.
     const legacy = notices.filter((n) => !n.bodyRef && !(n as LegacyNotice).legacyBody);
     const legacyItems = new Map((await batchGet(this.table, legacy.map((n) => ({ pk: noticePk(n.id), sk: HEADER })), { attributes: ['pk', 'body'] })).map((i) => [(i.pk as string).slice('NOTICE#'.length), i.body]));
     return notices.map((n) => {
       const packed = (n as LegacyNotice).legacyBody ?? legacyItems.get(n.id);
       const body = n.bodyRef ? bodies.get(n.bodyRef) : packed ? unpack(packed) : undefined;
+      // A shared body is written before its notices: missing, it is a fault of the store, and the
+      // run stops (the next sends it) rather than mail an empty message.
+      if (n.bodyRef && !body) throw new Error(`notice ${n.id}: body ${n.bodyRef} not found`);
       if (!body) return withoutLegacyBody(n);
       return { ...withoutLegacyBody(n), ...filled(body, n.fills) };
     });
