@@ -17,6 +17,6 @@ export const handler = handle(
     reports: deps.reports,
     linkSecret: () => (secret ??= linkSecret(deps)),
     console: consoleDeps(deps, () => new Date()),
-    evidence: evidenceDeps(deps.config, deps.dynamo, () => (secret ??= linkSecret(deps))),
+    evidence: evidenceDeps(deps.config, deps.dynamo, () => (secret ??= linkSecret(deps)), () => new Date()),
   }),
 );

@@ -110,7 +110,7 @@ async function openSandbox(settings: LocalSettings, anchor: ClockAnchor, startin
     reports: deps.reports,
     linkSecret: async () => secret,
     console: consoleDeps(deps, () => new Date(), `sandbox-http-${process.pid}`),
-    evidence: evidenceDeps(deps.config, deps.dynamo, async () => secret),
+    evidence: evidenceDeps(deps.config, deps.dynamo, async () => secret, () => new Date()),
   });
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const server = serve({ fetch: app.fetch, port: settings.httpPort, hostname: '127.0.0.1' }, () => resolve(server));

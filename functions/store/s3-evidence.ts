@@ -25,8 +25,8 @@ export class S3EvidenceFiles implements EvidenceFiles {
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly url: string,
-    /** Real time: S3 checks the policy's expiry and date against its own clock. */
-    private readonly now: () => Date = () => new Date(),
+    /** Real time, given by the edge: S3 checks the policy's expiry and date against its own clock. */
+    private readonly now: () => Date,
   ) {
     this.origin = new URL(url).origin;
   }

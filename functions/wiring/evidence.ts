@@ -20,12 +20,13 @@ const evidenceConfig = z.object({
   DUBAN_EVIDENCE_DIR: z.string().min(1).optional(),
 });
 
-export function evidenceDeps(config: Config, dynamo: DynamoDBClient, secret: () => Promise<string>, env: NodeJS.ProcessEnv = process.env): EvidenceAppDeps {
+/** `now` is the edge's real time: an S3 upload policy is dated and expires by AWS's clock. */
+export function evidenceDeps(config: Config, dynamo: DynamoDBClient, secret: () => Promise<string>, now: () => Date, env: NodeJS.ProcessEnv = process.env): EvidenceAppDeps {
   const settings = evidenceConfig.parse(env);
   const log = new DynamoEvidenceLog(new TableClient(dynamo, config.DUBAN_TABLE));
   if (settings.DUBAN_EVIDENCE_BUCKET) {
     const bucket = settings.DUBAN_EVIDENCE_BUCKET;
-    return { log, files: new S3EvidenceFiles(s3Client(config), bucket, bucketUrl(bucket, config.AWS_REGION, config.DUBAN_S3_ENDPOINT)) };
+    return { log, files: new S3EvidenceFiles(s3Client(config), bucket, bucketUrl(bucket, config.AWS_REGION, config.DUBAN_S3_ENDPOINT), now) };
   }
   const files = new FolderEvidenceFiles(settings.DUBAN_EVIDENCE_DIR ?? join(dirname(config.DUBAN_REPORTS_DIR), 'evidence'), secret, config.DUBAN_APP_URL);
   return { log, files, receive: (fields, body, now) => files.receive(fields, body, now) };
@@ -33,8 +34,9 @@ export function evidenceDeps(config: Config, dynamo: DynamoDBClient, secret: () 
 
 /** What the jobs use of the files: records and kept files for the reports they compile and the HEIC renditions, never an upload form. */
 export function reportEvidenceSource(config: Config, dynamo: DynamoDBClient, env: NodeJS.ProcessEnv = process.env): ReportEvidenceSource & Pick<EvidenceAppDeps, 'log' | 'files'> {
-  const { log, files } = evidenceDeps(config, dynamo, async () => {
+  const signsNothing = () => {
     throw new Error('report compilation signs no uploads');
-  }, env);
+  };
+  const { log, files } = evidenceDeps(config, dynamo, signsNothing, signsNothing, env);
   return { log, files };
 }
