@@ -9,25 +9,16 @@
  * data-value; data-corrected lists the values a correction replaced).
  */
 import { expectedAt, monthIndex, numberText, type IndicatorTrend } from '../core/indicator-trend.ts';
+import { CHART_FONT as FONT, escapeXml, niceStep } from './svg.ts';
 
-const FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif";
 const COLORS = { readings: '#1a73e8', target: '#d93025', trajectory: '#5f6368', on: '#1e8e3e', off: '#d93025', axis: '#bdc1c6', text: '#202124', muted: '#5f6368' };
 const PANEL = { width: 470, height: 230, left: 52, right: 16, top: 46, bottom: 34 };
 const COLUMNS = 2;
 const LEGEND = 30;
 
-const escapeXml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-
 const monthOfIndex = (index: number) => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 const monthLabel = (month: string) => `${month.slice(0, 4)}.${Number(month.slice(5, 7))}`;
 
-/** A round step (1, 2 or 5 times a power of ten) that cuts the range into about `parts`. */
-function niceStep(range: number, parts: number): number {
-  const raw = range / parts;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
-}
 const fixed = (n: number) => String(Math.round(n * 10) / 10);
 
 /** The months a panel spans: from the baseline (or first reading) to the report's month, and on towards the target for up to six months. */
