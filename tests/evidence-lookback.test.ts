@@ -10,7 +10,7 @@ import { createApp } from '../functions/http/app.ts';
 import { issueToken } from '../functions/http/auth.ts';
 import { SECRET } from './support/app.ts';
 import { useCadenceBench } from './support/cadence.ts';
-import { folderEvidence, rawJpeg, withExif } from './support/evidence.ts';
+import { folderEvidence, postUpload, rawJpeg, withExif } from './support/evidence.ts';
 
 const bench = useCadenceBench();
 const ONE_LEAD = 'MZ-6-3';
@@ -42,10 +42,7 @@ describe('回头看 with a photo from the phone form', () => {
     const given = await app.request(`/report/uploads?${query}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ task: ONE_LEAD, kind: 'lookback', files: [{ name: '回头看.jpg', type: 'image/jpeg', size: photo.length }] }) });
     expect(given.status).toBe(201);
     const upload = ((await given.json()) as any).uploads[0];
-    const form = new FormData();
-    for (const [k, v] of Object.entries(upload.upload.fields as Record<string, string>)) form.append(k, v);
-    form.append('file', new Blob([photo]), '回头看.jpg');
-    expect((await app.request(upload.upload.url, { method: 'POST', body: form })).status).toBe(201);
+    expect((await postUpload(app, upload.upload, photo, {}, '回头看.jpg')).status).toBe(201);
 
     const answered = await app.request('/report', {
       method: 'POST',

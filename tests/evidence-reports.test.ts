@@ -22,7 +22,7 @@ import { issueToken } from '../functions/http/auth.ts';
 import { ArchivePublisher } from '../functions/reports/publish.ts';
 import { useCadenceBench } from './support/cadence.ts';
 import { useConsoleBench } from './support/console.ts';
-import { folderEvidence, rawJpeg, withExif } from './support/evidence.ts';
+import { folderEvidence, postUpload, rawJpeg, withExif } from './support/evidence.ts';
 
 const bench = useCadenceBench();
 const SECRET = 'a-test-secret-of-at-least-32-characters';
@@ -57,10 +57,7 @@ async function world() {
   ];
   const asked = (await (await request('POST', '/api/evidence/uploads', unitToken, { task: TASK, kind: 'closeout', files: photos.map((p) => ({ name: p.name, type: 'image/jpeg', size: p.bytes.length })) })).json()) as any;
   for (const [i, upload] of (asked.uploads as { upload: { url: string; fields: Record<string, string> } }[]).entries()) {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(upload.upload.fields)) form.append(k, v);
-    form.append('file', new Blob([photos[i]!.bytes]), 'file');
-    expect((await app.request(upload.upload.url, { method: 'POST', body: form })).status).toBe(201);
+    expect((await postUpload(app, upload.upload, photos[i]!.bytes)).status).toBe(201);
   }
   const ids = (asked.uploads as { id: string }[]).map((u) => u.id);
   expect((await request('POST', `/api/tasks/${TASK}/closeout`, unitToken, { summary: '燃煤锅炉已拆除，现场已清理', evidence: ids })).status).toBe(202);
@@ -180,10 +177,7 @@ describe('公示 marking in the console’s 销号审核', () => {
     const unitToken = await c.token(LEAD);
     const asked = (await (await c.post('/api/evidence/uploads', unitToken, { task: TASK, kind: 'closeout', files: [{ name: '拆除前.jpg', type: 'image/jpeg', size: before.length }] })).json()) as any;
     const { id, upload } = asked.uploads[0] as { id: string; upload: { url: string; fields: Record<string, string> } };
-    const form = new FormData();
-    for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
-    form.append('file', new Blob([before]), 'file');
-    expect((await c.app.request(upload.url, { method: 'POST', body: form })).status).toBe(201);
+    expect((await postUpload(c.app, upload, before)).status).toBe(201);
     expect((await c.post(`/api/tasks/${TASK}/closeout`, unitToken, { summary: '燃煤锅炉已拆除', evidence: [id] })).status).toBe(202);
     expect((await c.post(`/api/tasks/${TASK}/closeout/review`, await c.officeToken(), { decision: 'approve' })).status).toBe(200);
     c.setNow(instantAt('2018-07-18', '09:00'));

@@ -17,7 +17,7 @@ import { DynamoEvidenceLog } from '../functions/store/evidence-log.ts';
 import { bucketUrl, S3EvidenceFiles } from '../functions/store/s3-evidence.ts';
 import { TableClient } from '../functions/store/table-client.ts';
 import { appBench, SECRET } from './support/app.ts';
-import { folderEvidence, rawJpeg, smallPdf, withExif } from './support/evidence.ts';
+import { folderEvidence, postUpload, rawJpeg, smallPdf, withExif } from './support/evidence.ts';
 import { useDynalite } from './support/store.ts';
 
 const dynalite = useDynalite();
@@ -46,10 +46,7 @@ async function bench() {
   };
   /** Posts a file as a browser would post it to the upload form's URL. */
   const send = async (upload: { url: string; fields: Record<string, string> }, bytes: Uint8Array, fields: Record<string, string> = {}) => {
-    const form = new FormData();
-    for (const [k, v] of Object.entries({ ...upload.fields, ...fields })) form.append(k, v);
-    form.append('file', new Blob([bytes]), 'file');
-    const answer = await app.app.request(upload.url, { method: 'POST', body: form });
+    const answer = await postUpload(app.app, upload, bytes, fields);
     return { status: answer.status, body: (await answer.json()) as any };
   };
   /** Every file kept or waiting under the evidence folder. */

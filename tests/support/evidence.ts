@@ -100,3 +100,19 @@ export function folderEvidence(store: DynamoStore, client: DynamoDBClient, secre
   const deps: EvidenceAppDeps = { files, log: new DynamoEvidenceLog(new TableClient(client, store.tableName)), receive: (fields, body, now) => files.receive(fields, body, now) };
   return { root, deps };
 }
+
+/** Anything that answers a request as the app does (the Hono app, or `fetch` for an S3 emulator). */
+export interface Requester {
+  request(url: string, init: RequestInit): Response | Promise<Response>;
+}
+
+/**
+ * Posts a file to an upload form as a browser posts it: the form's fields (with `fields` over them),
+ * then the bytes as `file`. Answers the store's response (201 from the sandbox's stand-in for S3).
+ */
+export async function postUpload(app: Requester, upload: { url: string; fields: Record<string, string> }, bytes: Uint8Array, fields: Record<string, string> = {}, name = 'file'): Promise<Response> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries({ ...upload.fields, ...fields })) form.append(k, v);
+  form.append('file', new Blob([bytes]), name);
+  return app.request(upload.url, { method: 'POST', body: form });
+}
