@@ -3,69 +3,45 @@
  * has the standard's numbers and clauses): the 版头 (the office's name in red, the 发文字号, the
  * red line), the title, the 主送, the text with its 一、/（一） headings and its lists as tables,
  * the issuer and date, the 版记 (抄送, 印发) and page numbers "— 1 —" outside on each page.
- * Built with the `docx` library; the words come from the compiled report and the office's 基本信息.
+ * Built with our WordprocessingML writer (wordml.ts); the words come from the compiled report and the
+ * office's 基本信息.
  */
-import {
-  AlignmentType,
-  BorderStyle,
-  Document,
-  Footer,
-  OverlapType,
-  RelativeHorizontalPosition,
-  RelativeVerticalPosition,
-  TableAnchorType,
-  LineRuleType,
-  Packer,
-  PageNumber,
-  Paragraph,
-  Table,
-  TableCell,
-  TableLayoutType,
-  TableRow,
-  TextRun,
-  VerticalAlignTable,
-  WidthType,
-  type IBorderOptions,
-} from 'docx';
+import { paragraph, table, wordDocx, type Block, type Border, type Paragraph, type Run, type Table, type TableCell, type TableRow, type WordDocument } from './wordml.ts';
 import type { ReportModel } from '../../core/reports/model.ts';
 import { CHAR, FONT, FOOTER_FROM_EDGE, ISSUER_TOP, LINE, MARGIN, PAGE, RED, RED_LINE_GAP_PT, RULE, SIZE, TIGHTER, TYPE_AREA, pt } from './layout.ts';
 
-type Block = Paragraph | Table;
-
 /** Width of a text in 全角 characters: ASCII (digits, Latin) counts half. */
 export const textWidth = (text: string) => [...text].reduce((n, ch) => n + (ch.charCodeAt(0) < 0x2000 ? 0.5 : 1), 0);
-
-const font = (name: string) => ({ ascii: name, hAnsi: name, eastAsia: name, cs: name });
 
 /**
  * A run; 3号 text is set 0.25 pt tighter so that 28 characters fill a line of the 版心 (5.2.3:
  * 28 × 15.75 pt ≤ 156 mm), as a document grid would, without one (office suites apply a
  * character grid differently; this spacing they all honour).
  */
-const run = (text: string, options: { font?: string; size?: number; bold?: boolean; color?: string; scale?: number } = {}) => {
+const run = (text: string, options: { font?: string; size?: number; bold?: boolean; color?: string; scale?: number } = {}): Run => {
   const size = options.size ?? SIZE.三号;
-  return new TextRun({ text, font: font(options.font ?? FONT.body), size: pt(size), bold: options.bold, color: options.color, scale: options.scale, characterSpacing: size === SIZE.三号 ? TIGHTER : undefined });
+  return { text, font: options.font ?? FONT.body, size: pt(size), bold: options.bold, color: options.color, scale: options.scale, characterSpacing: size === SIZE.三号 ? TIGHTER : undefined };
 };
 
 /** One line of the grid, exactly (5.2.3). */
-const exactly = (line = LINE) => ({ line, lineRule: LineRuleType.EXACT, before: 0, after: 0 });
+const exactly = (line = LINE) => ({ line, lineRule: 'exact' as const, before: 0, after: 0 });
 
 /** A paragraph of the text: 3号 仿宋, indented two characters (7.3.3). */
-const text = (content: string) => new Paragraph({ indent: { firstLine: 2 * CHAR }, spacing: exactly(), alignment: AlignmentType.JUSTIFIED, children: [run(content)] });
+const text = (content: string) => paragraph({ indent: { firstLine: 2 * CHAR }, spacing: exactly(), align: 'both' }, [run(content)]);
 
 /** 一、 in 黑体, （一） in 楷体 (7.3.3); indented like the text. */
 const heading = (level: 1 | 2, content: string) =>
-  new Paragraph({ indent: { firstLine: 2 * CHAR }, spacing: exactly(), keepNext: true, children: [run(content, { font: level === 1 ? FONT.heading1 : FONT.heading2 })] });
+  paragraph({ indent: { firstLine: 2 * CHAR }, spacing: exactly(), keepNext: true }, [run(content, { font: level === 1 ? FONT.heading1 : FONT.heading2 })]);
 
-const blank = () => new Paragraph({ spacing: exactly(), children: [] });
+const blank = () => paragraph({ spacing: exactly() });
 
 const numerals = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 const numeral = (n: number) => (n <= 10 ? numerals[n - 1]! : `十${numerals[n - 11]}`);
 
 // ---- tables (8: 横排表格) -------------------------------------------------------------------
 
-const line: IBorderOptions = { style: BorderStyle.SINGLE, size: 4, color: '000000' };
-const none: IBorderOptions = { style: BorderStyle.NONE, size: 0, color: 'FFFFFF' };
+const line: Border = { style: 'single', size: 4, color: '000000' };
+const none: Border = { style: 'none', size: 0, color: 'FFFFFF' };
 const TABLE_LINE = Math.round(SIZE.小四 * 20 * 1.3);
 
 interface Column {
@@ -79,26 +55,19 @@ function listTable(columns: Column[], rows: string[][]): Table {
   const total = columns.reduce((n, c) => n + c.weight, 0);
   const widths = columns.map((c) => Math.floor((TYPE_AREA.width * c.weight) / total));
   widths[widths.length - 1]! += TYPE_AREA.width - widths.reduce((a, b) => a + b, 0);
-  const cell = (content: string, index: number, head: boolean) =>
-    new TableCell({
-      width: { size: widths[index]!, type: WidthType.DXA },
-      verticalAlign: VerticalAlignTable.CENTER,
-      children: [
-        new Paragraph({
-          alignment: head || columns[index]!.center ? AlignmentType.CENTER : AlignmentType.LEFT,
-          spacing: exactly(TABLE_LINE),
-          children: [run(content, { size: SIZE.小四, font: head ? FONT.heading1 : FONT.body })],
-        }),
-      ],
-    });
-  return new Table({
-    width: { size: TYPE_AREA.width, type: WidthType.DXA },
-    columnWidths: widths,
-    layout: TableLayoutType.FIXED,
+  const cell = (content: string, index: number, head: boolean): TableCell => ({
+    width: widths[index]!,
+    verticalAlign: 'center',
+    paragraphs: [paragraph({ align: head || columns[index]!.center ? 'center' : 'left', spacing: exactly(TABLE_LINE) }, [run(content, { size: SIZE.小四, font: head ? FONT.heading1 : FONT.body })])],
+  });
+  return table({
+    width: TYPE_AREA.width,
+    columns: widths,
+    fixedLayout: true,
     borders: { top: line, bottom: line, left: line, right: line, insideHorizontal: line, insideVertical: line },
     rows: [
-      new TableRow({ tableHeader: true, cantSplit: true, children: columns.map((c, i) => cell(c.title, i, true)) }),
-      ...rows.map((r) => new TableRow({ cantSplit: true, children: r.map((v, i) => cell(v, i, false)) })),
+      { header: true, cantSplit: true, cells: columns.map((c, i) => cell(c.title, i, true)) },
+      ...rows.map((r) => ({ cantSplit: true, cells: r.map((v, i) => cell(v, i, false)) })),
     ],
   });
 }
@@ -130,17 +99,8 @@ function head(report: ReportModel): Paragraph[] {
   const scale = fitted < SIZE.二号 ? Math.max(50, Math.floor((fitted / SIZE.二号) * 100)) : undefined;
   const issuerLine = Math.round(size * 20 * 1.2);
   return [
-    new Paragraph({
-      alignment: AlignmentType.CENTER,
-      spacing: { before: ISSUER_TOP, after: 2 * LINE, line: issuerLine, lineRule: LineRuleType.EXACT },
-      children: [run(name, { font: FONT.title, size, color: RED, scale })],
-    }),
-    new Paragraph({
-      alignment: AlignmentType.CENTER,
-      spacing: exactly(),
-      border: { bottom: { style: BorderStyle.SINGLE, size: 12, color: RED, space: RED_LINE_GAP_PT } },
-      children: [run(report.document.number ?? '（预览，未编号）')],
-    }),
+    paragraph({ align: 'center', spacing: { before: ISSUER_TOP, after: 2 * LINE, line: issuerLine, lineRule: 'exact' } }, [run(name, { font: FONT.title, size, color: RED, scale })]),
+    paragraph({ align: 'center', spacing: exactly(), border: { bottom: { style: 'single', size: 12, color: RED, space: RED_LINE_GAP_PT } } }, [run(report.document.number ?? '（预览，未编号）')]),
   ];
 }
 
@@ -154,7 +114,7 @@ function title(report: ReportModel): Paragraph[] {
   const lines = textWidth(whole) <= perLine ? [whole] : [`关于${period}`, subject];
   return [
     blank(),
-    ...lines.map((l, i) => new Paragraph({ alignment: AlignmentType.CENTER, spacing: { ...exactly(), before: i === 0 ? LINE : 0 }, children: [run(l, { font: FONT.title, size: SIZE.二号 })] })),
+    ...lines.map((l, i) => paragraph({ align: 'center', spacing: { ...exactly(), before: i === 0 ? LINE : 0 } }, [run(l, { font: FONT.title, size: SIZE.二号 })])),
     blank(),
   ];
 }
@@ -301,7 +261,7 @@ function body(report: ReportModel): Block[] {
     ]);
   }
   return [
-    new Paragraph({ spacing: exactly(), children: [run(`${report.document.to}：`)] }),
+    paragraph({ spacing: exactly() }, [run(`${report.document.to}：`)]),
     text(`现将${report.periodText}${report.office.programme}${circular ? '推进' : '交账'}情况通报如下。`),
     ...sections.flatMap(([name, blocks], i) => [heading(1, `${numeral(i + 1)}、${name}`), ...blocks]),
   ];
@@ -317,7 +277,7 @@ function signature(report: ReportModel): Paragraph[] {
   const date = report.document.date;
   const dateRight = Math.max(2, textWidth(issuer) + 2 - 2 - textWidth(date));
   const issuerRight = Math.max(2, dateRight + textWidth(date) + 2 - textWidth(issuer));
-  const right = (content: string, chars: number) => new Paragraph({ alignment: AlignmentType.RIGHT, indent: { right: Math.round(chars * CHAR) }, spacing: exactly(), children: [run(content)] });
+  const right = (content: string, chars: number) => paragraph({ align: 'right', indent: { right: Math.round(chars * CHAR) }, spacing: exactly() }, [run(content)]);
   return [blank(), right(issuer, issuerRight), right(date, dateRight)];
 }
 
@@ -329,101 +289,80 @@ function signature(report: ReportModel): Paragraph[] {
  */
 function colophon(report: ReportModel): Table {
   const char4 = SIZE.四号 * 20;
-  const thick: IBorderOptions = { style: BorderStyle.SINGLE, size: RULE.thick, color: '000000' };
-  const thin: IBorderOptions = { style: BorderStyle.SINGLE, size: RULE.thin, color: '000000' };
+  const thick: Border = { style: 'single', size: RULE.thick, color: '000000' };
+  const thin: Border = { style: 'single', size: RULE.thin, color: '000000' };
   const spacing = { ...exactly(Math.round(LINE * 0.9)), before: 40, after: 40 };
   const printed = `${report.document.date}印发`;
   // The date's column: the date, one character in from the right and some room for proportional digits.
   const dateWidth = Math.round((textWidth(printed) + 3) * char4);
   const widths = [TYPE_AREA.width - dateWidth, dateWidth];
-  const cell = (paragraph: Paragraph, borders: { top: IBorderOptions; bottom: IBorderOptions }, width: number, span?: number) =>
-    new TableCell({
-      columnSpan: span,
-      width: { size: width, type: WidthType.DXA },
-      margins: { top: 0, bottom: 0, left: 0, right: 0 },
-      verticalAlign: VerticalAlignTable.CENTER,
-      borders: { ...borders, left: none, right: none },
-      children: [paragraph],
-    });
+  const cell = (content: Paragraph, borders: { top: Border; bottom: Border }, width: number, span?: number): TableCell => ({
+    span,
+    width,
+    margins: { top: 0, bottom: 0, left: 0, right: 0 },
+    verticalAlign: 'center',
+    borders: { ...borders, left: none, right: none },
+    paragraphs: [content],
+  });
   const rows: TableRow[] = [];
   const copyTo = report.document.copyTo;
   if (copyTo.length) {
     const label = '抄送：';
     // Lines after the first align with the first name after the colon (7.4.2).
     const indent = { left: char4 * (1 + label.length), hanging: char4 * label.length, right: char4 };
-    rows.push(
-      new TableRow({
-        cantSplit: true,
-        children: [cell(new Paragraph({ spacing, indent, children: [run(`${label}${copyTo.join('，')}。`, { size: SIZE.四号 })] }), { top: thick, bottom: thin }, TYPE_AREA.width, 2)],
-      }),
-    );
+    rows.push({ cantSplit: true, cells: [cell(paragraph({ spacing, indent }, [run(`${label}${copyTo.join('，')}。`, { size: SIZE.四号 })]), { top: thick, bottom: thin }, TYPE_AREA.width, 2)] });
   }
   const top = copyTo.length ? thin : thick;
-  rows.push(
-    new TableRow({
-      cantSplit: true,
-      children: [
-        cell(new Paragraph({ spacing, indent: { left: char4 }, children: [run(report.office.officeName, { size: SIZE.四号 })] }), { top, bottom: thick }, widths[0]!),
-        cell(new Paragraph({ spacing, alignment: AlignmentType.RIGHT, indent: { right: char4 }, children: [run(printed, { size: SIZE.四号 })] }), { top, bottom: thick }, widths[1]!),
-      ],
-    }),
-  );
-  return new Table({
-    width: { size: TYPE_AREA.width, type: WidthType.DXA },
-    columnWidths: widths,
-    layout: TableLayoutType.FIXED,
-    float: {
-      horizontalAnchor: TableAnchorType.MARGIN,
-      relativeHorizontalPosition: RelativeHorizontalPosition.CENTER,
-      verticalAnchor: TableAnchorType.MARGIN,
-      relativeVerticalPosition: RelativeVerticalPosition.BOTTOM,
-      overlap: OverlapType.NEVER,
-    },
+  rows.push({
+    cantSplit: true,
+    cells: [
+      cell(paragraph({ spacing, indent: { left: char4 } }, [run(report.office.officeName, { size: SIZE.四号 })]), { top, bottom: thick }, widths[0]!),
+      cell(paragraph({ spacing, align: 'right', indent: { right: char4 } }, [run(printed, { size: SIZE.四号 })]), { top, bottom: thick }, widths[1]!),
+    ],
+  });
+  return table({
+    width: TYPE_AREA.width,
+    columns: widths,
+    fixedLayout: true,
+    float: { horizontal: 'center', vertical: 'bottom' },
     borders: { top: none, bottom: none, left: none, right: none, insideHorizontal: none, insideVertical: none },
     rows,
   });
 }
 
 /** 页码 (7.5): "— 1 —" in 4号 半角宋体, odd pages one character in from the right, even ones from the left. */
-function pageNumber(side: 'odd' | 'even'): Footer {
+function pageNumber(side: 'odd' | 'even'): Paragraph[] {
   const char4 = SIZE.四号 * 20;
-  return new Footer({
-    children: [
-      new Paragraph({
-        alignment: side === 'odd' ? AlignmentType.RIGHT : AlignmentType.LEFT,
-        indent: side === 'odd' ? { right: char4 } : { left: char4 },
-        children: [new TextRun({ children: ['— ', PageNumber.CURRENT, ' —'], font: font(FONT.pageNumber), size: pt(SIZE.四号) })],
-      }),
-    ],
-  });
+  const style = { font: FONT.pageNumber, size: pt(SIZE.四号) };
+  return [
+    paragraph({ align: side === 'odd' ? 'right' : 'left', indent: side === 'odd' ? { right: char4 } : { left: char4 } }, [
+      { text: '— ', ...style },
+      { field: 'PAGE', ...style },
+      { text: ' —', ...style },
+    ]),
+  ];
 }
 
-export function gongwenDocument(report: ReportModel): Document {
-  return new Document({
+export function gongwenDocument(report: ReportModel): WordDocument {
+  return {
     creator: report.office.officeName,
     title: report.title,
-    evenAndOddHeaderAndFooters: true,
-    styles: { default: { document: { run: { font: font(FONT.body), size: pt(SIZE.三号) } } } },
-    sections: [
-      {
-        properties: {
-          page: {
-            size: { width: PAGE.width, height: PAGE.height },
-            margin: { ...MARGIN, header: MARGIN.top - 567, footer: FOOTER_FROM_EDGE, gutter: 0 },
-          },
-          // 22 lines a page (5.2.3): every paragraph is set to exactly this pitch. No grid is switched
-          // on: office suites snap larger type (the title) to two grid lines, which the standard does not.
-          grid: { linePitch: LINE },
-        },
-        footers: { default: pageNumber('odd'), even: pageNumber('even') },
-        // The body ends with a paragraph: the floating 版记 anchors to it.
-        children: [...head(report), ...title(report), ...body(report), ...signature(report), colophon(report), new Paragraph({ spacing: exactly(20), children: [] })],
-      },
-    ],
-  });
+    created: report.compiledAt,
+    defaults: { font: FONT.body, size: pt(SIZE.三号) },
+    section: {
+      page: PAGE,
+      margin: { ...MARGIN, header: MARGIN.top - 567, footer: FOOTER_FROM_EDGE, gutter: 0 },
+      // 22 lines a page (5.2.3): every paragraph is set to exactly this pitch. No grid is switched
+      // on: office suites snap larger type (the title) to two grid lines, which the standard does not.
+      linePitch: LINE,
+      footers: { default: pageNumber('odd'), even: pageNumber('even') },
+    },
+    // The body ends with a paragraph: the floating 版记 anchors to it.
+    body: [...head(report), ...title(report), ...body(report), ...signature(report), colophon(report), paragraph({ spacing: exactly(20) })],
+  };
 }
 
 /** The .docx file's bytes. */
 export async function gongwenDocx(report: ReportModel): Promise<Uint8Array> {
-  return new Uint8Array(await Packer.toBuffer(gongwenDocument(report)));
+  return new Uint8Array(wordDocx(gongwenDocument(report)));
 }
