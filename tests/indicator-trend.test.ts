@@ -4,7 +4,6 @@
  * indicator against its target and the straight-line trajectory, with the on-course sentence.
  */
 import JSZip from 'jszip';
-import { SaxesParser, type SaxesTagNS } from 'saxes';
 import * as XLSX from 'xlsx';
 import { describe, expect, it } from 'vitest';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
@@ -17,40 +16,12 @@ import { describeIssue } from '../functions/ledger-import/validate.ts';
 import { importLedger } from '../functions/ledger-import/import-ledger.ts';
 import { useCadenceBench } from './support/cadence.ts';
 import { cloneTables, sampleTables } from './support/ledger.ts';
+import { all, classed, parseXml as parseSvg } from './support/xml.ts';
 
 const bench = useCadenceBench();
 const SECRET = 'a-test-secret-of-at-least-32-characters';
 const PM25 = '城区PM2.5年均浓度'; // ≤ 43.4 by 2020
 const GOOD_DAYS = '优良天数达标率'; // ≥ 77.9 by 2020
-
-interface Element {
-  name: string;
-  attributes: Record<string, string>;
-  children: Element[];
-  text: string;
-}
-
-/** The SVG as a tree, parsed as XML: a chart that is not well-formed fails here. */
-function parseSvg(svg: string): Element {
-  const parser = new SaxesParser({ xmlns: true });
-  const stack: Element[] = [];
-  let root: Element | undefined;
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    const element: Element = { name: tag.local, attributes: Object.fromEntries(Object.entries(tag.attributes).map(([k, a]) => [k, a.value])), children: [], text: '' };
-    stack.at(-1)?.children.push(element);
-    root ??= element;
-    stack.push(element);
-  });
-  parser.on('text', (text) => {
-    if (stack.length) stack.at(-1)!.text += text;
-  });
-  parser.on('closetag', () => void stack.pop());
-  parser.write(svg).close();
-  return root!;
-}
-
-const all = (element: Element, match: (e: Element) => boolean): Element[] => [...(match(element) ? [element] : []), ...element.children.flatMap((c) => all(c, match))];
-const classed = (element: Element, cls: string) => all(element, (e) => (e.attributes.class ?? '').split(' ').includes(cls));
 
 /** The sample ledger with 基准值 and 基准年份 given for PM2.5 (other rows leave them empty). */
 function withBaseline(value: string, year: string): RawTable[] {

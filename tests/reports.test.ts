@@ -27,6 +27,7 @@ import { FolderArchive } from '../functions/store/folder-archive.ts';
 import { S3Archive } from '../functions/store/s3-archive.ts';
 import { appLinks } from '../functions/wiring.ts';
 import { useCadenceBench, type Email } from './support/cadence.ts';
+import { classed, parseXml, textOf } from './support/xml.ts';
 
 const bench = useCadenceBench();
 const SECRET = 'a-test-secret-of-at-least-32-characters';
@@ -119,6 +120,21 @@ describe('周通报 compiled on the sample ledger at 2018-07-27 16:00', () => {
       expect(root, chart.name).toBe('svg');
       expect(texts.join(''), chart.name).toContain(chart.name.startsWith('灯色') ? '各类任务灯色分布' : '本周进展报送');
     }
+    const [lights, reporting] = await Promise.all(charts.map(async (c) => parseXml(new TextDecoder().decode((await world.reports.archive.get(c.key))!.body))));
+    // The bars count what the 台账 lists: per category, the tasks of each light.
+    const light = { 红灯: 'red', 黄灯: 'yellow', 绿灯: 'green', 已销号: 'grey' } as Record<string, string>;
+    const listed = new Map<string, number>();
+    for (const row of sectionRows(XLSX.read(world.workbookBytes)).flatMap((s) => s.rows)) {
+      const key = `${row['类别']} ${light[row['灯色'] as string]}`;
+      listed.set(key, (listed.get(key) ?? 0) + 1);
+    }
+    const drawn = classed(lights!, 'light-bar').map((b) => [`${b.attributes['data-category']} ${b.attributes['data-light']}`, Number(b.attributes['data-count'])] as const);
+    expect(new Map(drawn)).toEqual(listed);
+    // The ring: C's unit reported late, A's on time, the rest not at all; the slices add up to the units in the title.
+    const slices = classed(reporting!, 'ring-slice').map((s) => [s.attributes['data-name'], Number(s.attributes['data-value'])] as const);
+    expect(slices.map(([name]) => name)).toEqual(['按时报送', '逾期报送', '未报送']);
+    const units = slices.reduce((sum, [, value]) => sum + value, 0);
+    expect(textOf(classed(reporting!, 'title')[0]!)).toBe(`本周进展报送（${units}个单位）`);
   });
 
   it('writes a workbook SheetJS reads back: Chinese headers, every task once, the right light as text and as fill', () => {

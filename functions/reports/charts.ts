@@ -161,21 +161,20 @@ const labelLines = (slice: Slice, x: number, y: number, anchor: string) =>
  */
 function outsideLabels(placed: { slice: Slice; middle: number }[], outer: number, low: number, high: number): string {
   const spacing = 30;
-  const sides = [true, false].map((right) => {
-    const side = placed
-      .filter((p) => (p.middle <= 180) === right)
-      .map((p) => ({ ...p, edge: polar(p.middle, outer), elbow: polar(p.middle, outer + 12), y: 0 }))
-      .sort((a, b) => a.elbow.y - b.elbow.y);
+  const labels = placed.map((p) => ({ ...p, right: p.middle <= 180, edge: polar(p.middle, outer), elbow: polar(p.middle, outer + 12), y: 0 }));
+  for (const right of [true, false]) {
+    const side = labels.filter((p) => p.right === right).sort((a, b) => a.elbow.y - b.elbow.y);
     side.forEach((p, n) => (p.y = Math.max(low, n ? side[n - 1]!.y + spacing : -Infinity, Math.min(high, p.elbow.y))));
     for (let n = side.length - 1; n >= 0; n--) side[n]!.y = Math.min(side[n]!.y, n === side.length - 1 ? high : side[n + 1]!.y - spacing);
-    return side.map((p) => {
-      const sign = right ? 1 : -1;
+  }
+  return labels
+    .map((p) => {
+      const sign = p.right ? 1 : -1;
       const end = sign * (outer + 22);
       const line = `<polyline points="${num(p.edge.x)},${num(p.edge.y)} ${num(p.elbow.x)},${num(p.y)} ${num(end)},${num(p.y)}" fill="none" stroke="${p.slice.color}"/>`;
-      return line + labelLines(p.slice, end + sign * 4, p.y, right ? 'start' : 'end');
-    });
-  });
-  return sides.flat().join('');
+      return line + labelLines(p.slice, end + sign * 4, p.y, p.right ? 'start' : 'end');
+    })
+    .join('');
 }
 
 /** How the units reported in the period: on time, late, not at all (月交账: accounted or not). */
