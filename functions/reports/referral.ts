@@ -6,30 +6,31 @@
  * 约谈记录 (every 约谈 with its follow-up). Kept in the report archive under `referral/`, where the
  * notice attaches it from; the report listings never show that prefix.
  */
-import ExcelJS from 'exceljs';
 import { levelNames, type ReferralFiler, type ReferralRecord } from '../core/cadence/escalation-model.ts';
 import type { ReportArchive } from '../core/ports.ts';
 import { XLSX } from './publish.ts';
+import { XlsxWorkbook, type CellStyle } from './xlsx-writer.ts';
 
-const headerFill: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDEE5F0' } };
+const header: CellStyle = { font: { bold: true }, fill: 'FFDEE5F0' };
+const body: CellStyle = { alignment: { wrapText: true, vertical: 'top' } };
 const decisionNames = { confirm: '确认升级', decline: '不予升级', lift: '解除' } as const;
 
 type Column = [header: string, width: number];
 
-function sheet(book: ExcelJS.Workbook, name: string, columns: Column[], rows: (string | number)[][]): void {
-  const ws = book.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
-  ws.columns = columns.map(([header, width]) => ({ header, width }));
-  ws.getRow(1).eachCell((cell) => {
-    cell.font = { bold: true };
-    cell.fill = headerFill;
-  });
-  for (const row of rows) ws.addRow(row).alignment = { wrapText: true, vertical: 'top' };
+function sheet(book: XlsxWorkbook, name: string, columns: Column[], rows: (string | number)[][]): void {
+  const ws = book.addSheet(name);
+  ws.freeze(1);
+  columns.forEach(([, width], i) => ws.width(i + 1, width));
+  ws.addRow(
+    columns.map(([title]) => title),
+    header,
+  );
+  for (const row of rows) ws.addRow(row, body);
 }
 
 export async function referralWorkbook(record: ReferralRecord): Promise<Uint8Array> {
   const { escalation: e } = record;
-  const book = new ExcelJS.Workbook();
-  book.creator = 'duban';
+  const book = new XlsxWorkbook({ creator: 'duban' });
   sheet(book, '单位情况', [['项目', 16], ['内容', 70]], [
     ['单位名称', record.unit.name],
     ['单位类型', record.unit.type],
@@ -78,7 +79,7 @@ export async function referralWorkbook(record: ReferralRecord): Promise<Uint8Arr
       i.status === 'closed' ? '已办结' : '未办结',
     ]),
   );
-  return new Uint8Array(await book.xlsx.writeBuffer());
+  return book.toBytes();
 }
 
 /** Files the workbook in the archive: `referral/<unit>/<day>/追责问责移送材料-<unit>-<day>.xlsx`. */

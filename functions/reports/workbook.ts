@@ -4,20 +4,26 @@
  * as the cell's fill, headers frozen; then the units' reporting (周通报: the ranking; 月交账: each
  * unit's account) and, for a month, the indicators.
  */
-import ExcelJS from 'exceljs';
 import type { LedgerRow, ReportModel } from '../core/reports/model.ts';
 import type { ReportEvidence } from './evidence.ts';
 import { TASKS, sheetSpecs } from '../ledger-import/sheets.ts';
+import { cellRef, quoteSheet, XlsxWorkbook, type CellStyle, type CellValue, type XlsxSheet } from './xlsx-writer.ts';
 
 const fills = { red: 'FFD93025', yellow: 'FFF2A600', green: 'FF1E8E3E', grey: 'FFBDC1C6' } as const;
 const fontColor = { red: 'FFFFFFFF', yellow: 'FF000000', green: 'FFFFFFFF', grey: 'FF000000' } as const;
-const headerFill: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDEE5F0' } };
-const thin: Partial<ExcelJS.Borders> = {
-  top: { style: 'thin', color: { argb: 'FFB0B7C3' } },
-  left: { style: 'thin', color: { argb: 'FFB0B7C3' } },
-  bottom: { style: 'thin', color: { argb: 'FFB0B7C3' } },
-  right: { style: 'thin', color: { argb: 'FFB0B7C3' } },
-};
+const BORDER = 'FFB0B7C3';
+const LINK: CellStyle['font'] = { color: 'FF1A73E8', underline: true };
+const header: CellStyle = { font: { bold: true }, fill: 'FFDEE5F0', border: BORDER, alignment: { vertical: 'middle', horizontal: 'center', wrapText: true } };
+const body: CellStyle = { border: BORDER, alignment: { vertical: 'top', wrapText: true } };
+const title: CellStyle = { font: { bold: true, size: 14 }, alignment: { vertical: 'middle', horizontal: 'center' } };
+const label: CellStyle = { font: { bold: true } };
+const fact: CellStyle = { alignment: { wrapText: true, vertical: 'top' } };
+const lightStyles = Object.fromEntries(
+  (Object.keys(fills) as (keyof typeof fills)[]).map((light) => [
+    light,
+    { ...body, fill: fills[light], font: { bold: true, color: fontColor[light] }, alignment: { vertical: 'middle', horizontal: 'center' } } satisfies CellStyle,
+  ]),
+) as Record<keyof typeof fills, CellStyle>;
 
 /** The 任务清单 columns as the office's import sheet orders them, then the state columns. */
 const importColumns = sheetSpecs.find((s) => s.name === TASKS)!.columns;
@@ -63,58 +69,34 @@ export function sheetName(name: string, taken: Set<string>): string {
   return candidate;
 }
 
-function headerRow(sheet: ExcelJS.Worksheet, headers: string[], row: number) {
-  const r = sheet.getRow(row);
-  headers.forEach((h, i) => {
-    const cell = r.getCell(i + 1);
-    cell.value = h;
-    cell.font = { bold: true };
-    cell.fill = headerFill;
-    cell.border = thin;
-    cell.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
-  });
-  r.height = 22;
+function headerRow(sheet: XlsxSheet, headers: string[], row: number) {
+  headers.forEach((h, i) => sheet.set(row, i + 1, h, header));
+  sheet.height(row, 22);
 }
 
-function titleRow(sheet: ExcelJS.Worksheet, text: string, span: number) {
-  sheet.mergeCells(1, 1, 1, span);
-  const cell = sheet.getCell(1, 1);
-  cell.value = text;
-  cell.font = { bold: true, size: 14 };
-  cell.alignment = { vertical: 'middle', horizontal: 'center' };
-  sheet.getRow(1).height = 28;
+function titleRow(sheet: XlsxSheet, text: string, span: number) {
+  sheet.merge(1, 1, 1, span);
+  sheet.set(1, 1, text, title);
+  sheet.height(1, 28);
 }
 
-function table(sheet: ExcelJS.Worksheet, startRow: number, headers: string[], rows: (string | number)[][], widths?: number[]) {
+function table(sheet: XlsxSheet, startRow: number, headers: string[], rows: (string | number)[][], widths?: number[]) {
   headerRow(sheet, headers, startRow);
-  rows.forEach((values, i) => {
-    const row = sheet.getRow(startRow + 1 + i);
-    values.forEach((v, j) => {
-      const cell = row.getCell(j + 1);
-      cell.value = v;
-      cell.border = thin;
-      cell.alignment = { vertical: 'top', wrapText: true };
-    });
-  });
-  widths?.forEach((w, i) => {
-    const column = sheet.getColumn(i + 1);
-    column.width = Math.max(column.width ?? 0, w);
-  });
+  rows.forEach((values, i) => values.forEach((v, j) => sheet.set(startRow + 1 + i, j + 1, v, body)));
+  widths?.forEach((w, i) => sheet.width(i + 1, Math.max(sheet.widthOf(i + 1) ?? 0, w)));
   return startRow + rows.length + 2;
 }
 
 export async function reportWorkbook(report: ReportModel, evidence?: ReportEvidence): Promise<Uint8Array> {
-  const book = new ExcelJS.Workbook();
-  book.creator = '督察整改督办系统';
-  book.created = new Date(report.compiledAt);
-  book.modified = book.created;
+  const book = new XlsxWorkbook({ creator: '督察整改督办系统', created: new Date(report.compiledAt) });
   const taken = new Set<string>();
 
   // 汇总
-  const summary = book.addWorksheet(sheetName('汇总', taken), { views: [{ state: 'frozen', ySplit: 3 }] });
+  const summary = book.addSheet(sheetName('汇总', taken));
+  summary.freeze(3);
   titleRow(summary, report.title, 6);
-  summary.getCell(2, 1).value = `编制时间：${report.compiledAtText}（北京时间）`;
-  summary.mergeCells(2, 1, 2, 6);
+  summary.set(2, 1, `编制时间：${report.compiledAtText}（北京时间）`);
+  summary.merge(2, 1, 2, 6);
   const totals = report.sections.reduce((t, s) => ({ total: t.total + s.total, red: t.red + s.red, yellow: t.yellow + s.yellow, green: t.green + s.green, grey: t.grey + s.grey }), {
     total: 0,
     red: 0,
@@ -129,7 +111,7 @@ export async function reportWorkbook(report: ReportModel, evidence?: ReportEvide
     [...report.sections.map((s) => [s.category, s.total, s.red, s.yellow, s.green, s.grey]), ['合计', totals.total, totals.red, totals.yellow, totals.green, totals.grey]],
     [34, 10, 8, 8, 8, 8],
   );
-  summary.getRow(next - 2).font = { bold: true };
+  summary.styleRow(next - 2, label);
   const facts: [string, string | number][] = [
     [`本${report.kind === 'weekly-circular' ? '周' : '月'}销号`, report.counts.closedThisPeriod],
     [`${report.reporting.label}：应报单位`, report.reporting.active],
@@ -140,12 +122,10 @@ export async function reportWorkbook(report: ReportModel, evidence?: ReportEvide
     ['挂牌督办', report.listed.map((e) => `${e.code}（${e.unit}）`).join('；') || '无'],
     ['约谈', report.interviews.map((e) => `${e.code}（${e.unit}，${e.state}）`).join('；') || '无'],
   ];
-  for (const [label, value] of facts) {
-    summary.getCell(next, 1).value = label;
-    summary.getCell(next, 1).font = { bold: true };
-    summary.getCell(next, 2).value = value;
-    summary.mergeCells(next, 2, next, 6);
-    summary.getCell(next, 2).alignment = { wrapText: true, vertical: 'top' };
+  for (const [name, value] of facts) {
+    summary.set(next, 1, name, label);
+    summary.set(next, 2, value, fact);
+    summary.merge(next, 2, next, 6);
     next++;
   }
 
@@ -153,39 +133,30 @@ export async function reportWorkbook(report: ReportModel, evidence?: ReportEvide
   const columns = taskColumns(report.kind);
   const lightColumn = columns.findIndex((c) => c.header === '灯色') + 1;
   const evidenceColumn = columns.findIndex((c) => c.header === EVIDENCE) + 1;
-  const evidenceCells: { sheet: string; row: number; code: string }[] = [];
+  const evidenceCells: { sheet: XlsxSheet; row: number; code: string }[] = [];
   for (const section of report.sections) {
-    const sheet = book.addWorksheet(sheetName(section.category, taken), { views: [{ state: 'frozen', ySplit: 1, xSplit: 2 }] });
+    const sheet = book.addSheet(sheetName(section.category, taken));
+    sheet.freeze(1, 2);
     headerRow(
       sheet,
       columns.map((c) => c.header),
       1,
     );
-    columns.forEach((c, i) => (sheet.getColumn(i + 1).width = c.width));
+    columns.forEach((c, i) => sheet.width(i + 1, c.width));
     report.ledger
       .filter((r) => r.category === section.category)
       .forEach((task, i) => {
-        const row = sheet.getRow(i + 2);
-        columns.forEach((c, j) => {
-          const cell = row.getCell(j + 1);
-          cell.value = c.value(task, i);
-          cell.border = thin;
-          cell.alignment = { vertical: 'top', wrapText: true };
-        });
-        const files = evidence?.links.get(task.code);
-        if (files?.length) evidenceCells.push({ sheet: sheet.name, row: i + 2, code: task.code });
-        const light = row.getCell(lightColumn);
-        light.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: fills[task.light] } };
-        light.font = { bold: true, color: { argb: fontColor[task.light] } };
-        light.alignment = { vertical: 'middle', horizontal: 'center' };
+        columns.forEach((c, j) => sheet.set(i + 2, j + 1, c.value(task, i), j + 1 === lightColumn ? lightStyles[task.light] : body));
+        if (evidence?.links.get(task.code)?.length) evidenceCells.push({ sheet, row: i + 2, code: task.code });
       });
-    sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
+    sheet.autoFilter(1, 1, 1, columns.length);
   }
 
   if (evidence?.links.size) evidenceSheet(book, report, evidence, evidenceCells, evidenceColumn, taken);
 
   if (report.kind === 'weekly-circular') {
-    const sheet = book.addWorksheet(sheetName('报送排名', taken), { views: [{ state: 'frozen', ySplit: 1 }] });
+    const sheet = book.addSheet(sheetName('报送排名', taken));
+    sheet.freeze(1);
     table(
       sheet,
       1,
@@ -195,7 +166,8 @@ export async function reportWorkbook(report: ReportModel, evidence?: ReportEvide
     );
   } else {
     if (report.scores) scoreSheet(book, report.scores, taken);
-    const sheet = book.addWorksheet(sheetName('单位交账', taken), { views: [{ state: 'frozen', ySplit: 1 }] });
+    const sheet = book.addSheet(sheetName('单位交账', taken));
+    sheet.freeze(1);
     table(
       sheet,
       1,
@@ -203,7 +175,8 @@ export async function reportWorkbook(report: ReportModel, evidence?: ReportEvide
       report.accounts.map((a) => [a.unit, a.tasks, a.status, a.accounted, a.red, a.items.map((i) => `${i.code} ${i.summary}`).join('\n')]),
       [24, 10, 10, 10, 10, 70],
     );
-    const indicators = book.addWorksheet(sheetName('目标指标', taken), { views: [{ state: 'frozen', ySplit: 1 }] });
+    const indicators = book.addSheet(sheetName('目标指标', taken));
+    indicators.freeze(1);
     table(
       indicators,
       1,
@@ -214,20 +187,19 @@ export async function reportWorkbook(report: ReportModel, evidence?: ReportEvide
     const statusColumn = 5;
     report.indicators.forEach((i, n) => {
       if (i.status === '未报送') return;
-      const cell = indicators.getCell(n + 2, statusColumn);
-      cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: i.status === '达标' ? fills.green : fills.red } };
-      cell.font = { bold: true, color: { argb: 'FFFFFFFF' } };
+      indicators.style(n + 2, statusColumn, { fill: i.status === '达标' ? fills.green : fills.red, font: { bold: true, color: 'FFFFFFFF' } });
     });
   }
-  return new Uint8Array(await book.xlsx.writeBuffer());
+  return book.toBytes();
 }
 
 /**
  * 考核得分: the units ranked by their monthly score; per rule its points (its weight times what it
  * counted), then every counted item, so the office can check each point against the record.
  */
-function scoreSheet(book: ExcelJS.Workbook, scores: NonNullable<ReportModel['scores']>, taken: Set<string>) {
-  const sheet = book.addWorksheet(sheetName('考核得分', taken), { views: [{ state: 'frozen', ySplit: 2, xSplit: 2 }] });
+function scoreSheet(book: XlsxWorkbook, scores: NonNullable<ReportModel['scores']>, taken: Set<string>) {
+  const sheet = book.addSheet(sheetName('考核得分', taken));
+  sheet.freeze(2, 2);
   const headers = ['名次', '单位', '得分', ...scores.rules.map((r) => `${r.label}（${r.weight > 0 ? '+' : ''}${r.weight}分/次）`), '加减分明细'];
   titleRow(sheet, `${scores.monthText}考核得分（基础分${scores.base}分）`, headers.length);
   table(
@@ -244,12 +216,11 @@ function scoreSheet(book: ExcelJS.Workbook, scores: NonNullable<ReportModel['sco
     [6, 24, 8, ...scores.rules.map(() => 12), 80],
   );
   const notes = 2 + scores.units.length + 2;
-  sheet.getCell(notes, 1).value = '规则说明';
-  sheet.getCell(notes, 1).font = { bold: true };
+  sheet.set(notes, 1, '规则说明', label);
   scores.rules.forEach((r, i) => {
-    sheet.getCell(notes + 1 + i, 1).value = r.label;
-    sheet.getCell(notes + 1 + i, 2).value = `${r.weight > 0 ? '加' : '扣'}${Math.abs(r.weight)}分/次：${r.description}`;
-    sheet.mergeCells(notes + 1 + i, 2, notes + 1 + i, headers.length);
+    sheet.set(notes + 1 + i, 1, r.label);
+    sheet.set(notes + 1 + i, 2, `${r.weight > 0 ? '加' : '扣'}${Math.abs(r.weight)}分/次：${r.description}`);
+    sheet.merge(notes + 1 + i, 2, notes + 1 + i, headers.length);
   });
 }
 
@@ -259,13 +230,14 @@ function scoreSheet(book: ExcelJS.Workbook, scores: NonNullable<ReportModel['sco
  * section names its files and links to its first line here (one cell holds one link); a task with
  * one file links straight to it.
  */
-function evidenceSheet(book: ExcelJS.Workbook, report: ReportModel, evidence: ReportEvidence, cells: { sheet: string; row: number; code: string }[], column: number, taken: Set<string>) {
-  const sheet = book.addWorksheet(sheetName(EVIDENCE, taken), { views: [{ state: 'frozen', ySplit: 2 }] });
-  const name = sheet.name;
+function evidenceSheet(book: XlsxWorkbook, report: ReportModel, evidence: ReportEvidence, cells: { sheet: XlsxSheet; row: number; code: string }[], column: number, taken: Set<string>) {
+  const sheet = book.addSheet(sheetName(EVIDENCE, taken));
+  sheet.freeze(2);
   const headers = ['任务编号', '整改任务', '文件', '拍摄时间', '拍摄地点', '链接（登录系统后打开）'];
   titleRow(sheet, `${report.title}：佐证材料（链接须登录督办系统后打开）`, headers.length);
   headerRow(sheet, headers, 2);
-  [14, 36, 30, 17, 26, 60].forEach((w, i) => (sheet.getColumn(i + 1).width = w));
+  [14, 36, 30, 17, 26, 60].forEach((w, i) => sheet.width(i + 1, w));
+  const linked: CellStyle = { ...body, font: LINK };
   const firstRow = new Map<string, number>();
   let at = 3;
   for (const row of report.ledger) {
@@ -273,22 +245,15 @@ function evidenceSheet(book: ExcelJS.Workbook, report: ReportModel, evidence: Re
     if (!files?.length) continue;
     firstRow.set(row.code, at);
     for (const file of files) {
-      const values: ExcelJS.CellValue[] = [row.code, row.title, { text: file.name, hyperlink: file.url }, file.takenAt ?? '', file.place ?? '', { text: file.url, hyperlink: file.url }];
-      values.forEach((v, i) => {
-        const cell = sheet.getCell(at, i + 1);
-        cell.value = v;
-        cell.border = thin;
-        cell.alignment = { vertical: 'top', wrapText: true };
-        if (typeof v === 'object') cell.font = { color: { argb: 'FF1A73E8' }, underline: true };
-      });
+      const values: CellValue[] = [row.code, row.title, { text: file.name, hyperlink: file.url }, file.takenAt ?? '', file.place ?? '', { text: file.url, hyperlink: file.url }];
+      values.forEach((v, i) => sheet.set(at, i + 1, v, typeof v === 'object' ? linked : body));
       at++;
     }
   }
   for (const { sheet: section, row, code } of cells) {
     const files = evidence.links.get(code)!;
-    const cell = book.getWorksheet(section)!.getCell(row, column);
     const text = `${files.length}个文件：${files.map((f) => f.name).join('、')}`;
-    cell.value = { text, hyperlink: files.length === 1 ? files[0]!.url : `#'${name}'!A${firstRow.get(code)}` };
-    cell.font = { color: { argb: 'FF1A73E8' }, underline: true };
+    section.set(row, column, { text, hyperlink: files.length === 1 ? files[0]!.url : `#${quoteSheet(sheet.name)}!${cellRef(firstRow.get(code)!, 1)}` });
+    section.style(row, column, { font: LINK });
   }
 }

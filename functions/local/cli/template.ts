@@ -12,8 +12,7 @@ export const templateVerb: Verb = {
       io.err('请指定输出文件：npx duban template 台账模板.xlsx');
       return 2;
     }
-    const workbook = await templateWorkbook();
-    writeFileSync(out, Buffer.from(await workbook.xlsx.writeBuffer()));
+    writeFileSync(out, templateWorkbook());
     io.out(`已生成空白台账模板：${out}`);
     return 0;
   },
