@@ -198,13 +198,14 @@ describe('the reporting ring', () => {
     const svg = ring(weekly(98, 1, 1));
     const height = Number(attr(svg, 'height'));
     const centre = Number(attr(classed(svg, 'ring')[0]!, 'transform').match(/translate\([\d.]+,([\d.]+)\)/)![1]);
+    // Each label's first baseline; its two lines of 12 px text reach about 13 px above it and 19 px below.
     const ys = classed(svg, 'ring-label').map((l) => centre + Number(attr(l, 'y')));
     expect(ys).toHaveLength(3);
     const sorted = [...ys].sort((a, b) => a - b);
-    for (let n = 1; n < sorted.length; n++) expect(sorted[n]! - sorted[n - 1]!).toBeGreaterThanOrEqual(28);
+    for (let n = 1; n < sorted.length; n++) expect(sorted[n]! - sorted[n - 1]!).toBeGreaterThanOrEqual(32); // two lines of 12 px text
     for (const y of ys) {
-      expect(y).toBeGreaterThan(30);
-      expect(y + 15).toBeLessThan(height - 20);
+      expect(y - 13).toBeGreaterThan(26); // below the title
+      expect(y + 19).toBeLessThan(height - 22); // above the legend
     }
   });
 
