@@ -1,28 +1,34 @@
 /**
- * iPhone photos (HEIC): kept as uploaded, and the daily 08:30 run adds a JPEG rendition beside each
- * one a 销号 carries, which the API record, the 公示 page and the 周通报 then show; the original
- * stays downloadable.
+ * What is made of a kept photo (core/evidence-processing.ts): an iPhone's HEIC photo gets a JPEG of
+ * the same size, every photo (JPEG, PNG, HEIC) a thumbnail at most 320 px on its long side (the
+ * camera's own where the EXIF holds one), once; a photo that cannot be decoded is recorded for the
+ * office and not tried again, and its submission stands. In the sandbox this happens in-process as
+ * the file is kept; on AWS the evidence function does it on the bucket's ObjectCreated event.
  *
  * Real parts: dynalite with the sample ledger, the HTTP app with the sandbox's evidence folder behind
- * the app's stand-in for S3's browser POST, the real decoder (heic-convert) the jobs load. The photo
- * is a real HEIC, 64 × 48, made once with libheif's heif-enc (tests/fixtures/evidence/boiler-after.heic).
- * MZ-6-3's lead unit 市城管局 asks for 销号 on 2018-07-16 (a Monday) with it.
+ * the app's stand-in for S3's browser POST, the real codec (libheif's WASM build, jpeg-js, pngjs).
+ * The HEIC is a real one, 64 × 48, made once with libheif's heif-enc
+ * (tests/fixtures/evidence/boiler-after.heic); the JPEG and PNG without thumbnails are made here
+ * with jpeg-js and pngjs. MZ-6-3's lead unit 市城管局 reports on 2018-07-16 (a Monday).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
 import { closeOutStep } from '../functions/core/cadence/closeout-step.ts';
-import type { JobDeps } from '../functions/core/cadence/job.ts';
 import { runJob } from '../functions/core/cadence/jobs.ts';
 import { defaultCalendar } from '../functions/core/calendar-data.ts';
+import { processEvidence, processKeptFile, THUMBNAIL_PX } from '../functions/core/evidence-processing.ts';
 import type { Principal } from '../functions/core/ports.ts';
 import { instantAt } from '../functions/core/time.ts';
 import { createApp } from '../functions/http/app.ts';
 import { issueToken } from '../functions/http/auth.ts';
-import { heicRenderer } from '../functions/reports/heic.ts';
+import type { EvidenceAppDeps } from '../functions/http/evidence.ts';
+import { photoCodec } from '../functions/reports/photo-codec.ts';
 import { ArchivePublisher } from '../functions/reports/publish.ts';
+import { processedWhenKept } from '../functions/wiring/evidence-processing.ts';
 import { useCadenceBench } from './support/cadence.ts';
 import { folderEvidence } from './support/evidence.ts';
 
@@ -32,6 +38,17 @@ const TASK = 'MZ-6-3';
 const LEAD = '市城管局';
 const heic = new Uint8Array(readFileSync(join(import.meta.dirname, 'fixtures/evidence/boiler-after.heic')));
 
+/** A 640 × 480 photo with no EXIF (so no camera thumbnail): a gradient, as jpeg-js encodes it. */
+function plainPicture(width = 640, height = 480) {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([(x * 255) / width, (y * 255) / height, 128, 255], (y * width + x) * 4);
+  return { width, height, data };
+}
+const plainJpeg = () => new Uint8Array(jpeg.encode(plainPicture(), 90).data);
+const plainPng = () => new Uint8Array(PNG.sync.write(Object.assign(new PNG({ width: 480, height: 640 }), { data: Buffer.from(plainPicture(480, 640).data) })));
+/** Starts as a JPEG (so it is taken as one), then nothing a decoder can read. */
+const corruptJpeg = () => new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 200 }, (_, i) => (i * 37) % 251)]);
+
 /** A JPEG by its first bytes, decoded: its width and height. */
 function decoded(bytes: Uint8Array) {
   expect([...bytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
@@ -39,78 +56,191 @@ function decoded(bytes: Uint8Array) {
   return { width: image.width, height: image.height };
 }
 
-async function world() {
+/** Every file under `root` with its size and modification time: what a run wrote. */
+function folderState(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else out[relative(root, path)] = `${statSync(path).size}@${statSync(path).mtimeMs}`;
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** The app as the sandbox wires it (`processed`: photos processed as they are kept), or as on AWS (not: the evidence function does it). */
+async function world(options: { processed: boolean }) {
   const { store, reports: archived, deps } = await bench.setup();
-  const { deps: evidence } = folderEvidence(store, bench.dynamo, async () => SECRET);
-  const reports = new ArchivePublisher(archived.archive, { log: evidence.log, files: evidence.files });
-  // As the jobs function wires them (wiring/jobs.ts): the evidence records and files, and the decoder.
-  const jobs: JobDeps = { ...deps, reports, evidence: { log: evidence.log, files: evidence.files, heic: heicRenderer } };
+  const { deps: plain, root } = folderEvidence(store, bench.dynamo, async () => SECRET);
   let now = instantAt('2018-07-16', '10:00');
+  const evidence: EvidenceAppDeps = options.processed ? processedWhenKept(plain, () => now) : plain;
+  const reports = new ArchivePublisher(archived.archive, { log: plain.log, files: plain.files });
+  const jobs = { ...deps, reports };
   const app = createApp({ store, clock: () => now, calendar: async () => defaultCalendar(), cadence: defaultCadence, linkSecret: async () => SECRET, reports, evidence });
   const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
   const token = (principal: Principal) => issueToken(store, principal, now);
   const request = (method: string, path: string, token?: string, body?: unknown) =>
     app.request(path, { method, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-
   const unitToken = await token({ kind: 'unit', unit: LEAD });
-  const asked = (await (await request('POST', '/api/evidence/uploads', unitToken, { task: TASK, kind: 'closeout', files: [{ name: 'IMG_0412.HEIC', type: 'image/heic', size: heic.length }] })).json()) as any;
-  const { id, upload } = asked.uploads[0] as { id: string; upload: { url: string; fields: Record<string, string> } };
-  const form = new FormData();
-  for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
-  form.append('file', new Blob([heic]), 'file');
-  expect((await app.request(upload.url, { method: 'POST', body: form })).status).toBe(201);
-  expect((await request('POST', `/api/tasks/${TASK}/closeout`, unitToken, { summary: '燃煤锅炉已拆除，现场已清理', evidence: [id] })).status).toBe(202);
   const officeToken = await token({ kind: 'office', name: office.name });
-  return { store, app, jobs, reports, id, unitToken, officeToken, request, setNow: (at: Date) => (now = at) };
+
+  /** Uploads a file as the phone does, then names it in a submission; returns the upload's id and the submission's status. */
+  async function submit(name: string, type: string, bytes: Uint8Array, kind: 'report' | 'closeout') {
+    const asked = (await (await request('POST', '/api/evidence/uploads', unitToken, { task: TASK, kind, files: [{ name, type, size: bytes.length }] })).json()) as any;
+    const { id, upload } = asked.uploads[0] as { id: string; upload: { url: string; fields: Record<string, string> } };
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+    form.append('file', new Blob([bytes]), 'file');
+    expect((await app.request(upload.url, { method: 'POST', body: form })).status).toBe(201);
+    const path = kind === 'report' ? `/api/tasks/${TASK}/progress` : `/api/tasks/${TASK}/closeout`;
+    const status = (await request('POST', path, unitToken, { summary: kind === 'report' ? '本周拆除燃煤锅炉2台' : '燃煤锅炉已拆除，现场已清理', evidence: [id] })).status;
+    return { id, status };
+  }
+  const record = async (id: string) => (await (await request('GET', `/api/evidence/${id}`, unitToken)).json()) as any;
+  const bytesOf = async (path: string) => {
+    const response = await request('GET', path, unitToken);
+    expect(response.status).toBe(200);
+    return { type: response.headers.get('Content-Type'), bytes: new Uint8Array(await response.arrayBuffer()) };
+  };
+  const processing = { log: plain.log, files: plain.files, codec: photoCodec };
+  return { store, app, jobs, reports, root, plain, processing, unitToken, officeToken, request, submit, record, bytesOf, setNow: (at: Date) => (now = at) };
 }
 
-describe('HEIC photos from iPhones', () => {
+describe('photos processed as they are kept (the sandbox)', () => {
   let w: Awaited<ReturnType<typeof world>>;
+  let heicId: string;
   beforeAll(async () => {
-    w = await world();
+    w = await world({ processed: true });
   });
 
-  it('keeps the HEIC as uploaded; the 08:30 run adds a JPEG of the same size, which the API record offers', async () => {
-    const before = (await (await w.request('GET', `/api/evidence/${w.id}`, w.unitToken)).json()) as any;
-    expect(before.evidence).toMatchObject({ name: 'IMG_0412.HEIC', type: 'image/heic', size: heic.length });
-    expect(before.jpeg).toBeUndefined();
-
-    await runJob('escalation', instantAt('2018-07-17', '08:30'), w.jobs);
-
-    const record = (await (await w.request('GET', `/api/evidence/${w.id}`, w.unitToken)).json()) as any;
-    expect(record.evidence).toMatchObject({ name: 'IMG_0412.HEIC', type: 'image/heic', size: heic.length });
-    expect(record.jpeg).toBe(`/api/evidence/${w.id}/file?size=jpeg`);
-    const rendition = await w.request('GET', record.jpeg, w.unitToken);
-    expect(rendition.status).toBe(200);
-    expect(rendition.headers.get('Content-Type')).toBe('image/jpeg');
-    expect(rendition.headers.get('Content-Disposition')).toBe(`inline; filename*=UTF-8''IMG_0412.jpg`);
-    expect(decoded(new Uint8Array(await rendition.arrayBuffer()))).toEqual({ width: 64, height: 48 });
-
+  it('shows a progress report’s HEIC photo as a JPEG of the same size right after the submission, with a thumbnail; the original stays', async () => {
+    const { id, status } = await w.submit('IMG_0412.HEIC', 'image/heic', heic, 'report');
+    expect(status).toBe(201);
+    heicId = id;
+    const record = await w.record(id);
+    expect(record.evidence).toMatchObject({ name: 'IMG_0412.HEIC', type: 'image/heic', size: heic.length, processedAt: '2018-07-16T02:00:00.000Z' });
+    expect(record.evidence.processingError).toBeUndefined();
+    expect(record.jpeg).toBe(`/api/evidence/${id}/file?size=jpeg`);
+    const rendition = await w.bytesOf(record.jpeg);
+    expect(rendition.type).toBe('image/jpeg');
+    expect(decoded(rendition.bytes)).toEqual({ width: 64, height: 48 });
+    const thumbnail = await w.bytesOf(`/api/evidence/${id}/file?size=thumb`);
+    expect(decoded(thumbnail.bytes)).toEqual({ width: 64, height: 48 });
     // The original is still there, byte for byte.
-    const original = await w.request('GET', record.href, w.unitToken);
-    expect(original.headers.get('Content-Type')).toBe('image/heic');
-    expect(new Uint8Array(await original.arrayBuffer())).toEqual(heic);
+    const original = await w.bytesOf(record.href);
+    expect(original.type).toBe('image/heic');
+    expect(original.bytes).toEqual(heic);
+  });
 
-    // The next run finds nothing left to render and leaves the rendition as it is.
-    const stored = record.evidence.jpegKey as string;
-    await runJob('escalation', instantAt('2018-07-18', '08:30'), w.jobs);
-    expect(((await (await w.request('GET', `/api/evidence/${w.id}`, w.unitToken)).json()) as any).evidence.jpegKey).toBe(stored);
+  it('makes a thumbnail of at most 320 px for a JPEG that carries none in its EXIF', async () => {
+    const photo = plainJpeg();
+    const { id, status } = await w.submit('现场.jpg', 'image/jpeg', photo, 'report');
+    expect(status).toBe(201);
+    const record = await w.record(id);
+    expect(record.evidence.thumbnailKey).toMatch(/\.thumb\.jpg$/);
+    expect(record.jpeg).toBeUndefined();
+    expect(decoded((await w.bytesOf(`/api/evidence/${id}/file?size=thumb`)).bytes)).toEqual({ width: THUMBNAIL_PX, height: 240 });
+    expect((await w.bytesOf(record.href)).bytes).toEqual(photo);
+  });
+
+  it('makes one for a PNG, its long side 320 px', async () => {
+    const { id } = await w.submit('截图.png', 'image/png', plainPng(), 'report');
+    const record = await w.record(id);
+    expect(record.evidence).toMatchObject({ type: 'image/png', processedAt: '2018-07-16T02:00:00.000Z' });
+    expect(decoded((await w.bytesOf(`/api/evidence/${id}/file?size=thumb`)).bytes)).toEqual({ width: 240, height: THUMBNAIL_PX });
+  });
+
+  it('records a photo that cannot be decoded for the office, keeps the submission, and does not try it again', async () => {
+    const { id, status } = await w.submit('损坏.jpg', 'image/jpeg', corruptJpeg(), 'report');
+    expect(status).toBe(201);
+    expect((await w.store.progressOf(TASK)).some((r) => r.evidence?.includes(id))).toBe(true);
+    const record = await w.record(id);
+    expect(record.evidence.processingError).toBe('照片无法解码（文件可能已损坏）：无法生成缩略图，页面上只能下载原文件');
+    expect(record.evidence.thumbnailKey).toBeUndefined();
+    const before = folderState(w.root);
+    const item = await w.plain.log.get(id);
+    expect(await processKeptFile(item!.key, instantAt('2018-07-17', '10:00'), w.processing)).toEqual({ outcome: 'done', id });
+    expect(folderState(w.root)).toEqual(before);
+    expect(await w.plain.log.get(id)).toEqual(item);
+  });
+
+  it('writes nothing when a photo is processed again (an event delivered twice, an operator’s rerun)', async () => {
+    const id = heicId;
+    const item = (await w.plain.log.get(id))!;
+    expect(item).toMatchObject({ jpegKey: expect.stringMatching(/\.jpg$/), thumbnailKey: expect.stringMatching(/\.thumb\.jpg$/) });
+    const before = folderState(w.root);
+    expect(await processEvidence([id, id], instantAt('2018-07-18', '10:00'), w.processing)).toEqual([{ outcome: 'done', id }]);
+    expect(await processKeptFile(item.key, instantAt('2018-07-18', '10:00'), w.processing)).toEqual({ outcome: 'done', id });
+    expect(folderState(w.root)).toEqual(before);
+    expect(await w.plain.log.get(id)).toEqual(item);
+  });
+});
+
+describe('photos processed by the evidence function (AWS)', () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  let handler: (event: unknown) => Promise<{ outcomes: unknown[] }>;
+  beforeAll(async () => {
+    w = await world({ processed: false });
+    const endpoint = await bench.dynamo.config.endpoint!();
+    // The handler module builds its dependencies from the environment, as Lambda gives it.
+    Object.assign(process.env, {
+      DUBAN_DYNAMODB_ENDPOINT: `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`,
+      DUBAN_TABLE: w.store.tableName,
+      DUBAN_EVIDENCE_DIR: w.root,
+    });
+    handler = (await import('../functions/handlers/evidence-processing.ts')).handler;
+  });
+
+  /** An S3 ObjectCreated notification for `key`, as S3 sends it (the key URL-encoded, a space as `+`). */
+  const s3Event = (...keys: string[]) => ({
+    Records: keys.map((key) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'cn-north-1',
+      eventTime: '2018-07-16T02:00:01.000Z',
+      eventName: 'ObjectCreated:Copy',
+      s3: { s3SchemaVersion: '1.0', bucket: { name: 'duban-evidence', arn: 'arn:aws-cn:s3:::duban-evidence' }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size: 1024, sequencer: '0062E99A88DC407460' } },
+    })),
+  });
+
+  it('turns the kept HEIC of a close-out into a JPEG and a thumbnail on the ObjectCreated event, then skips the files it wrote', async () => {
+    const { id, status } = await w.submit('IMG_0412.HEIC', 'image/heic', heic, 'closeout');
+    expect(status).toBe(202);
+    // Kept, not yet processed: the page offers the original only.
+    expect((await w.record(id)).jpeg).toBeUndefined();
+    const key = (await w.plain.log.get(id))!.key;
+    expect(key).toBe(`evidence/${TASK}/${id}.heic`);
+
+    const { outcomes } = await handler(s3Event(key));
+    expect(outcomes).toEqual([{ outcome: 'processed', id, jpegKey: `evidence/${TASK}/${id}.jpg`, thumbnailKey: `evidence/${TASK}/${id}.thumb.jpg` }]);
+    const record = await w.record(id);
+    expect(record.jpeg).toBe(`/api/evidence/${id}/file?size=jpeg`);
+    expect(decoded((await w.bytesOf(record.jpeg)).bytes)).toEqual({ width: 64, height: 48 });
+
+    // The two files it wrote raise events of their own: skipped, nothing written; the first event again: nothing.
+    const before = folderState(w.root);
+    const again = await handler(s3Event(`evidence/${TASK}/${id}.jpg`, `evidence/${TASK}/${id}.thumb.jpg`, key));
+    expect(again.outcomes).toEqual([{ outcome: 'skipped', id, reason: 'not the original' }, { outcome: 'skipped', reason: 'not an evidence file' }, { outcome: 'done', id }]);
+    expect(folderState(w.root)).toEqual(before);
   });
 
   it('shows the JPEG as a photo on the 公示 page and links the original', async () => {
+    const id = (await w.store.tasks.get(TASK))!.closeOut!.evidence[0]!;
     w.setNow(instantAt('2018-07-18', '15:00'));
     expect((await w.request('POST', `/api/tasks/${TASK}/closeout/review`, w.officeToken, { decision: 'approve' })).status).toBe(200);
-    expect((await w.request('POST', `/api/evidence/${w.id}/publicity`, w.officeToken, { shown: true })).status).toBe(200);
+    expect((await w.request('POST', `/api/evidence/${id}/publicity`, w.officeToken, { shown: true })).status).toBe(200);
     w.setNow(instantAt('2018-07-19', '09:00'));
 
     const page = await (await w.request('GET', '/public/gongshi')).text();
     const section = page.slice(page.indexOf(`id="gongshi-${TASK}"`));
-    // The tile shows the rendition (the page escapes `=` as &#x3D;); the link opens the original.
-    expect(section).toContain(`<a href="/public/gongshi/evidence/${w.id}" target="_blank" rel="noreferrer noopener"><img src="/public/gongshi/evidence/${w.id}?size&#x3D;jpeg" alt="IMG_0412.HEIC"`);
-    const shown = await w.request('GET', `/public/gongshi/evidence/${w.id}?size=jpeg`);
+    // The tile shows the thumbnail (the page escapes `=` as &#x3D;); the link opens the original.
+    expect(section).toContain(`<a href="/public/gongshi/evidence/${id}" target="_blank" rel="noreferrer noopener"><img src="/public/gongshi/evidence/${id}?size&#x3D;`);
+    const shown = await w.request('GET', `/public/gongshi/evidence/${id}?size=jpeg`);
     expect(shown.headers.get('Content-Type')).toBe('image/jpeg');
     expect(decoded(new Uint8Array(await shown.arrayBuffer()))).toEqual({ width: 64, height: 48 });
-    expect(new Uint8Array(await (await w.request('GET', `/public/gongshi/evidence/${w.id}`)).arrayBuffer())).toEqual(heic);
+    expect(new Uint8Array(await (await w.request('GET', `/public/gongshi/evidence/${id}`)).arrayBuffer())).toEqual(heic);
   });
 
   it('embeds the JPEG in the 周通报 of the week the task closed', async () => {

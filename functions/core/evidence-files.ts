@@ -2,11 +2,10 @@
  * 佐证材料 files, the use cases: a unit asks for upload forms (createUploads), the browser posts the
  * bytes straight to the bucket, the unit's submission names the uploads' ids and keepEvidence checks
  * each file by content, keeps it once per task (same content: same item) and reads the photo's
- * time and place; sweepAbandoned deletes uploads no submission named; renderHeic adds a JPEG
- * beside each kept HEIC photo (iPhones), which browsers, the 公示 and the circular can show.
+ * time and place; sweepAbandoned deletes uploads no submission named. What is made of a kept
+ * photo (a HEIC photo's JPEG, a thumbnail) is made once it is kept, apart (evidence-processing.ts).
  *
- * Ports: EvidenceFiles (S3, or a folder in the sandbox), EvidenceLog (the table) and HeicRenderer
- * (a decoder too large for the HTTP function: only the jobs and the sandbox load it).
+ * Ports: EvidenceFiles (S3, or a folder in the sandbox) and EvidenceLog (the table).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -16,7 +15,6 @@ import {
   evidenceTypes,
   exifThumbnail,
   isEvidenceId,
-  jpegRenditionKey,
   keptKey,
   limitsText,
   readExif,
@@ -28,6 +26,7 @@ import {
   type EvidenceType,
   type SubmissionKind,
 } from './evidence.ts';
+import { thumbnailKeyOf } from './evidence-processing.ts';
 import { unitsOfTask, type Task } from './ledger.ts';
 import { unversioned, type Principal, type Store } from './ports.ts';
 import { ForbiddenError, taskFor } from './task-access.ts';
@@ -68,49 +67,6 @@ export interface EvidenceDeps {
   store: Store;
   files: EvidenceFiles;
   log: EvidenceLog;
-}
-
-/** Turns a HEIC/HEIF photo into a JPEG of the same size; throws on a file it cannot decode. */
-export interface HeicRenderer {
-  toJpeg(heic: Uint8Array): Promise<Uint8Array>;
-}
-
-export interface HeicRenditionDeps extends Pick<EvidenceDeps, 'files' | 'log'> {
-  heic: HeicRenderer;
-}
-
-/**
- * Adds a JPEG rendition beside each kept HEIC photo among `ids` that has none yet (the original
- * stays as uploaded) and records its key on the item. A photo that cannot be decoded is left as it
- * is and named in `failed` (tried again next run). Returns the ids rendered.
- */
-export async function renderHeic(ids: readonly string[], deps: HeicRenditionDeps): Promise<{ rendered: string[]; failed: string[] }> {
-  const rendered: string[] = [];
-  const failed: string[] = [];
-  for (const id of new Set(ids)) {
-    const item = await deps.log.get(id);
-    if (!item || item.state !== 'kept' || item.type !== evidenceTypes.heic.mime || item.jpegKey) continue;
-    const bytes = await deps.files.read(item.key);
-    if (!bytes) continue;
-    let jpeg: Uint8Array;
-    try {
-      jpeg = await deps.heic.toJpeg(bytes);
-    } catch {
-      failed.push(id);
-      continue;
-    }
-    const jpegKey = jpegRenditionKey(item.key);
-    await deps.files.put(jpegKey, jpeg, 'image/jpeg');
-    // Saved from a fresh read: the office may have marked it for the 公示 while it was decoded.
-    const now = await deps.log.get(id);
-    if (!now || now.state !== 'kept') {
-      await deps.files.remove(jpegKey);
-      continue;
-    }
-    await deps.log.save({ ...now, jpegKey });
-    rendered.push(id);
-  }
-  return { rendered, failed };
 }
 
 /** The unit's folder in the bucket: a digest of its name (names are Chinese; keys stay ASCII). */
@@ -232,7 +188,7 @@ export async function keepEvidence(
     const exif = type === 'jpeg' ? readExif(bytes) : {};
     // The camera's own thumbnail, where it embedded one: pages show it instead of the photo.
     const thumbnail = type === 'jpeg' ? exifThumbnail(bytes) : undefined;
-    const thumbnailKey = thumbnail ? key.replace(/\.[a-z]+$/, '.thumb.jpg') : undefined;
+    const thumbnailKey = thumbnail ? thumbnailKeyOf(key) : undefined;
     if (thumbnail && thumbnailKey) await deps.files.put(thumbnailKey, thumbnail, 'image/jpeg');
     await deps.log.save({ ...item, key, type: evidenceTypes[type].mime, size: bytes.length, sha256, ...exif, ...(thumbnailKey ? { thumbnailKey } : {}), state: 'kept', keptAt: at.toISOString() });
     keptAs.set(item.id, item.id);

@@ -80,8 +80,12 @@ export const evidenceItemSchema = z.object({
   takenAt: z.string().optional(),
   place: z.object({ lat: z.number(), lon: z.number() }).optional(),
   thumbnailKey: z.string().optional(),
-  /** A HEIC photo's JPEG rendition (made by the daily job): what pages, the 公示 and the circular show; the original is kept. */
+  /** A HEIC photo's JPEG rendition (made once it is kept, evidence-processing.ts): what pages, the 公示 and the circular show; the original is kept. */
   jpegKey: z.string().optional(),
+  /** When its rendition and thumbnail were made (or found impossible): processed once. */
+  processedAt: z.string().optional(),
+  /** Why a photo has no rendition or thumbnail (it could not be decoded), as the office reads it. */
+  processingError: z.string().optional(),
   state: z.enum(['pending', 'kept', 'duplicate', 'deleted']),
   createdAt: z.string(),
   keptAt: z.string().optional(),

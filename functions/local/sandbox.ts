@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp } from '../http/app.ts';
 import { evidenceDeps } from '../wiring/evidence.ts';
+import { processedWhenKept } from '../wiring/evidence-processing.ts';
 import { importLedger, resumeStagedImport, resumedNotice } from '../ledger-import/import-ledger.ts';
 import { readLedgerSource } from '../ledger-import/read-source.ts';
 import { runScheduled } from '../core/cadence/job-runs.ts';
@@ -110,7 +111,8 @@ async function openSandbox(settings: LocalSettings, anchor: ClockAnchor, startin
     reports: deps.reports,
     linkSecret: async () => secret,
     console: consoleDeps(deps, () => new Date(), `sandbox-http-${process.pid}`),
-    evidence: evidenceDeps(deps.config, deps.dynamo, async () => secret, () => new Date()),
+    // A kept photo is processed at once, in-process (a HEIC's JPEG, a thumbnail): the evidence function's work on AWS.
+    evidence: processedWhenKept(evidenceDeps(deps.config, deps.dynamo, async () => secret, () => new Date()), clock),
   });
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const server = serve({ fetch: app.fetch, port: settings.httpPort, hostname: '127.0.0.1' }, () => resolve(server));

@@ -15,7 +15,6 @@ import { RobotMailer } from '../notify/robots.ts';
 import { SesMailer } from '../notify/ses-mailer.ts';
 import { SmtpMailer } from '../notify/smtp-mailer.ts';
 import type { EvidenceDeps } from '../core/evidence-files.ts';
-import { heicRenderer } from '../reports/heic.ts';
 import { ArchivePublisher } from '../reports/publish.ts';
 import { reportEvidenceSource } from './evidence.ts';
 import { appLinks, buildBaseDeps, readConfig, reportArchive, smtpPassword, type BaseDeps, type Config } from './common.ts';
@@ -23,7 +22,7 @@ import { appLinks, buildBaseDeps, readConfig, reportArchive, smtpPassword, type 
 export interface Deps extends BaseDeps {
   /** Compiled reports: S3 when a bucket is configured, else a folder. */
   reports: ArchivePublisher;
-  /** The 佐证材料 records and files: the daily run renders iPhone (HEIC) photos as JPEG beside them. */
+  /** The 佐证材料 records and files, for the reports the jobs compile (photos are processed elsewhere: evidence-processing.ts). */
   evidence?: Pick<EvidenceDeps, 'log' | 'files'>;
 }
 
@@ -107,8 +106,6 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
         sender: runtime.sender,
         log: runtime.log,
       }),
-    // The decoder loads on first use (heic.ts): only a run with a HEIC photo to render pays for it.
-    ...(deps.evidence ? { evidence: { ...deps.evidence, heic: heicRenderer } } : {}),
     warn: (message) => runtime.log?.('warning', { message }),
   };
 }

@@ -10,7 +10,6 @@ import type { Notice, Store } from '../ports.ts';
 import type { CadenceConfig } from './config.ts';
 import type { JobName } from './schedule.ts';
 import type { ReportPublisher } from '../reports/model.ts';
-import type { HeicRenditionDeps } from '../evidence-files.ts';
 import type { ReferralFiler } from './escalation-model.ts';
 
 export interface Recipient {
@@ -77,8 +76,6 @@ export interface JobDeps {
   reports: ReportPublisher;
   /** Files the 追责问责 referral workbook of a confirmed L5; absent, the notice goes without it. */
   referrals?: ReferralFiler;
-  /** The 佐证材料 files and a HEIC decoder, where the run renders iPhone photos as JPEG (heic-step.ts). */
-  evidence?: HeicRenditionDeps;
   /** Warnings for the office (e.g. the calendar does not know next year); logged and put in its digest. */
   warn?(message: string): void;
 }

@@ -3,7 +3,6 @@ import { chaseMissingReports } from './chase.ts';
 import { withCloseOutStep } from './closeout-step.ts';
 import { deadlineReminders } from './deadline-reminders.ts';
 import { escalate } from './escalation.ts';
-import { withHeicStep } from './heic-step.ts';
 import type { JobDeps, JobResult } from './job.ts';
 import { monthlyAccount } from './monthly-account.ts';
 import type { JobName } from './schedule.ts';
@@ -13,9 +12,8 @@ import { weeklyDispatch } from './weekly-dispatch.ts';
 export type Job = (at: Date, deps: JobDeps) => Promise<JobResult>;
 
 export const jobs: Record<JobName, Job> = {
-  // 08:30 every workday: the escalation check, then 销号 after 公示 and 回头看 (closeout-step.ts),
-  // then JPEG renditions of the iPhone photos the close-outs carry (heic-step.ts).
-  escalation: withHeicStep(withCloseOutStep(escalate)),
+  // 08:30 every workday: the escalation check, then 销号 after 公示 and 回头看 (closeout-step.ts).
+  escalation: withCloseOutStep(escalate),
   'weekly-dispatch': weeklyDispatch,
   chase: chaseMissingReports,
   'weekly-circular': weeklyCircular,
