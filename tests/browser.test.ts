@@ -105,11 +105,12 @@ describe('the compiled 周通报 in a browser', () => {
         expect(charts[0]!.text).toContain('红灯');
         expect(charts[1]!.text).toContain('未报送');
         // Drawn with the browser's own fonts: every label inside its chart, each count inside its bar, no two labels over each other.
+        type Box = { left: number; right: number; top: number; bottom: number };
         const misfits = await page.$$eval('.chart[data-chart="lights"] svg, .chart[data-chart="reporting"] svg', (svgs) =>
           svgs.flatMap((svg) => {
             const chart = svg.getBoundingClientRect();
             const texts = [...svg.querySelectorAll('text')].map((t) => ({ text: t.textContent ?? '', box: t.getBoundingClientRect(), bar: t.closest('.light-bar')?.querySelector('rect')?.getBoundingClientRect() }));
-            const overlap = (a: DOMRect, b: DOMRect) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+            const overlap = (a: Box, b: Box) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
             return [
               ...texts.filter(({ box }) => box.left < chart.left || box.top < chart.top || box.right > chart.right || box.bottom > chart.bottom).map((t) => `${t.text} outside the chart`),
               ...texts.filter(({ box, bar }) => bar && (box.left < bar.left || box.right > bar.right)).map((t) => `${t.text} wider than its bar`),
