@@ -22,6 +22,7 @@ import type { RawTable } from '../functions/ledger-import/sheets.ts';
 import type { ArchivePublisher } from '../functions/reports/publish.ts';
 import { appLinks } from '../functions/wiring.ts';
 import { useCadenceBench, type Email } from './support/cadence.ts';
+import { haveLibreOffice, linesOf, mmToPt, printed } from './support/libreoffice.ts';
 import { sampleTables } from './support/ledger.ts';
 
 const bench = useCadenceBench();
@@ -252,6 +253,59 @@ describe('the 周通报 as a 公文 (.docx), compiled by the job on 2018-07-27 1
     const top = first(all(colophon, 'w:tr')[0]!, 'w:top')!.attrs;
     const bottom = first(all(colophon, 'w:tr')[1]!, 'w:bottom')!.attrs;
     expect([top['w:val'], top['w:sz'], bottom['w:sz']]).toEqual(['single', '8', '8']);
+  });
+
+  it.skipIf(!haveLibreOffice && !process.env.CI)('prints in LibreOffice as numbered A4 pages: the text inside the type area, the 版头 centred, nothing lost, the 版记 last', async () => {
+    const pages = await printed(world.bytes, '周通报.docx');
+    const left = mmToPt(28);
+    const right = mmToPt(210 - 26);
+    const numbered = pages.map((page) => linesOf(page).filter((l) => /^—\d+—$/.test(l.text)));
+    expect(numbered.map((n) => n.map((l) => l.text))).toEqual(pages.map((_, i) => [`—${i + 1}—`]));
+    expect(pages.length).toBeGreaterThan(2);
+    pages.forEach((page, i) => {
+      expect([page.width, page.height].map(Math.round)).toEqual([595, 842]);
+      const number = numbered[i]![0]!;
+      // Below the type area, one 4号 character in: odd pages on the right, even pages on the left.
+      expect(number.y).toBeGreaterThan(mmToPt(37 + 225));
+      if (i % 2 === 0) expect(Math.abs(right - 14 - number.x1), `page ${i + 1}`).toBeLessThan(2);
+      else expect(Math.abs(left + 14 - number.x0), `page ${i + 1}`).toBeLessThan(2);
+      for (const word of page.words.filter((w) => !/^(—|\d+)$/.test(w.text))) {
+        expect(word.x0, word.text).toBeGreaterThan(left - mmToPt(1));
+        // A full-width mark may hang past the line's end (悬挂标点), as office suites set Chinese.
+        expect(word.x1, word.text).toBeLessThan(right + mmToPt(1) + (/[，。、；：）”]$/.test(word.text) ? 16 : 0));
+        expect(word.y0, word.text).toBeGreaterThan(mmToPt(37) - mmToPt(1));
+        expect(word.y1, word.text).toBeLessThan(mmToPt(37 + 225) + mmToPt(1));
+      }
+    });
+    // The 标志 and the 发文字号 centred on the type area, the 标志 35 mm below its top; the 主送 flush left.
+    const first = linesOf(pages[0]!);
+    const centre = (left + right) / 2;
+    for (const text of [OFFICE, '云整改办〔2018〕2号']) {
+      const l = first.find((x) => x.text === text)!;
+      expect(Math.abs((l.x0 + l.x1) / 2 - centre), text).toBeLessThan(mmToPt(1));
+    }
+    expect(Math.abs(pages[0]!.words.find((w) => w.text === OFFICE)!.y0 - mmToPt(37 + 35))).toBeLessThan(mmToPt(1));
+    expect(Math.abs(first.find((l) => l.text === '各牵头单位、责任单位：')!.x0 - left)).toBeLessThan(mmToPt(1));
+    // Every character of the document is printed, and nothing else (page numbers aside).
+    const printedText = pages.flatMap((p) => linesOf(p).filter((l) => !/^—\d+—$/.test(l.text)).map((l) => l.text)).join('');
+    const written = world.doc.blocks.map(textOf).join('');
+    /** The characters of `a` that `b` lacks, counted. */
+    const lacking = (a: string, b: string) => {
+      const left = new Map<string, number>();
+      for (const ch of b.replace(/\s/g, '')) left.set(ch, (left.get(ch) ?? 0) + 1);
+      return [...a.replace(/\s/g, '')].filter((ch) => (left.get(ch) ?? 0) <= 0 || !left.set(ch, left.get(ch)! - 1)).join('');
+    };
+    // Printed more than once: only the header rows of tables that run over a page.
+    const headers = new Set(world.doc.blocks.filter((b) => b.name === 'w:tbl').flatMap((t) => [...textOf(all(t, 'w:tr')[0]!)]));
+    const extra = lacking(printedText, written);
+    expect({ missing: lacking(written, printedText), extra: [...extra].filter((ch) => !headers.has(ch)).join('') }).toEqual({ missing: '', extra: '' });
+    expect(pages.filter((p) => p.words.some((w) => w.text === '亮灯原因')).length).toBeGreaterThan(1);
+    // The 版记 closes the last page.
+    const last = linesOf(pages.at(-1)!).filter((l) => !/^—\d+—$/.test(l.text));
+    const copyTo = last.findIndex((l) => l.text === '抄送：领导小组各成员，各督办领导。');
+    expect(copyTo).toBeGreaterThan(last.findIndex((l) => l.text === '2018年7月27日'));
+    // Then the 印发机关 and the date (a long office name wraps in its column).
+    expect(last.slice(copyTo + 1).map((l) => l.text).join('').replace('2018年7月27日印发', '')).toBe(OFFICE);
   });
 
   it('is attached for the leaders and the office beside the 台账 workbook, the same bytes as archived', async () => {
