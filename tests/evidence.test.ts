@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keepEvidence, unitKey } from '../functions/core/evidence-files.ts';
-import { exifThumbnail, readExif, sniffType, uploadPrefix } from '../functions/core/evidence.ts';
+import { dutyKey, dutyUploadPrefix, exifThumbnail, readExif, sniffType, uploadPrefix } from '../functions/core/evidence.ts';
 import { instantAt } from '../functions/core/time.ts';
 import { DynamoEvidenceLog } from '../functions/store/evidence-log.ts';
 import { bucketUrl, S3EvidenceFiles } from '../functions/store/s3-evidence.ts';
@@ -219,6 +219,60 @@ describe('佐证材料 uploads', () => {
     const officer = (await w.store.people.list()).find((p) => p.roles.includes('整改办'))!;
     expect(history.events.at(-1)).toMatchObject({ type: 'evidence.deleted', by: officer.name, detail: { id: upload.id, name: '无关.jpg', reason: '无关.jpg：照片与本任务无关' } });
     expect((await remove(office, { reason: '再删一次' })).status).toBe(404);
+  });
+
+  it('keeps a duty occurrence’s photo and PDF under the duty, for its unit only: unit B can neither attach nor open unit A’s files', async () => {
+    const w = await bench();
+    const DUTY = '饮用水安全状况信息公开';
+    const [envA, envB] = ['市环保局', '市住建局'];
+    const [tokenA, tokenB] = [await w.token(envA), await w.token(envB)];
+    const [jpeg, pdf] = [photo(), smallPdf()];
+    const files = [
+      { name: '公开截图.jpg', type: 'image/jpeg', size: jpeg.length },
+      { name: '公开文件.pdf', type: 'application/pdf', size: pdf.length },
+    ];
+    // A duty's upload names the duty, never a task; a unit the duty does not name is refused.
+    const noDuty = await w.ask(tokenA, ONE_LEAD, 'duty', files);
+    expect(noDuty.status).toBe(400);
+    expect(noDuty.body.error).toMatchObject({ message: '为常态化工作上传文件时须写明“常态化工作事项”（duty）', field: 'duty' });
+    const notMine = await w.post('/api/evidence/uploads', w.tokenA, { duty: DUTY, kind: 'duty', files });
+    expect(notMine.status).toBe(403);
+    expect(((await notMine.json()) as any).error.message).toBe(`${A}不是常态化工作“${DUTY}”的责任单位，不能为其上传或查看佐证材料`);
+    const given = (await (await w.post('/api/evidence/uploads', tokenA, { duty: DUTY, kind: 'duty', files })).json()) as any;
+    const prefix = dutyUploadPrefix(unitKey(envA), DUTY);
+    expect(given.uploads.map((u: any) => u.upload.fields.key)).toEqual([expect.stringMatching(new RegExp(`^${prefix}ev_[0-9a-f]{32}\\.jpg$`)), expect.stringMatching(new RegExp(`^${prefix}ev_[0-9a-f]{32}\\.pdf$`))]);
+    // The form admits only the duty's own prefix: not a task's.
+    expect((await w.send(given.uploads[0].upload, jpeg, { key: `${uploadPrefix(unitKey(envA), ONE_LEAD, 'report')}${given.uploads[0].id}.jpg` })).status).toBe(403);
+    expect((await w.send(given.uploads[0].upload, jpeg)).status).toBe(201);
+    expect((await w.send(given.uploads[1].upload, pdf)).status).toBe(201);
+    const ids = given.uploads.map((u: any) => u.id);
+    const occurrence = { date: '2018-07-09', detail: '公开第二季度饮用水安全状况信息', evidence: [...ids, '市政府网站公告栏'] };
+
+    // Unit B, responsible for the same duty, cannot name A's files in its own occurrence; nothing is stored.
+    const stolen = await w.post(`/api/duties/${encodeURIComponent(DUTY)}/occurrences`, tokenB, occurrence);
+    expect(stolen.status).toBe(403);
+    expect(((await stolen.json()) as any).error.message).toBe(`文件“公开截图.jpg”是${envA}为常态化工作“${DUTY}”上传的，不能用于${envB}记录的常态化工作“${DUTY}”`);
+    expect(await w.store.dutyOccurrences(DUTY, '2018-Q3', '2018-Q3')).toEqual([]);
+    // A refused occurrence (a day after today) keeps no file.
+    const future = await w.post(`/api/duties/${encodeURIComponent(DUTY)}/occurrences`, tokenA, { ...occurrence, date: '2018-07-11' });
+    expect(future.status).toBe(400);
+    expect(w.stored('evidence')).toEqual([]);
+
+    const recorded = await w.post(`/api/duties/${encodeURIComponent(DUTY)}/occurrences`, tokenA, occurrence);
+    expect(recorded.status).toBe(201);
+    expect(((await recorded.json()) as any).occurrence).toMatchObject({ unit: envA, period: '2018-Q3', evidence: [...ids, '市政府网站公告栏'] });
+    expect(w.stored('uploads')).toEqual([]);
+    expect(w.stored(`evidence/duties/${dutyKey(DUTY)}`).map((f) => f.slice(f.lastIndexOf('/') + 1)).sort()).toEqual([`${ids[0]}.jpg`, `${ids[1]}.pdf`].sort());
+
+    // A opens its files with their time and place; B cannot, as if they did not exist; the office can.
+    const record = (await (await w.get(`/api/evidence/${ids[0]}`, tokenA)).json()) as any;
+    expect(record.evidence).toMatchObject({ name: '公开截图.jpg', duty: DUTY, unit: envA, kind: 'duty', takenAt: '2018-07-09T02:30:00.000Z', place: { lat: 31.338, lon: 104.2089 } });
+    expect(new Uint8Array(await (await w.get(`/api/evidence/${ids[1]}/file`, tokenA)).arrayBuffer())).toEqual(pdf);
+    for (const id of ids) {
+      expect((await w.get(`/api/evidence/${id}`, tokenB)).status).toBe(404);
+      expect((await w.get(`/api/evidence/${id}/file`, tokenB)).status).toBe(404);
+    }
+    expect((await w.get(`/api/evidence/${ids[0]}`, await w.officeToken())).status).toBe(200);
   });
 
   it('tells the types apart by content and reads a photo’s time and place', async () => {

@@ -236,7 +236,7 @@ export async function dutyRecords(
 export interface OccurrenceInput {
   /** The day it happened (YYYY-MM-DD). */
   date: string;
-  /** What shows it happened: links, or the issue and page of a newspaper. */
+  /** What shows it happened: links, the issue and page of a newspaper, or uploaded files (ev_…, kept by the caller first). */
   evidence: string[];
   detail: string;
   minutes?: number;
@@ -251,19 +251,12 @@ export async function dutyFor(store: Store, name: string): Promise<Versioned<Rec
 }
 
 /**
- * Records one occurrence of a duty. Input: the duty's name, the occurrence, who records it, the
- * server's instant and an idempotency key (absent: the occurrence's own content, so a double tap
- * stores once). Output: the occurrence and whether it was new. A unit records only duties it is
- * responsible for; the office records for a unit it names.
+ * What recording an occurrence checks, without storing anything: the duty exists, the unit is one
+ * of its responsible units (a unit records for itself, the office names the unit), the day is real
+ * and not after today, the minutes are given where the duty asks for them. Callers that keep
+ * uploaded files check this first, so a refused occurrence keeps no file.
  */
-export async function recordDutyOccurrence(
-  name: string,
-  input: OccurrenceInput,
-  principal: Principal,
-  at: Date,
-  store: Store,
-  idempotencyKey?: string,
-): Promise<{ occurrence: DutyOccurrence; created: boolean }> {
+export async function checkOccurrence(name: string, input: Pick<OccurrenceInput, 'date' | 'minutes' | 'unit'>, principal: Principal, at: Date, store: Store): Promise<{ duty: Versioned<RecurringDuty>; unit: string }> {
   const duty = await dutyFor(store, name);
   let unit: string;
   if (principal.kind === 'unit') {
@@ -281,6 +274,32 @@ export async function recordDutyOccurrence(
   if (cadence.minMinutes && input.minutes === undefined) {
     throw new ValidationError(`“${duty.name}”要求每次不少于${cadence.minMinutes}分钟，请填写“时长（分钟）”（minutes）`, 'minutes');
   }
+  return { duty, unit };
+}
+
+/** The duty, for a unit that may attach files to its occurrences: refused unless the unit is one of its responsible units. */
+export async function dutyOfUnit(store: Store, name: string, unit: string): Promise<Versioned<RecurringDuty>> {
+  const duty = await dutyFor(store, name);
+  if (!duty.responsibleUnits.includes(unit)) throw new ForbiddenError(`${unit}不是常态化工作“${duty.name}”的责任单位，不能为其上传或查看佐证材料`);
+  return duty;
+}
+
+/**
+ * Records one occurrence of a duty. Input: the duty's name, the occurrence, who records it, the
+ * server's instant and an idempotency key (absent: the occurrence's own content, so a double tap
+ * stores once). Output: the occurrence and whether it was new. A unit records only duties it is
+ * responsible for; the office records for a unit it names.
+ */
+export async function recordDutyOccurrence(
+  name: string,
+  input: OccurrenceInput,
+  principal: Principal,
+  at: Date,
+  store: Store,
+  idempotencyKey?: string,
+): Promise<{ occurrence: DutyOccurrence; created: boolean }> {
+  const { duty, unit } = await checkOccurrence(name, input, principal, at, store);
+  const cadence = cadenceOf(duty);
   const period = dutyPeriodOf(cadence.period, input.date);
   const key = idempotencyKey ?? JSON.stringify([input.date, input.detail, input.evidence, input.minutes ?? null]);
   const id = createHash('sha256').update([duty.name, unit, key].join('\n')).digest('hex').slice(0, 32);

@@ -19,15 +19,20 @@ import {
   limitsText,
   readExif,
   sniffType,
+  digestScope,
+  dutyUploadPrefix,
+  ownerOf,
   submissionKindNames,
   uploadPrefix,
   type DeclaredFile,
   type EvidenceItem,
+  type EvidenceOwner,
   type EvidenceType,
   type SubmissionKind,
 } from './evidence.ts';
+import { misuseText, recordOnOwner, sameOwner, taskOfItem, unitMayOpen, uploadOwner } from './evidence-owner.ts';
 import { thumbnailKeyOf } from './evidence-processing.ts';
-import { unitsOfTask, type Task } from './ledger.ts';
+import type { Task } from './ledger.ts';
 import { unversioned, type Principal, type Store } from './ports.ts';
 import { ForbiddenError, taskFor } from './task-access.ts';
 
@@ -87,23 +92,23 @@ export interface UploadGiven {
  * only its key, its declared size and type, for a few minutes. Abandoned uploads are swept first.
  */
 export async function createUploads(
-  input: { task: string; kind: SubmissionKind; files: DeclaredFile[] },
+  input: { task?: string; duty?: string; kind: SubmissionKind; files: DeclaredFile[] },
   principal: Principal,
   at: Date,
   deps: EvidenceDeps,
 ): Promise<{ uploads: UploadGiven[]; limits: string }> {
   if (principal.kind !== 'unit') throw new ForbiddenError('佐证材料由报送单位上传');
-  const task = await taskFor(deps.store, input.task, principal);
+  const owner = await uploadOwner(input, principal, deps.store);
   const types = checkDeclared(input.files);
   await sweepAbandoned(at, deps, 10);
-  const prefix = uploadPrefix(unitKey(principal.unit), task.code, input.kind);
+  const prefix = owner.duty !== undefined ? dutyUploadPrefix(unitKey(principal.unit), owner.duty) : uploadPrefix(unitKey(principal.unit), owner.task, input.kind);
   const expiresAt = new Date(at.getTime() + EVIDENCE_LIMITS.uploadMinutes * 60_000).toISOString();
   const uploads: UploadGiven[] = [];
   for (const [i, file] of input.files.entries()) {
     const type = evidenceTypes[types[i]!];
     const id = `ev_${randomUUID().replace(/-/g, '')}`;
     const key = `${prefix}${id}.${type.ext}`;
-    await deps.log.create({ id, unit: principal.unit, task: task.code, kind: input.kind, key, name: file.name, type: type.mime, size: file.size, state: 'pending', createdAt: at.toISOString() });
+    await deps.log.create({ id, unit: principal.unit, ...owner, kind: input.kind, key, name: file.name, type: type.mime, size: file.size, state: 'pending', createdAt: at.toISOString() });
     const upload = await deps.files.uploadForm({ key, prefix, contentType: type.mime, maxBytes: file.size, minutes: EVIDENCE_LIMITS.uploadMinutes, now: at });
     uploads.push({ id, name: file.name, type: type.mime, size: file.size, upload, expiresAt });
   }
@@ -128,7 +133,7 @@ interface Checked {
  */
 export async function keepEvidence(
   evidence: readonly string[],
-  submission: { unit: string; task: string; kind: SubmissionKind },
+  submission: { unit: string; kind: SubmissionKind } & EvidenceOwner,
   at: Date,
   deps: Pick<EvidenceDeps, 'files' | 'log'>,
 ): Promise<string[]> {
@@ -140,8 +145,8 @@ export async function keepEvidence(
   for (const id of new Set(ids)) {
     const item = await deps.log.get(id);
     if (!item || item.state === 'deleted') throw new ValidationError(`上传的文件（${id}）不存在或已过期清理，请重新上传`, 'evidence');
-    if (item.unit !== submission.unit || item.task !== submission.task || !sameSubmission(item.kind, submission.kind)) {
-      throw new ForbiddenError(`文件“${item.name}”是为${item.task === submission.task ? '' : `任务 ${item.task} 的`}${submissionKindNames[item.kind]}上传的，不能用于${submission.unit}的任务 ${submission.task} 的${submissionKindNames[submission.kind]}`);
+    if (item.unit !== submission.unit || !sameOwner(ownerOf(item), submission) || !sameSubmission(item.kind, submission.kind)) {
+      throw new ForbiddenError(misuseText(item, submission));
     }
     if (item.state !== 'pending') {
       checked.push({ item });
@@ -171,7 +176,7 @@ export async function keepEvidence(
       keptAs.set(item.id, item.state === 'duplicate' && item.sameAs ? item.sameAs : item.id);
       continue;
     }
-    let owner = await deps.log.claimDigest(item.task, sha256, item.id);
+    let owner = await deps.log.claimDigest(digestScope(ownerOf(item)), sha256, item.id);
     if (owner !== item.id) {
       const held = await deps.log.get(owner);
       if (held?.state === 'kept') {
@@ -180,7 +185,7 @@ export async function keepEvidence(
         keptAs.set(item.id, owner);
         continue;
       }
-      await deps.log.reclaimDigest(item.task, sha256, item.id);
+      await deps.log.reclaimDigest(digestScope(ownerOf(item)), sha256, item.id);
       owner = item.id;
     }
     const key = keptKey(item, type);
@@ -225,13 +230,7 @@ export async function deleteEvidence(id: string, reason: string, principal: Prin
   if (!reason.trim()) throw new ValidationError('删除佐证材料须写明理由', 'reason');
   const item = isEvidenceId(id) ? await deps.log.get(id) : undefined;
   if (!item || item.state !== 'kept') throw new NotFoundError('佐证材料不存在或已删除');
-  const task = await taskFor(deps.store, item.task, principal);
-  await deps.store.tasks.update(task.code, task.version, unversioned(task), {
-    type: 'evidence.deleted',
-    by: principal.name,
-    at: at.toISOString(),
-    detail: { id, name: item.name, reason: `${item.name}：${reason.trim()}` },
-  });
+  await recordOnOwner(item, { type: 'evidence.deleted', by: principal.name, at: at.toISOString(), detail: { id, name: item.name, reason: `${item.name}：${reason.trim()}` } }, principal, deps.store);
   await deps.files.remove(item.key);
   if (item.thumbnailKey) await deps.files.remove(item.thumbnailKey);
   if (item.jpegKey) await deps.files.remove(item.jpegKey);
@@ -253,10 +252,7 @@ export async function evidenceItems(evidence: readonly string[], log: Pick<Evide
 export async function evidenceFor(id: string, principal: Principal, deps: Pick<EvidenceDeps, 'store' | 'log'>): Promise<EvidenceItem> {
   const item = isEvidenceId(id) ? await deps.log.get(id) : undefined;
   if (!item || item.state !== 'kept') throw new NotFoundError('佐证材料不存在或已删除');
-  if (principal.kind === 'unit') {
-    const task = await deps.store.tasks.get(item.task);
-    if (!task || !unitsOfTask(task).includes(principal.unit)) throw new NotFoundError('佐证材料不存在或已删除');
-  }
+  if (principal.kind === 'unit' && !(await unitMayOpen(item, principal.unit, deps.store))) throw new NotFoundError('佐证材料不存在或已删除');
   return item;
 }
 
@@ -278,7 +274,7 @@ export async function markPublicity(id: string, shown: boolean, principal: Princ
   if (principal.kind !== 'office') throw new ForbiddenError('只有整改办可以设定公示的佐证材料');
   const item = isEvidenceId(id) ? await deps.log.get(id) : undefined;
   if (!item || item.state !== 'kept') throw new NotFoundError('佐证材料不存在或已删除');
-  const task = await taskFor(deps.store, item.task, principal);
+  const task = await taskFor(deps.store, taskOfItem(item), principal);
   if (shown && !closeOutEvidenceIds(task).includes(id)) throw new ValidationError(`文件“${item.name}”不是任务 ${task.code} 销号申请的佐证材料，不能在销号公示中展示`, 'id');
   if ((item.shown ?? false) === shown) return item;
   await deps.store.tasks.update(task.code, task.version, unversioned(task), {
@@ -303,7 +299,7 @@ export async function publicFile(id: string, deps: Pick<EvidenceDeps, 'store' | 
   const gone = () => new NotFoundError('该文件不在公示中');
   const item = isEvidenceId(id) ? await deps.log.get(id) : undefined;
   if (!item || item.state !== 'kept' || item.shown !== true) throw gone();
-  const task = await deps.store.tasks.get(item.task);
+  const task = item.task !== undefined ? await deps.store.tasks.get(item.task) : undefined;
   if (!task || !underPublicNotice(task) || !closeOutEvidenceIds(task).includes(id)) throw gone();
   return item;
 }

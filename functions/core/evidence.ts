@@ -8,6 +8,7 @@
  * AWS), then names the upload's id in its submission (`evidence: ["ev_…"]`); only then is the file
  * checked by content, hashed and kept. Pure: no clock, no AWS.
  */
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { ValidationError } from './errors.ts';
 
@@ -62,11 +63,18 @@ export interface Place {
   lon: number;
 }
 
-/** One file of evidence. `pending` until a submission names it; then `kept` (or `duplicate` of a file the task already has). */
+/**
+ * One file of evidence. `pending` until a submission names it; then `kept` (or `duplicate` of a file
+ * its owner already has). It belongs to a task (`task`), or, for a 常态化工作 occurrence (kind
+ * `duty`), to the duty (`duty`) and the unit that recorded it.
+ */
 export const evidenceItemSchema = z.object({
   id: z.string(),
   unit: z.string(),
-  task: z.string(),
+  /** The task it is evidence for; absent for a duty's file. */
+  task: z.string().optional(),
+  /** The 常态化工作 duty it is evidence for (kind `duty`). */
+  duty: z.string().optional(),
   kind: z.enum(submissionKinds),
   /** The object's key: under `uploads/` while pending, under `evidence/` once kept. */
   key: z.string(),
@@ -211,10 +219,30 @@ export function uploadPrefix(unitKey: string, task: string, kind: SubmissionKind
   return `uploads/${unitKey}/${encodeURIComponent(task)}/${kind}/`;
 }
 
+/** A duty's folder: a digest of its name (names are Chinese and long; keys stay ASCII and short). */
+export const dutyKey = (duty: string) => createHash('sha256').update(duty).digest('hex').slice(0, 16);
+
+/** Where an upload for this unit's occurrence of a duty may go (never a task's prefix: a task's kind follows its code). */
+export const dutyUploadPrefix = (unitKey: string, duty: string) => `uploads/${unitKey}/duties/${dutyKey(duty)}/`;
+
+/** What a file is evidence for: a task, or a 常态化工作 duty. */
+export type EvidenceOwner = { task: string; duty?: undefined } | { duty: string; task?: undefined };
+
+/** The owner an item names. */
+export const ownerOf = (item: Pick<EvidenceItem, 'task' | 'duty'>): EvidenceOwner => (item.duty !== undefined ? { duty: item.duty } : { task: item.task ?? '' });
+
+/** The owner in Chinese: 任务 MZ-6-3, 常态化工作“…”. */
+export const ownerText = (owner: EvidenceOwner) => (owner.duty !== undefined ? `常态化工作“${owner.duty}”` : `任务 ${owner.task}`);
+
+/** The scope a file's content is kept once in: the task's code, or the duty's folder. */
+export const digestScope = (owner: EvidenceOwner) => (owner.duty !== undefined ? `DUTY#${dutyKey(owner.duty)}` : owner.task);
+
 /** Where a kept HEIC photo's JPEG rendition goes: beside the original. */
 export const jpegRenditionKey = (key: string) => key.replace(/\.[a-z]+$/, '.jpg');
 
-export const keptKey = (item: Pick<EvidenceItem, 'task' | 'id'>, type: EvidenceType) => `evidence/${encodeURIComponent(item.task)}/${item.id}.${evidenceTypes[type].ext}`;
+/** Where a kept file lives: under its task's folder, or its duty's (`evidence/duties/<digest>/`). */
+export const keptKey = (item: Pick<EvidenceItem, 'task' | 'duty' | 'id'>, type: EvidenceType) =>
+  item.duty !== undefined ? `evidence/duties/${dutyKey(item.duty)}/${item.id}.${evidenceTypes[type].ext}` : `evidence/${encodeURIComponent(item.task ?? '')}/${item.id}.${evidenceTypes[type].ext}`;
 
 /** A photo taken more than `staleDays` days before the period it is evidence for began. */
 export function takenLongBefore(takenAt: string | undefined, periodStart: Date, staleDays: number = EVIDENCE_LIMITS.staleDays): boolean {

@@ -39,7 +39,7 @@ import { consoleOfficeRoutes } from './console/office.ts';
 import { closeOutRoutes } from './closeout.ts';
 import { publicRoutes } from './public.ts';
 import { formCycle, readCycleEntries, storeCycleEntries } from './report-cycle.ts';
-import { attachContext, evidenceCsp, evidenceRoutes, keptEvidence } from './evidence.ts';
+import { attachContext, evidenceCsp, evidenceRoutes, keptDutyEvidence, keptEvidence } from './evidence.ts';
 import { isEvidenceId } from '../core/evidence.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -207,6 +207,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
         entry.body.evidence = await keptEvidence(deps, principal, entry.code, 'lookback', entry.body.evidence);
       } catch (error) {
         errors[`lookback:${entry.code}`] = (error as Error).message;
+      }
+    }
+    for (const entry of cycle.occurrences) {
+      try {
+        entry.body.evidence = await keptDutyEvidence(deps, principal, entry.duty, entry.body.evidence);
+      } catch (error) {
+        errors[`duty:${entry.duty}`] = (error as Error).message;
       }
     }
     const filled = entries.length + cycle.occurrences.length + cycle.lookbacks.length;

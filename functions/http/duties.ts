@@ -3,15 +3,18 @@
  * answer.
  * - GET /api/duties: the duties (a unit: its own) with their record by period;
  * - POST /api/duties/{name}/occurrences {date, evidence, detail, minutes?, unit?}: one occurrence;
+ *   a unit's evidence may name files it uploaded for the duty (POST /api/evidence/uploads with
+ *   kind `duty` and `duty`), checked and kept under the duty before the occurrence is stored;
  * - POST /api/tasks/{code}/extension {until, reason}: a lead unit asks for more time;
  * - POST /api/tasks/{code}/extension/review {decision, reason?, allowAnother?}: the office decides.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import * as z from 'zod';
 import type { WorkdayCalendar } from '../core/calendar.ts';
-import { listDuties, recordDutyOccurrence } from '../core/duties.ts';
+import { checkOccurrence, listDuties, recordDutyOccurrence } from '../core/duties.ts';
 import { requestExtension, reviewExtension } from '../core/extension.ts';
 import type { Principal, Store } from '../core/ports.ts';
+import { keptDutyEvidence, type EvidenceAppDeps } from './evidence.ts';
 import { jsonBody, pathParam, pathParamOf } from './params.ts';
 import { isoDate, parse, taskCode, text } from './schemas.ts';
 
@@ -24,7 +27,7 @@ export const occurrenceBody = z.strictObject(
       .array(text('佐证材料', 500), { error: '“佐证材料”应为列表（链接，或报纸期号、版面等说明）' })
       .min(1, '请至少填写1项“佐证材料”')
       .max(10, '“佐证材料”最多10项')
-      .describe('链接，或报纸期号、版面、节目名称等说明'),
+      .describe('链接，报纸期号、版面、节目名称等说明，或本单位为该事项上传的文件编号（ev_…）'),
     detail: text('内容', 2000).describe('做了什么'),
     minutes: z
       .number({ error: '“时长（分钟）”应为整数' })
@@ -59,6 +62,7 @@ interface DutyDeps {
   store: Store;
   clock: () => Date;
   calendar: () => Promise<WorkdayCalendar>;
+  evidence?: EvidenceAppDeps;
 }
 
 const codeOf = (c: Context) => pathParamOf(c, 'code', '任务编号', taskCode);
@@ -72,7 +76,11 @@ export function dutyRoutes(app: Hono<{ Variables: { principal: Principal } }>, d
     const name = pathParam(c, 'name', '常态化工作事项', 200);
     const body = parse(occurrenceBody, await jsonBody(c));
     const key = c.req.header('Idempotency-Key')?.slice(0, 200) || undefined;
-    const { occurrence, created } = await recordDutyOccurrence(name, body, c.get('principal'), deps.clock(), deps.store, key);
+    const principal = c.get('principal');
+    // Checked before any uploaded file is kept, so a refused occurrence keeps none.
+    await checkOccurrence(name, body, principal, deps.clock(), deps.store);
+    const evidence = await keptDutyEvidence(deps, principal, name, body.evidence);
+    const { occurrence, created } = await recordDutyOccurrence(name, { ...body, evidence }, principal, deps.clock(), deps.store, key);
     return c.json({ occurrence }, created ? 201 : 200);
   });
 

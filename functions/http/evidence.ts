@@ -61,7 +61,8 @@ export const deleteBody = z.strictObject({ reason: text('删除理由', 500).des
 
 export const uploadsBody = z.strictObject(
   {
-    task: taskCode.describe('任务编号'),
+    task: taskCode.optional().describe('任务编号（报送类型 duty 以外必填）'),
+    duty: text('常态化工作事项', 200).optional().describe('常态化工作事项（报送类型 duty 必填）：文件用于本单位记录的一次常态化工作'),
     kind: z.enum(submissionKinds, { error: '“报送类型”应为 report、monthly、closeout、lookback 或 duty' }).describe('文件用于哪种报送：report 进展、monthly 月度交账、closeout 销号申请、lookback 回头看、duty 常态化工作'),
     files: z
       .array(
@@ -83,7 +84,7 @@ export const uploadsBody = z.strictObject(
 /** Link params of the unit's report link, from a query string. */
 const linkOf = (c: Context) => new URLSearchParams(linkParams(new URL(c.req.url).searchParams));
 
-function evidenceDepsOf(deps: AppDeps): EvidenceAppDeps {
+function evidenceDepsOf(deps: Pick<AppDeps, 'evidence'>): EvidenceAppDeps {
   if (!deps.evidence) throw new ValidationError('本系统未配置文件存储，暂不能上传文件；请以链接形式提供佐证材料', 'evidence');
   return deps.evidence;
 }
@@ -96,6 +97,13 @@ export async function keptEvidence(deps: AppDeps, principal: Principal, task: st
   if (!evidence?.some(isEvidenceId)) return [...(evidence ?? [])];
   if (principal.kind !== 'unit') throw new ForbiddenError('上传的文件只能由上传它的单位用于报送');
   return keepEvidence(evidence, { unit: principal.unit, task, kind }, deps.clock(), evidenceDepsOf(deps));
+}
+
+/** The same for a unit's occurrence of a 常态化工作 duty: its files are kept under the duty, for that unit. */
+export async function keptDutyEvidence(deps: Pick<AppDeps, 'clock' | 'evidence'>, principal: Principal, duty: string, evidence: readonly string[]): Promise<string[]> {
+  if (!evidence.some(isEvidenceId)) return [...evidence];
+  if (principal.kind !== 'unit') throw new ForbiddenError('上传的文件只能由上传它的单位用于报送');
+  return keepEvidence(evidence, { unit: principal.unit, duty, kind: 'duty' }, deps.clock(), evidenceDepsOf(deps));
 }
 
 /** What a page or the API shows of a kept file. */

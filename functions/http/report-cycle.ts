@@ -114,7 +114,8 @@ export async function readCycleEntries(form: FormValues, unit: string, at: Date,
         .filter((k) => k.startsWith(prefix) && field(form, k).trim())
         .map((k) => k.slice(k.indexOf(':') + 1)),
     );
-  const dutyNames = new Set([...filled('duty-evidence:'), ...filled('duty-detail:'), ...filled('duty-minutes:')]);
+  const uploadedDuties = Object.keys(form).filter((k) => k.startsWith('duty-file:') && uploaded(form, k).length).map((k) => k.slice(k.indexOf(':') + 1));
+  const dutyNames = new Set([...filled('duty-evidence:'), ...filled('duty-detail:'), ...filled('duty-minutes:'), ...uploadedDuties]);
   const uploadedCodes = Object.keys(form).filter((k) => k.startsWith('lookback-file:') && uploaded(form, k).length).map((k) => k.slice(k.indexOf(':') + 1));
   const lookbackCodes = new Set([...filled('lookback-holds:'), ...filled('lookback-summary:'), ...filled('lookback-evidence:'), ...uploadedCodes]);
 
@@ -128,7 +129,7 @@ export async function readCycleEntries(form: FormValues, unit: string, at: Date,
       const minutesText = field(form, `duty-minutes:${name}`).trim();
       const body = parse(occurrenceBody, {
         date: field(form, `duty-date:${name}`).trim() || today,
-        evidence: links(field(form, `duty-evidence:${name}`)),
+        evidence: [...uploaded(form, `duty-file:${name}`), ...links(field(form, `duty-evidence:${name}`))],
         detail: field(form, `duty-detail:${name}`),
         ...(minutesText ? { minutes: /^\d+$/.test(minutesText) ? Number(minutesText) : minutesText } : {}),
       });

@@ -30,10 +30,13 @@
   function ask(attach, files) {
     var kind = attach.getAttribute('data-kind');
     var task = attach.getAttribute('data-task') || form.getAttribute('data-task');
+    var duty = attach.getAttribute('data-duty');
+    var declared = files.map(function (f) { return { name: f.name, type: f.type || '', size: f.size }; });
     return fetch('/report/uploads?' + query, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ task: task, kind: kind, files: files.map(function (f) { return { name: f.name, type: f.type || '', size: f.size }; }) })
+      // A 常态化工作 block names its duty; every other block its task.
+      body: JSON.stringify(duty ? { duty: duty, kind: kind, files: declared } : { task: task, kind: kind, files: declared })
     }).then(function (res) {
       return res.json().then(function (body) {
         if (!res.ok) throw new Error((body.error && body.error.message) || '无法开始上传，请重试');

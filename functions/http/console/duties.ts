@@ -1,31 +1,45 @@
 /**
- * 常态化工作: each duty's record per unit and period (done, missed, chased), and a form for the
- * office to record an occurrence for a unit. The same use cases as `GET /api/duties` and
+ * 常态化工作: each duty's record per unit and period (done, missed, chased), the occurrences of
+ * those periods (newest first) with their 佐证材料 — photos side by side with the time and place
+ * they were taken, documents linked, a photo taken long before its period flagged — and a form for
+ * the office to record an occurrence for a unit. The same use cases as `GET /api/duties` and
  * `POST /api/duties/{name}/occurrences` (core/duties.ts); a leader reads the page only.
  */
 import type { Context, Hono } from 'hono';
 import { DubanError } from '../../core/errors.ts';
-import { listDuties, recordDutyOccurrence } from '../../core/duties.ts';
+import { dutyPeriodLabel, dutyPeriodRange, listDuties, recordDutyOccurrence } from '../../core/duties.ts';
+import type { DutyOccurrence } from '../../core/ports.ts';
 import { localDateOf } from '../../core/time.ts';
 import type { AppDeps } from '../deps.ts';
 import { occurrenceBody } from '../duties.ts';
+import { consoleEvidence, evidenceCsp } from '../evidence.ts';
 import { pathParam } from '../params.ts';
 import { parse } from '../schemas.ts';
 import { formOf, officeOf, sessionIn, textField, type ConsoleEnv } from '../session.ts';
 import { consolePage, refusal } from './office.ts';
+import { shanghai } from './overview.ts';
 
 export function dutySection(app: Hono<ConsoleEnv>, deps: AppDeps): void {
   const page = async (c: Context<ConsoleEnv>, extra: { notice?: string; error?: string; errorDuty?: string; values?: Record<string, string> } = {}, status: 200 | 201 | 400 | 403 | 404 | 409 | 503 = 200) => {
     const session = sessionIn(c);
     const at = deps.clock();
     // The office's view of every duty: leaders read the same record.
-    const duties = (await listDuties({ kind: 'office', name: session.person }, at, { store: deps.store, calendar: await deps.calendar() })).map((d) => ({
-      ...d,
-      periods: d.records[0]?.periods.map((p) => p.label) ?? [],
-      records: d.records.map((r) => ({ unit: r.unit, periods: r.periods.map((p) => ({ ...p, missed: p.status === 'missed', done: p.status === 'done' })) })),
-      minutes: !!d.cadence.minMinutes,
-      values: extra.errorDuty === d.name ? extra.values : undefined,
-    }));
+    const listed = await listDuties({ kind: 'office', name: session.person }, at, { store: deps.store, calendar: await deps.calendar() });
+    const duties = await Promise.all(
+      listed.map(async (d) => {
+        const periods = d.records[0]?.periods.map((p) => p.period) ?? [];
+        const occurrences = periods.length ? await deps.store.dutyOccurrences(d.name, periods[0]!, periods.at(-1)!) : [];
+        return {
+          ...d,
+          periods: d.records[0]?.periods.map((p) => p.label) ?? [],
+          records: d.records.map((r) => ({ unit: r.unit, periods: r.periods.map((p) => ({ ...p, missed: p.status === 'missed', done: p.status === 'done' })) })),
+          occurrences: await Promise.all([...occurrences].sort((a, b) => b.date.localeCompare(a.date) || b.at.localeCompare(a.at)).map((o) => occurrenceView(deps, o))),
+          minutes: !!d.cadence.minMinutes,
+          values: extra.errorDuty === d.name ? extra.values : undefined,
+        };
+      }),
+    );
+    c.header('Content-Security-Policy', evidenceCsp(deps));
     return consolePage(c, '/duties', 'console-duties', '常态化工作', { office: session.role === 'office', today: localDateOf(at), duties, ...extra }, status);
   };
 
@@ -56,4 +70,10 @@ export function dutySection(app: Hono<ConsoleEnv>, deps: AppDeps): void {
       return page(c, { error: message, errorDuty: name, values }, status as 400);
     }
   });
+}
+
+/** One occurrence as the office reviews it: who, when, what, and its files (flagged when taken 30 days and more before its period). */
+async function occurrenceView(deps: AppDeps, o: DutyOccurrence) {
+  const { files, links } = await consoleEvidence(deps, o.evidence, new Date(`${dutyPeriodRange(o.period).start}T00:00:00+08:00`));
+  return { id: o.id, unit: o.unit, date: o.date, periodLabel: dutyPeriodLabel(o.period), detail: o.detail, minutes: o.minutes, by: o.by, at: shanghai(o.at), files, links };
 }
