@@ -108,6 +108,57 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
     }
   });
 
+  it.skipIf(!haveBrowser && !process.env.CI)('records a 常态化工作 occurrence with a photo and a PDF from the phone, and shows them to the office beside the occurrence with time and place', async () => {
+    const DUTY = '《今日绵竹》中央环境保护督察整改专栏';
+    const PRESS = '市委宣传部';
+    const w = await bench.setup(instantAt('2018-07-10', '10:00'), undefined, {
+      evidence: (store) => folderEvidence(store, bench.dynalite.client, async () => SECRET).deps,
+    });
+    const office = (await w.store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: w.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const context = await phoneContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}${w.link(PRESS)}`);
+      const block = page.locator('section.duty', { hasText: DUTY });
+      await block.locator('textarea[name^="duty-detail:"]').fill('专栏刊发督察整改进展报道一篇');
+      const photo = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 16:20:00', lat: 31.3402, lon: 104.2011, thumbnail: rawJpeg('boiler-before') });
+      await block.locator('input[type=file]').setInputFiles([
+        { name: '版面.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(photo) },
+        { name: '报纸PDF版.pdf', mimeType: 'application/pdf', buffer: Buffer.from(smallPdf()) },
+      ]);
+      await expect.poll(() => block.locator('.uploads li.done').count()).toBe(2);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.click('button[type=submit]');
+      await expect.poll(() => page.locator('h1').textContent()).toBe('报送成功');
+      const [occurrence] = await w.store.dutyOccurrences(DUTY, '2018-W28', '2018-W28');
+      expect(occurrence).toMatchObject({ unit: PRESS, date: '2018-07-10', detail: '专栏刊发督察整改进展报道一篇', evidence: [expect.stringMatching(/^ev_[0-9a-f]{32}$/), expect.stringMatching(/^ev_[0-9a-f]{32}$/)] });
+
+      // The office reviews the duty's occurrences: the photo and the PDF side by side, the photo's time and place.
+      const { cookie } = await w.signIn(office.email);
+      const [name, value] = cookie.split('=');
+      await context.addCookies([{ name: name!, value: value!, url: base }]);
+      await page.goto(`${base}/duties`);
+      const record = page.locator('section.duty', { hasText: DUTY }).locator('.occurrence-record');
+      expect(await record.count()).toBe(1);
+      const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+      expect(squash((await record.locator('p').first().textContent())!)).toContain(`${PRESS} · 2018-07-10`);
+      expect((await record.locator('figure.evidence figcaption').allTextContents()).map(squash)).toEqual(['版面.jpg 拍摄于 2018-07-09 16:20 北纬31.3402°，东经104.2011°', '报纸PDF版.pdf']);
+      await expect.poll(() => record.locator('img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth))).toEqual([320]);
+      expect(await record.locator('a.doc').textContent()).toBe('PDF 文件');
+      // The unit's link opens its own file; another unit's link does not.
+      const id = occurrence!.evidence[1]!;
+      expect((await fetch(`${base}/report/evidence/${id}?${w.link(PRESS).split('?')[1]}`)).status).toBe(200);
+      expect((await fetch(`${base}/report/evidence/${id}?${w.link('市城管局').split('?')[1]}`)).status).toBe(404);
+    } finally {
+      await context.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it.skipIf(!haveBrowser && !process.env.CI)('attaches a photo to a weekly report from the phone form and stores it with the report', async () => {
     const w = await bench.setup(instantAt('2018-07-10', '10:00'), undefined, {
       evidence: (store) => folderEvidence(store, bench.dynalite.client, async () => SECRET).deps,
