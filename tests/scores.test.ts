@@ -7,10 +7,10 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { cadenceConfig, defaultCadence } from '../functions/core/cadence/config.ts';
 import { cronTable } from '../functions/core/cadence/schedule.ts';
-import { scoreMonth, type ScoreInput, type ScoreTask } from '../functions/core/scores.ts';
+import { monthlyScores, scoreMonth, type ScoreInput, type ScoreTask } from '../functions/core/scores.ts';
 import { runJob } from '../functions/core/cadence/jobs.ts';
 import { submitProgress } from '../functions/core/reporting.ts';
-import { instantAt } from '../functions/core/time.ts';
+import { addDays, instantAt } from '../functions/core/time.ts';
 import { runsBetween } from '../functions/core/cadence/schedule.ts';
 import { createApp } from '../functions/http/app.ts';
 import { issueToken } from '../functions/http/auth.ts';
@@ -191,7 +191,8 @@ describe('考核: the rules a September replay does not reach', () => {
       units: ['甲局', '乙局', '丙镇'],
       tasks,
       weeks,
-      weekly: new Map(weeks.map((w) => [w.week, []])),
+      firstReports: new Map(weeks.map((w) => [w.week, new Map()])),
+      reportedWeeks: new Map(),
       monthly: [account('甲局'), account('乙局'), account('丙镇')],
       monthlyDue: instantAt('2018-12-01').toISOString(),
       chases: ['2018-W45', '2018-W46', '2018-W47'].map((period, i) => ({ unit: '丙镇', period, on: ['2018-11-08', '2018-11-15', '2018-11-22'][i]!, tasks: [{ code: 'T-2', role: 'responsible' as const }] })),
@@ -226,3 +227,43 @@ describe('考核: the rules a September replay does not reach', () => {
     ]);
   });
 });
+
+describe('考核 from the roll-up', () => {
+  const missedOf = (scores: { units: { unit: string; rules: { rule: string; items: string[] }[] }[] }, unit: string) => scores.units.find((u) => u.unit === unit)!.rules.find((r) => r.rule === 'missedMilestones')!.items;
+  const missed = ['MZ-6-3 阶段节点“完成城区生活垃圾分类试点方案”（2018-09-14）到期当周未报送进展'];
+
+  it('the office’s scores count a report submitted a moment ago (the roll-up is folded first)', async () => {
+    const { store, deps, reports: archive } = await bench.setup({ tables: ledger(), importAt: instantAt('2018-08-31', '10:00') });
+    // Saturday 15 September: B's milestone of Friday the 14th has had no report this week.
+    let now = instantAt('2018-09-15', '10:00');
+    const app = createApp({ store, clock: () => now, calendar: async () => deps.calendar, cadence: deps.config, linkSecret: async () => 'a-test-secret-of-at-least-32-characters', reports: archive });
+    const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    const officeToken = await issueToken(store, { kind: 'office', name: office.name }, now);
+    const scores = async () => ((await (await app.request('/api/scores?month=2018-09', { headers: { Authorization: `Bearer ${officeToken}` } })).json()) as { scores: Parameters<typeof missedOf>[0] }).scores;
+    expect(missedOf(await scores(), B)).toEqual(missed);
+
+    // B reports on MZ-6-3 a minute later, in the milestone's week; no job runs in between.
+    now = instantAt('2018-09-15', '10:01');
+    const unitToken = await issueToken(store, { kind: 'unit', unit: B }, now);
+    const posted = await app.request('/api/tasks/MZ-6-3/progress', { method: 'POST', headers: { Authorization: `Bearer ${unitToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ summary: '试点方案已印发', percent: 30 }) });
+    expect(posted.status).toBe(201);
+    expect(missedOf(await scores(), B)).toEqual([]);
+  }, 120_000);
+
+  it('a month scored long after, its milestone’s week older than the weeks the roll-up keeps, counts as it did at the time', async () => {
+    const { store, deps } = await bench.setup({ tables: ledger(), importAt: instantAt('2018-08-31', '10:00') });
+    const weekly = (week: number) => submitProgress('MZ-6-3', { summary: `第${week}周` }, { kind: 'unit', unit: B }, instantAt(addDays('2018-09-11', 7 * (week - 37)), '10:00'), `w${week}`, store);
+    // B reports in the milestone's week (W37) and then ten weeks more: W37 is no longer among its last eight.
+    for (let week = 37; week <= 47; week++) await weekly(week);
+    const rollup = await store.reportRollup();
+    expect(rollup.recentWeeks.get('MZ-6-3')).not.toContain('2018-W37');
+    const late = instantAt('2018-12-03', '10:00');
+    expect(missedOf(await monthlyScores('2018-09', late, { store, calendar: deps.calendar, config: deps.config }), B)).toEqual([]);
+
+    // The same, without the report of W37: the milestone is missed.
+    const { store: silent } = await bench.setup({ tables: ledger(), importAt: instantAt('2018-08-31', '10:00') });
+    for (let week = 38; week <= 47; week++) await submitProgress('MZ-6-3', { summary: `第${week}周` }, { kind: 'unit', unit: B }, instantAt(addDays('2018-09-11', 7 * (week - 37)), '10:00'), `w${week}`, silent);
+    expect(missedOf(await monthlyScores('2018-09', late, { store: silent, calendar: deps.calendar, config: deps.config }), B)).toEqual(missed);
+  }, 120_000);
+});
+

@@ -112,6 +112,14 @@ export interface LatestReport {
   percent?: number;
 }
 
+/** The reports' roll-up as the jobs read it: each task's latest weekly report and the weeks it reported in lately. */
+export interface ReportRollup {
+  latest: LatestReport[];
+  /** Each task's weeks with a weekly report, newest first, at most `recentWeeksKept` (the task's latest ones). */
+  recentWeeks: Map<string, string[]>;
+  recentWeeksKept: number;
+}
+
 export interface PeriodReport {
   unit: string;
   code: string;
@@ -216,6 +224,12 @@ export interface Store {
   latestWeeklyReports(): Promise<LatestReport[]>;
   /** Each unit's first weekly report of the week (unit → instant), as the last `latestWeeklyReports` left it. */
   firstReportsOfWeek(week: string): Promise<Map<string, string>>;
+  /** The roll-up brought up to date (as `latestWeeklyReports`), with the weeks each task reported in lately. */
+  reportRollup(): Promise<ReportRollup>;
+  /** The month's monthly accounts as `reportedInPeriod(month)` gives them, from the roll-up as the last fold left it (a few items). */
+  monthlyAccounts(month: string): Promise<PeriodReport[]>;
+  /** Starts the roll-up at a ledger's first import (`day`: its day), so its first fold reads no older report. */
+  seedReportRollup(day: string): Promise<boolean>;
   /** The same, for these tasks only. */
   lastReportsOf(codes: string[]): Promise<{ code: string; unit: string; period: string; at: string }[]>;
   /** Open tasks and milestones due in [from, to]. */

@@ -22,7 +22,7 @@ import { levelNames, type Escalation } from './cadence/escalation-model.ts';
 import { chineseDay, reportDueDay } from './cadence/week.ts';
 import { ValidationError } from './errors.ts';
 import { isActiveUnit, unitsOfTask, type Task, type Unit } from './ledger.ts';
-import type { ChaseRecord, PeriodReport, Store } from './ports.ts';
+import type { ChaseRecord, PeriodReport, ReportRollup, Store } from './ports.ts';
 import { addDays, instantAt, isoWeekOf, localDateOf, localTimeOf, monthOf, parseMonthPeriod, parseWeekPeriod, weekStart, type LocalDate } from './time.ts';
 
 export const scoreRuleIds = ['weeklyReports', 'chases', 'monthlyAccount', 'overdueTasks', 'missedMilestones', 'escalation', 'closedOnTime', 'lookbacks'] as const satisfies readonly ScoreRuleId[];
@@ -83,8 +83,10 @@ export interface ScoreInput {
   tasks: ScoreTask[];
   /** The weeks that touch the month, each with its report-due instant (ISO; none in a week without workdays). */
   weeks: { week: string; due?: string }[];
-  /** Who reported on which task in each of those weeks. */
-  weekly: Map<string, PeriodReport[]>;
+  /** Each unit's first weekly report (ISO instant) in each of those weeks: week → unit → instant. */
+  firstReports: Map<string, Map<string, string>>;
+  /** The weeks each task had a weekly report in: at least the weeks of the month's milestones. */
+  reportedWeeks: Map<string, Set<string>>;
   /** The month's monthly accounts. */
   monthly: PeriodReport[];
   /** The end of the month's last workday (ISO): an account after it is late. */
@@ -147,13 +149,7 @@ export function scoreMonth(input: ScoreInput): MonthScores {
       }
     }
   }
-  // Indexed once: a province scores a thousand units against tens of thousands of reports.
-  const reportedCodes = new Map<string, Set<string>>();
-  const firstOfWeek = new Map<string, Map<string, string>>();
-  for (const [week, reports] of input.weekly) {
-    reportedCodes.set(week, new Set(reports.map((r) => r.code)));
-    firstOfWeek.set(week, firstByUnit(reports));
-  }
+  const firstOfWeek = input.firstReports;
   const firstAccount = firstByUnit(input.monthly);
   const chasesOf = new Map<string, ChaseRecord[]>();
   for (const c of input.chases) chasesOf.set(c.unit, [...(chasesOf.get(c.unit) ?? []), c]);
@@ -201,7 +197,7 @@ export function scoreMonth(input: ScoreInput): MonthScores {
       }
       for (const m of task.milestones) {
         if (m.due < start || m.due > through || (done && done <= m.due)) continue;
-        if (!reportedCodes.get(isoWeekOf(m.due))?.has(task.code)) milestones.push(`${task.code} 阶段节点“${m.content}”（${m.due}）到期当周未报送进展`);
+        if (!input.reportedWeeks.get(task.code)?.has(isoWeekOf(m.due))) milestones.push(`${task.code} 阶段节点“${m.content}”（${m.due}）到期当周未报送进展`);
       }
     }
 
@@ -267,7 +263,13 @@ export interface ScoreDeps {
   config: CadenceConfig;
 }
 
-/** The month's scores at `at`, read through the store (one query per week, the month's reports, chases and escalations). */
+/**
+ * The month's scores at `at`, read through the store: the tasks, units, chases and escalations, the
+ * reports' roll-up (folded first, so a report of a moment ago counts) with each unit's first report
+ * of each week of the month and the weeks each task reported in lately, and the month's accounts.
+ * No week's reports are read, except a task's own reports of a milestone's week that the roll-up no
+ * longer keeps (a month scored long after). A job passes its store seen through `readingOnce`.
+ */
 export async function monthlyScores(month: string, at: Date, deps: ScoreDeps): Promise<MonthScores> {
   parseScoreMonth(month);
   const { start, end } = parseMonthPeriod(month);
@@ -280,27 +282,53 @@ export async function monthlyScores(month: string, at: Date, deps: ScoreDeps): P
     weeks.push({ week: isoWeekOf(day), ...(due ? { due: instantAt(due, config.reportDueTime).toISOString() } : {}) });
   }
   const lastWorkday = calendar.lastWorkdayOfMonth(start)!;
-  const [open, notice, closed, units, monthly, chases, escalations, ...weekly] = await Promise.all([
+  const [open, notice, closed, units, chases, escalations, rollup] = await Promise.all([
     store.openTasks(),
     store.tasksUnderPublicNotice(),
     store.closedTasks(),
     store.units.list(),
-    store.reportedInPeriod(month),
     store.chasesInMonth(month),
     store.escalations.list(),
-    ...weeks.map((w) => store.reportedInPeriod(w.week)),
+    store.reportRollup(),
   ]);
+  // Read after the fold above: the month's accounts and the weeks' first reports as it left them.
+  const [monthly, ...firsts] = await Promise.all([store.reportedInPeriod(month), ...weeks.map((w) => store.firstReportsOfWeek(w.week))]);
+  const tasks = [...new Map([...closed, ...notice, ...open].map((t) => [t.code, t])).values()];
   return scoreMonth({
     month,
     at,
     units: units.filter((u: Unit) => isActiveUnit(u)).map((u) => u.name),
-    tasks: [...new Map([...closed, ...notice, ...open].map((t) => [t.code, t])).values()],
+    tasks,
     weeks,
-    weekly: new Map(weeks.map((w, i) => [w.week, weekly[i]!])),
+    firstReports: new Map(weeks.map((w, i) => [w.week, firsts[i]!])),
+    reportedWeeks: await milestoneWeeks(tasks, start, end, rollup, store),
     monthly,
     monthlyDue: instantAt(addDays(lastWorkday, 1)).toISOString(),
     chases,
     escalations,
     scoring: config.scoring,
   });
+}
+
+/**
+ * The weeks each task reported in, from the roll-up; where a milestone of the month falls in a week
+ * older than the task's kept weeks, that task's reports of that week (one small query each).
+ */
+async function milestoneWeeks(tasks: ScoreTask[], start: LocalDate, end: LocalDate, rollup: ReportRollup, store: Store): Promise<Map<string, Set<string>>> {
+  const reported = new Map([...rollup.recentWeeks].map(([code, weeks]) => [code, new Set(weeks)]));
+  const unknown: { code: string; week: string }[] = [];
+  for (const task of tasks) {
+    const kept = rollup.recentWeeks.get(task.code) ?? [];
+    const known = (week: string) => kept.length < rollup.recentWeeksKept || week >= kept.at(-1)!;
+    for (const week of new Set(task.milestones.filter((m) => m.due >= start && m.due <= end).map((m) => isoWeekOf(m.due)))) {
+      if (!known(week)) unknown.push({ code: task.code, week });
+    }
+  }
+  const found = await Promise.all(unknown.map(({ code, week }) => store.progressInPeriod(code, week)));
+  unknown.forEach(({ code, week }, i) => {
+    if (!found[i]!.length) return;
+    const weeks = reported.get(code) ?? new Set<string>();
+    reported.set(code, weeks.add(week));
+  });
+  return reported;
 }

@@ -172,6 +172,9 @@ export async function importLedger(tables: RawTable[], options: ImportOptions, d
   }
   if (!stagedNow) throw new DubanError('IMPORT_INVALID', '另一次台账导入正在进行，请等它完成后再导入');
   await applyPlan(staged, changes, store);
+  // A ledger's first import starts the reports' roll-up here: its first fold reads no older report.
+  // The ledger is in; should this write fail, the first fold reads every report once and logs it.
+  if (!storedTasks.length) await store.seedReportRollup(localDateOf(options.at)).catch(() => false);
   return summary;
 }
 

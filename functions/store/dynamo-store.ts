@@ -13,7 +13,7 @@ import { DynamoJobFailureLog } from './job-failure-log.ts';
 import { DynamoDutyLog } from './duty-log.ts';
 import { isContinuing } from '../core/deadline.ts';
 import { DynamoNoticeLog } from './notice-log.ts';
-import { firstReportsOf, foldLastWeeks } from './last-weeks.ts';
+import { accountsOfMonth, firstReportsOf, foldLastWeeks, foldRollup, seedRollup } from './last-weeks.ts';
 import { DynamoSignIns } from './sign-in-store.ts';
 import { ITEM_LIMIT_BYTES, TableClient, type Item } from './table-client.ts';
 import { DynamoCollection, ENTITY_SK, auditEvents, entityKey, fromItem, type EntityKind } from './versioned-collection.ts';
@@ -297,6 +297,18 @@ export class DynamoStore implements Store {
 
   async firstReportsOfWeek(week: string): Promise<Map<string, string>> {
     return firstReportsOf(this.table, week);
+  }
+
+  reportRollup() {
+    return foldRollup(this.table);
+  }
+
+  monthlyAccounts(month: string) {
+    return accountsOfMonth(this.table, month);
+  }
+
+  seedReportRollup(day: string) {
+    return seedRollup(this.table, day);
   }
 
   async lastReportsOf(codes: string[]): Promise<{ code: string; unit: string; period: string; at: string }[]> {

@@ -1,30 +1,44 @@
 /**
- * Each task's latest weekly report, kept compact for the scheduled jobs: one partition `LASTWEEKS`
- * of at most 32 bucket items (`BUCKET#00`…, each a map of task code → [week, instant, unit, summary,
- * percent]) and a
- * cursor. A job reads the buckets (a few items however many tasks there are, instead of one item
- * per task), folds in the weekly reports written since the cursor (one query on the reports'
- * index), writes back only the buckets that changed (each a conditional put on its version) and
- * moves the cursor. A submission writes nothing here.
+ * The roll-up of the reports, kept compact for the scheduled jobs (a few items however many tasks):
+ *
+ * - `LASTWEEKS`: at most 32 bucket items (`BUCKET#00`…, each a map of task code → [week, instant,
+ *   unit, summary, percent, recent weeks]): each task's latest weekly report and the last
+ *   `RECENT_WEEKS` weeks it reported in (the 考核's milestone rule asks about a week of the month);
+ *   and the cursor.
+ * - `FIRSTREPORTS`, one item per week (`sk = <week>`, a map of unit → instant): each unit's first
+ *   weekly report of the week (the circular's ranking, the 考核's weekly rule).
+ * - `ACCOUNTS#<month>`: at most 32 bucket items per month (task code → unit → [first instant, last
+ *   instant, summary, percent]): the month's monthly accounts, as `reportedInPeriod` gives them.
+ *
+ * A fold reads the roll-up, folds in the weekly and monthly reports written since the cursor (one
+ * query each on the reports' index), writes back only the buckets that changed (each a conditional
+ * put on its version) and moves the cursor. A submission writes nothing here. The escalation check
+ * folds each workday, so each fold reads about a day's reports.
  *
  * Two folds at once: a bucket put that finds another version is left to the other, and the cursor
- * does not move, so the next fold reads those reports again. The first fold reads every weekly
- * report in the index: on a fresh programme there are none, and the escalation check folds each
- * workday after that, so each fold reads about a day's reports.
+ * does not move, so the next fold reads those reports again.
+ *
+ * Where it starts: the ledger's first import seeds the cursor at the import's week and month (`seedRollup`),
+ * so a first fold reads nothing older. A store with reports but no cursor, or a cursor of the
+ * roll-up's first shape (no recent weeks, no accounts), is an upgrade: its next fold reads every
+ * report once, says so in a log line, and is then complete.
  */
-import type { LatestReport } from '../core/ports.ts';
+import type { LatestReport, PeriodReport, ReportRollup } from '../core/ports.ts';
+import { isoWeekOf, monthOf, type LocalDate } from '../core/time.ts';
 import type { Item, TableClient } from './table-client.ts';
 
-/** A bucket's entry for a task: [week, instant, unit, summary, percent]. */
-type Entry = [string, string, string, string?, number?];
-const entryOf = (r: LatestReport): Entry => (r.percent !== undefined ? [r.period, r.at, r.unit, r.summary ?? '', r.percent] : r.summary !== undefined ? [r.period, r.at, r.unit, r.summary] : [r.period, r.at, r.unit]);
-const reportOf = (code: string, [period, at, unit, summary, percent]: Entry): LatestReport => ({ code, unit, period, at, ...(summary !== undefined ? { summary } : {}), ...(percent !== undefined && percent !== null ? { percent } : {}) });
-
+/** A bucket's entry for a task: [week, instant, unit, summary, percent, the weeks it reported in lately (newest first)]. */
+type Entry = [string, string, string, (string | null)?, (number | null)?, string[]?];
 const PK = 'LASTWEEKS';
-/** Each unit's first weekly report of a week (`sk = <week>`, a map of unit → instant): the circular's ranking. */
+/** Each unit's first weekly report of a week (`sk = <week>`, a map of unit → instant). */
 const FIRSTS = 'FIRSTREPORTS';
+const accountsOf = (month: string) => `ACCOUNTS#${month}`;
 const CURSOR = 'CURSOR';
+/** The roll-up's shape: 2 keeps recent weeks and the months' accounts. A cursor of another shape is refolded once. */
+const FORMAT = 2;
 const BUCKETS = 32;
+/** How many of its latest weeks a task keeps: enough for every week of a month scored the month after. */
+export const RECENT_WEEKS = 8;
 /** A report written while a fold read (its instant a little before the newest it saw) is read again by the next. */
 const OVERLAP_MS = 60_000;
 const bucketSk = (n: number) => `BUCKET#${String(n).padStart(2, '0')}`;
@@ -35,67 +49,114 @@ function bucketOf(code: string): number {
   return hash % BUCKETS;
 }
 
+/** A task's latest report with the weeks it reported in lately. */
+interface Rolled {
+  latest: LatestReport;
+  weeks: string[];
+}
+
+const entryOf = ({ latest: r, weeks }: Rolled): Entry => [r.period, r.at, r.unit, r.summary ?? null, r.percent ?? null, weeks];
+function rolledOf(code: string, [period, at, unit, summary, percent, weeks]: Entry): Rolled {
+  const latest: LatestReport = { code, unit, period, at, ...(typeof summary === 'string' ? { summary } : {}), ...(typeof percent === 'number' ? { percent } : {}) };
+  return { latest, weeks: weeks ?? [period] };
+}
+
+/** The weeks, newest first, each once, the newest `RECENT_WEEKS`. */
+const recent = (weeks: string[]) => [...new Set(weeks)].sort().reverse().slice(0, RECENT_WEEKS);
+
 /** Each unit's first weekly report of `week` (unit → instant), as the last fold left it. */
 export async function firstReportsOf(table: TableClient, week: string): Promise<Map<string, string>> {
   const item = await table.get(FIRSTS, week);
   return new Map(Object.entries((item?.units as Record<string, string> | undefined) ?? {}));
 }
 
+/** The month's monthly accounts (unit and task, first and last instant, the latest's words), as the last fold left them. */
+export async function accountsOfMonth(table: TableClient, month: string): Promise<PeriodReport[]> {
+  const items = await table.query({ partition: accountsOf(month), beginsWith: 'BUCKET#' });
+  return items.flatMap((item) =>
+    Object.entries(item.tasks as Record<string, Record<string, AccountEntry>>).flatMap(([code, units]) => Object.entries(units).map(([unit, entry]) => accountOf(code, unit, entry))),
+  );
+}
+
+/** A month's account of a unit on a task: [first instant, last instant, summary, percent]. */
+type AccountEntry = [string, string, (string | null)?, (number | null)?];
+const accountOf = (code: string, unit: string, [at, lastAt, summary, percent]: AccountEntry): PeriodReport => ({
+  unit,
+  code,
+  at,
+  lastAt,
+  ...(typeof summary === 'string' ? { summary } : {}),
+  ...(typeof percent === 'number' ? { percent } : {}),
+});
+
 /** The roll-up's items holding these latest reports, read again from `through` (`<week>#<instant>`): how a store that rolled them up looks. */
 export function lastWeeksItems(latest: Iterable<LatestReport>, through: string): Item[] {
   const buckets = new Map<number, Record<string, Entry>>();
   for (const r of latest) {
     const tasks = buckets.get(bucketOf(r.code)) ?? {};
-    tasks[r.code] = entryOf(r);
+    tasks[r.code] = entryOf({ latest: r, weeks: [r.period] });
     buckets.set(bucketOf(r.code), tasks);
   }
-  return [...[...buckets].map(([n, tasks]) => ({ pk: PK, sk: bucketSk(n), version: 1, tasks })), { pk: PK, sk: CURSOR, through }];
+  return [...[...buckets].map(([n, tasks]) => ({ pk: PK, sk: bucketSk(n), version: 1, tasks })), { pk: PK, sk: CURSOR, through, format: FORMAT }];
+}
+
+/**
+ * Starts the roll-up of a ledger imported into a store that has none: the cursor at the start of
+ * the import's week and month, so a first fold reads no report of an older one (another ledger's,
+ * on a reused table). Nothing happens where a cursor exists (false).
+ */
+export async function seedRollup(table: TableClient, day: LocalDate): Promise<boolean> {
+  return table.putNew({ pk: PK, sk: CURSOR, through: `${isoWeekOf(day)}#`, months: `${monthOf(day)}#`, format: FORMAT });
 }
 
 export async function foldLastWeeks(table: TableClient): Promise<Map<string, LatestReport>> {
+  return new Map((await foldRollup(table)).latest.map((r) => [r.code, r]));
+}
+
+/** Folds in what was written since the cursor and gives the roll-up as the jobs read it. */
+export async function foldRollup(table: TableClient, log: (line: string) => void = (line) => console.log(line)): Promise<ReportRollup> {
   const items = await table.query({ partition: PK });
-  const cursor = items.find((i) => i.sk === CURSOR)?.through as string | undefined;
+  const cursorItem = items.find((i) => i.sk === CURSOR);
+  const upgrade = cursorItem?.format !== FORMAT;
+  const cursor = upgrade ? undefined : (cursorItem?.through as string | undefined);
+  const monthCursor = upgrade ? undefined : (cursorItem?.months as string | undefined);
   const versions = new Map<number, number>();
-  const latest = new Map<string, LatestReport>();
+  const rolled = new Map<string, Rolled>();
   for (const item of items) {
     if (!(item.sk as string).startsWith('BUCKET#')) continue;
     versions.set(Number((item.sk as string).slice('BUCKET#'.length)), item.version as number);
-    for (const [code, entry] of Object.entries(item.tasks as Record<string, Entry>)) latest.set(code, reportOf(code, entry));
+    for (const [code, entry] of Object.entries(item.tasks as Record<string, Entry>)) rolled.set(code, rolledOf(code, entry));
   }
+
+  const reportsSince = (partition: string, from: string | undefined) => table.query(from ? { index: 'byCollection', partition, from, upTo: '~' } : { index: 'byCollection', partition });
+  const [weekly, monthly] = await Promise.all([reportsSince('WEEKLYREPORTS', cursor), reportsSince('MONTHLYREPORTS', monthCursor)]);
+  if (upgrade && (weekly.length || monthly.length)) {
+    log(JSON.stringify({ level: 'info', msg: 'report roll-up: one full fold of every stored report (an upgrade)', weeklyReports: weekly.length, monthlyAccounts: monthly.length, why: cursorItem ? 'a roll-up of the earlier shape' : 'reports stored before the roll-up' }));
+  }
+
   const changed = new Set<number>();
   const firsts = new Map<string, Map<string, string>>();
-  const consider = (report: LatestReport) => {
-    const known = latest.get(report.code);
-    if (known && known.at >= report.at) return;
-    latest.set(report.code, report);
-    changed.add(bucketOf(report.code));
-  };
-  const asReport = (item: Item): LatestReport => ({
-    code: item.code as string,
-    unit: item.unit as string,
-    period: item.period as string,
-    at: item.at as string,
-    ...(typeof item.summary === 'string' ? { summary: item.summary } : {}),
-    ...(typeof item.percent === 'number' ? { percent: item.percent } : {}),
-  });
-  const since = await table.query(cursor ? { index: 'byCollection', partition: 'WEEKLYREPORTS', from: cursor, upTo: '~' } : { index: 'byCollection', partition: 'WEEKLYREPORTS' });
-  let newest = '';
-  for (const item of since) {
-    if ((item.gsi1sk as string) > newest) newest = item.gsi1sk as string;
+  for (const item of weekly) {
     const report = asReport(item);
-    consider(report);
+    const known = rolled.get(report.code);
+    const weeks = recent([...(known?.weeks ?? []), report.period]);
+    const latest = known && known.latest.at >= report.at ? known.latest : report;
+    if (!known || latest !== known.latest || weeks.join() !== known.weeks.join()) {
+      rolled.set(report.code, { latest, weeks });
+      changed.add(bucketOf(report.code));
+    }
     const ofWeek = firsts.get(report.period) ?? new Map<string, string>();
     if (!ofWeek.has(report.unit) || report.at < ofWeek.get(report.unit)!) ofWeek.set(report.unit, report.at);
     firsts.set(report.period, ofWeek);
   }
 
   let allWritten = true;
+  const written = (ok: boolean) => {
+    if (!ok) allWritten = false;
+  };
   for (const bucket of changed) {
-    const tasks = Object.fromEntries([...latest.values()].filter((r) => bucketOf(r.code) === bucket).map((r) => [r.code, entryOf(r)]));
-    const version = versions.get(bucket);
-    const item = { pk: PK, sk: bucketSk(bucket), version: (version ?? 0) + 1, tasks };
-    const written = version === undefined ? await table.putNew(item) : await table.putIf(item, 'version = :v', { ':v': version });
-    if (!written) allWritten = false;
+    const tasks = Object.fromEntries([...rolled].filter(([code]) => bucketOf(code) === bucket).map(([code, r]) => [code, entryOf(r)]));
+    written(await putVersioned(table, { pk: PK, sk: bucketSk(bucket), tasks }, versions.get(bucket)));
   }
   for (const [week, ofWeek] of firsts) {
     const known = await table.get(FIRSTS, week);
@@ -106,16 +167,75 @@ export async function foldLastWeeks(table: TableClient): Promise<Map<string, Lat
       units[unit] = at;
       moved = true;
     }
-    if (!moved) continue;
-    const version = known?.version as number | undefined;
-    const item = { pk: FIRSTS, sk: week, version: (version ?? 0) + 1, units };
-    const written = version === undefined ? await table.putNew(item) : await table.putIf(item, 'version = :v', { ':v': version });
-    if (!written) allWritten = false;
+    if (moved) written(await putVersioned(table, { pk: FIRSTS, sk: week, units }, known?.version as number | undefined));
   }
-  if (newest && allWritten) {
-    const [period, at] = newest.split('#') as [string, string];
-    const through = `${period}#${new Date(new Date(at).getTime() - OVERLAP_MS).toISOString()}`;
-    if (!cursor || through > cursor) await table.putIf({ pk: PK, sk: CURSOR, through }, 'attribute_not_exists(pk) OR #through < :through', { ':through': through }, { '#through': 'through' });
+  for (const ok of await foldAccounts(table, monthly)) written(ok);
+
+  const through = movedTo(weekly, cursor);
+  const months = movedTo(monthly, monthCursor);
+  if (allWritten && (upgrade || through !== cursor || months !== monthCursor)) {
+    const cursorNow = { pk: PK, sk: CURSOR, format: FORMAT, ...(through ? { through } : {}), ...(months ? { months } : {}) };
+    // Moves forward only: a fold that read less leaves a further cursor as it is.
+    await table.putIf(
+      cursorNow,
+      'attribute_not_exists(pk) OR attribute_not_exists(#format) OR #format <> :format OR ((attribute_not_exists(#through) OR #through <= :through) AND (attribute_not_exists(#months) OR #months <= :months))',
+      { ':format': FORMAT, ':through': through ?? '', ':months': months ?? '' },
+      { '#format': 'format', '#through': 'through', '#months': 'months' },
+    );
   }
-  return latest;
+  return { latest: [...rolled.values()].map((r) => r.latest), recentWeeks: new Map([...rolled].map(([code, r]) => [code, r.weeks])), recentWeeksKept: RECENT_WEEKS };
+}
+
+function asReport(item: Item): LatestReport {
+  return {
+    code: item.code as string,
+    unit: item.unit as string,
+    period: item.period as string,
+    at: item.at as string,
+    ...(typeof item.summary === 'string' ? { summary: item.summary } : {}),
+    ...(typeof item.percent === 'number' ? { percent: item.percent } : {}),
+  };
+}
+
+/** Where the cursor goes after these reports (`<period>#<instant>` less the overlap), or where it was. */
+function movedTo(read: Item[], cursor: string | undefined): string | undefined {
+  let newest = '';
+  for (const item of read) if ((item.gsi1sk as string) > newest) newest = item.gsi1sk as string;
+  if (!newest) return cursor;
+  const [period, at] = newest.split('#') as [string, string];
+  const through = `${period}#${new Date(new Date(at).getTime() - OVERLAP_MS).toISOString()}`;
+  return cursor && cursor > through ? cursor : through;
+}
+
+/** Writes an item of the roll-up at the next version: false when another fold wrote it first. */
+function putVersioned(table: TableClient, item: Item, version: number | undefined): Promise<boolean> {
+  const next = { ...item, version: (version ?? 0) + 1 };
+  return version === undefined ? table.putNew(next) : table.putIf(next, 'version = :v', { ':v': version });
+}
+
+/** Folds monthly accounts into their months' buckets; one result per bucket written. */
+async function foldAccounts(table: TableClient, monthly: Item[]): Promise<boolean[]> {
+  const byMonth = new Map<string, Item[]>();
+  for (const item of monthly) byMonth.set(item.period as string, [...(byMonth.get(item.period as string) ?? []), item]);
+  const results: boolean[] = [];
+  for (const [month, reports] of byMonth) {
+    const stored = await table.query({ partition: accountsOf(month), beginsWith: 'BUCKET#' });
+    const buckets = new Map(stored.map((item) => [Number((item.sk as string).slice('BUCKET#'.length)), { version: item.version as number, tasks: item.tasks as Record<string, Record<string, AccountEntry>> }]));
+    const changed = new Set<number>();
+    for (const item of reports) {
+      const r = asReport(item);
+      const n = bucketOf(r.code);
+      const bucket = buckets.get(n) ?? { version: undefined as unknown as number, tasks: {} };
+      buckets.set(n, bucket);
+      const units = (bucket.tasks[r.code] ??= {});
+      const known = units[r.unit];
+      const first = known && known[0] <= r.at ? known[0] : r.at;
+      const newer = !known || r.at > known[1];
+      if (known && !newer && first === known[0]) continue;
+      units[r.unit] = newer ? [first, r.at, r.summary ?? null, r.percent ?? null] : [first, known![1], known![2], known![3]];
+      changed.add(n);
+    }
+    for (const n of changed) results.push(await putVersioned(table, { pk: accountsOf(month), sk: bucketSk(n), tasks: buckets.get(n)!.tasks }, buckets.get(n)!.version));
+  }
+  return results;
 }

@@ -13,7 +13,9 @@
  * `storeRatios` runs the given jobs through `run` (so a caller keeps its own measures around them) on
  * a store set up as tests/bench/province.ts sets one up. Run on its own it builds such a store:
  *
- *   npx tsx tests/bench/store-ratios.ts [--tasks 2000] [--units 200] [--weeks 4,52]
+ *   npx tsx tests/bench/store-ratios.ts [--tasks 2000] [--units 200] [--weeks 4,52] [--reads]
+ *
+ * `--reads` prints, under each job, its items read per kind of read (command, index, partition).
  */
 import '../../functions/local/quiet-sdk.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -31,7 +33,7 @@ import { runJob } from '../../functions/core/cadence/jobs.ts';
 import type { JobName } from '../../functions/core/cadence/schedule.ts';
 import { isActiveUnit } from '../../functions/core/ledger.ts';
 import type { Mailer, ProgressReport, Store } from '../../functions/core/ports.ts';
-import { addDays, instantAt, isoWeekOf, parseWeekPeriod, type LocalDate } from '../../functions/core/time.ts';
+import { addDays, instantAt, isoWeekOf, localDateOf, parseWeekPeriod, type LocalDate } from '../../functions/core/time.ts';
 import { importLedger } from '../../functions/ledger-import/import-ledger.ts';
 import { ensureTable } from '../../functions/local/emulators.ts';
 import { ArchivePublisher } from '../../functions/reports/publish.ts';
@@ -53,9 +55,17 @@ export interface StoreCounts {
   outboxRequests: number;
   outboxWriteUnits: number;
   byCommand: Record<string, number>;
+  /** Items read per kind of read (`Query byCollection WEEKLYREPORTS`, `GetItem TASK#…`): where a job's reads go. */
+  readsBy: Record<string, number>;
 }
 
-const zeroCounts = (): StoreCounts => ({ requests: 0, itemsRead: 0, writeUnits: 0, outboxRequests: 0, outboxWriteUnits: 0, byCommand: {} });
+const zeroCounts = (): StoreCounts => ({ requests: 0, itemsRead: 0, writeUnits: 0, outboxRequests: 0, outboxWriteUnits: 0, byCommand: {}, readsBy: {} });
+
+/** A read's kind: its command, index and partition with what names one entity or period left out. */
+function readKind(command: string, input: Record<string, any>, pk: string | undefined): string {
+  const partition = (pk ?? '?').replace(/#.*$/, '#…');
+  return [command, input.IndexName, partition].filter(Boolean).join(' ');
+}
 
 type Attr = { S?: string };
 /** The partition key a request names first (its item's, its key's, or its query's). */
@@ -101,13 +111,19 @@ export function countStore(client: DynamoDBClient) {
       const out = result.output as Record<string, any>;
       counts.requests++;
       counts.byCommand[command] = (counts.byCommand[command] ?? 0) + 1;
-      if (command === 'GetItem') counts.itemsRead += out.Item ? 1 : 0;
-      else if (command === 'Query') counts.itemsRead += out.Items?.length ?? 0;
-      else if (command === 'BatchGetItem') for (const items of Object.values(out.Responses ?? {})) counts.itemsRead += (items as unknown[]).length;
+      let read = 0;
+      if (command === 'GetItem') read = out.Item ? 1 : 0;
+      else if (command === 'Query') read = out.Items?.length ?? 0;
+      else if (command === 'BatchGetItem') for (const items of Object.values(out.Responses ?? {})) read += (items as unknown[]).length;
+      counts.itemsRead += read;
+      const pk = partitionOf(command, input);
+      if (read) {
+        const kind = readKind(command, input, pk);
+        counts.readsBy[kind] = (counts.readsBy[kind] ?? 0) + read;
+      }
       const consumed = [out.ConsumedCapacity].flat().reduce((n: number, c: { CapacityUnits?: number } | undefined) => n + (c?.CapacityUnits ?? 0), 0);
       const units = WRITES.has(command) ? consumed : 0;
       counts.writeUnits += units;
-      const pk = partitionOf(command, input);
       if (pk && OUTBOX_PREFIXES.some((p) => pk.startsWith(p))) {
         counts.outboxRequests++;
         counts.outboxWriteUnits += units;
@@ -141,6 +157,8 @@ export interface JobRatio {
   outboxRequests: number;
   outboxWriteUnits: number;
   seconds: number;
+  /** Items read per kind of read, most first. */
+  readsBy: Record<string, number>;
 }
 
 export interface StoreRatios {
@@ -191,7 +209,7 @@ export async function storeRatios(input: {
     const counts = counter.take();
     const d = result.delivery;
     const notices = d ? d.sent + d.alreadySent + d.failed + d.suppressed + d.deferred : 0;
-    rows.push({ job, at: at.toISOString(), itemsRead: counts.itemsRead, openItems, itemsReadPerOpenItem: ratio(counts.itemsRead, openItems), notices, outboxRequests: counts.outboxRequests, outboxWriteUnits: counts.outboxWriteUnits, seconds: Number(seconds.toFixed(2)) });
+    rows.push({ job, at: at.toISOString(), itemsRead: counts.itemsRead, openItems, itemsReadPerOpenItem: ratio(counts.itemsRead, openItems), notices, outboxRequests: counts.outboxRequests, outboxWriteUnits: counts.outboxWriteUnits, seconds: Number(seconds.toFixed(2)), readsBy: Object.fromEntries(Object.entries(counts.readsBy).sort((a, b) => b[1] - a[1])) });
   }
   const notices = rows.reduce((n, r) => n + r.notices, 0);
   return {
@@ -210,8 +228,9 @@ const WEEK = '2018-W30';
  * The history tests/bench/province.ts writes, through the store's own report path (so it has the
  * store's shapes whatever they are): the two weeks before W30 in full (each task reported by its lead
  * unit nine times in ten), older weeks one report per unit, each week's reports spread over its
- * Tuesday from 08:00 to 18:00. The roll-up of each task's latest week is folded after each week, as
- * the escalation check folds it every workday. Returns this week's reports (seven tasks in ten on the
+ * Tuesday from 08:00 to 18:00 (July's monthly accounts over Monday 30 July). The roll-up of each task's latest week is folded after each week, as
+ * the escalation check folds it every workday (and, in the measured week, before each job that runs
+ * after that day's check). Returns this week's reports (seven tasks in ten on the
  * Tuesday of W30, and July's monthly accounts on seven tasks in ten), written when the week reaches them.
  */
 async function writeHistory(store: Store, weeks: number, tasks: { code: string; lead: string }[], units: string[]): Promise<{ written: number; thisWeek: ProgressReport[] }> {
@@ -233,7 +252,7 @@ async function writeHistory(store: Store, weeks: number, tasks: { code: string; 
   }
   const thisWeek: ProgressReport[] = [];
   for (const [i, t] of tasks.entries()) if (random() < 0.7) report(thisWeek, WEEK, t.lead, t.code, spread(addDays(start, 1), i, tasks.length), `${WEEK} 按计划推进`);
-  for (const t of tasks) if (random() < 0.7) report(thisWeek, '2018-07', t.lead, t.code, instantAt('2018-07-30', '10:00'), '七月交账：按计划推进');
+  for (const [i, t] of tasks.entries()) if (random() < 0.7) report(thisWeek, '2018-07', t.lead, t.code, spread('2018-07-30', i, tasks.length), '七月交账：按计划推进');
   return { written, thisWeek };
 }
 
@@ -247,7 +266,7 @@ async function writeReports(store: Store, reports: ProgressReport[]): Promise<vo
 }
 
 async function main() {
-  const { values: args } = parseArgs({ options: { tasks: { type: 'string', default: '2000' }, units: { type: 'string', default: '200' }, weeks: { type: 'string', default: '4,52' } } });
+  const { values: args } = parseArgs({ options: { tasks: { type: 'string', default: '2000' }, units: { type: 'string', default: '200' }, weeks: { type: 'string', default: '4,52' }, reads: { type: 'boolean', default: false } } });
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   const port = await freePort();
   const dynalite = await child('node_modules/dynalite/cli.js', ['--port', String(port), '--host', '127.0.0.1', '--createTableMs', '0'], 'listening at');
@@ -268,12 +287,21 @@ async function main() {
       const tasks = (await store.openTasks()).map((t) => ({ code: t.code, lead: t.leadUnits[0]! }));
       const { written, thisWeek } = await writeHistory(store, weeks, tasks, units);
       log(`${weeks} weeks: ${tasks.length} tasks, ${units.length} units, ${written} reports of history`);
-      // Each report is written before the first job that runs after its instant.
+      // Each report is written before the first job that runs after its instant; what came before a
+      // day's escalation check (08:30, every workday) was folded into the roll-up by it, uncounted here.
       const pending = [...thisWeek];
-      const before = async (_job: JobName, at: Date) => {
-        const due = pending.filter((r) => new Date(r.at) < at);
+      const write = async (before: Date) => {
+        const due = pending.filter((r) => new Date(r.at) < before);
         await writeReports(store, due);
         for (const r of due) pending.splice(pending.indexOf(r), 1);
+      };
+      const before = async (job: JobName, at: Date) => {
+        const checked = instantAt(localDateOf(at), cadence.escalationTime);
+        if (job !== 'escalation' && checked < at && calendar.isWorkday(localDateOf(at))) {
+          await write(checked);
+          await store.latestWeeklyReports();
+        }
+        await write(at);
       };
       const deps: Deps = {
         config: readConfig({ DUBAN_TABLE: table, DUBAN_APP_URL: 'http://duban.example.org', DUBAN_REPORTS_DIR: join(work, table) }),
@@ -286,7 +314,10 @@ async function main() {
       };
       const run = jobDeps(deps, { calendar, linkSecret: 'a-bench-secret-of-at-least-32-characters', sender: `ratios-${weeks}`, now: () => new Date(), mailer: noop });
       out[weeks] = await storeRatios({ client, store, jobs: benchWeek(cadence), run: (job, at) => runJob(job, at, run), before });
-      for (const r of out[weeks].jobs) log(`  ${r.job.padEnd(18)} read ${String(r.itemsRead).padStart(6)} ÷ ${r.openItems} = ${r.itemsReadPerOpenItem}; notices ${r.notices}, outbox requests ${r.outboxRequests}, write units ${r.outboxWriteUnits}; ${r.seconds} s`);
+      for (const r of out[weeks].jobs) {
+        log(`  ${r.job.padEnd(18)} read ${String(r.itemsRead).padStart(6)} ÷ ${r.openItems} = ${r.itemsReadPerOpenItem}; notices ${r.notices}, outbox requests ${r.outboxRequests}, write units ${r.outboxWriteUnits}; ${r.seconds} s`);
+        if (args.reads) for (const [kind, n] of Object.entries(r.readsBy)) log(`      ${String(n).padStart(6)}  ${kind}`);
+      }
     }
   } finally {
     client.destroy();

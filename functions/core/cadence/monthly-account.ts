@@ -7,7 +7,7 @@
  * Workdays follow the calendar, make-up days included.
  */
 import { addDays, localDateOf, monthOf, monthStart, parseMonthPeriod } from '../time.ts';
-import { readingPeriodsOnce } from './period-reads.ts';
+import { readingOnce } from './period-reads.ts';
 import { toNotices, skipped, type JobDeps, type JobResult, type NoticeDraft } from './job.ts';
 import { publishReport, reportAttachments } from '../reports/model.ts';
 import { indicatorStatus } from '../indicators.ts';
@@ -24,8 +24,8 @@ import type { LocalDate } from '../time.ts';
 const monthLabel = (month: string) => `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`;
 
 export async function monthlyAccount(at: Date, runDeps: JobDeps): Promise<JobResult> {
-  // The month's reports are read once for the reminders, the account, its report and the scores.
-  const deps = { ...runDeps, store: readingPeriodsOnce(runDeps.store) };
+  // The ledger, the roll-up and the month's accounts are read once for the snapshot, the reminders, the account, its report and the scores.
+  const deps = { ...runDeps, store: readingOnce(runDeps.store) };
   const { calendar, config } = deps;
   const today = localDateOf(at);
   const month = monthOf(today);
@@ -36,7 +36,8 @@ export async function monthlyAccount(at: Date, runDeps: JobDeps): Promise<JobRes
   const previous = monthOf(addDays(monthStart(today), -1));
   if (reminderOffset === undefined && !closing) return skipped('monthly-account', at, month, 'no monthly account step today');
 
-  const snapshot = await loadSnapshot(at, deps);
+  // No week's reports: each task's latest, this week's included, is in the roll-up the snapshot folds.
+  const snapshot = await loadSnapshot(at, deps, { reports: 'none' });
   const notices = [];
   if (reminderOffset !== undefined) {
     const drafts = await missing(month, snapshot, deps, (unit) => ({

@@ -1,21 +1,53 @@
 /**
- * The store as one job run sees it: each period's reports are read once, however many parts of the
- * run ask for them (the monthly account's reminders, its compiled account, its report and its 考核
- * scores all read the month). Everything else goes to the store as it is.
+ * The store as one run sees it (the monthly account, the 考核 page): what several parts of the run
+ * ask for is read once — the tasks (open, under 公示, closed), the units, the escalations, the
+ * reports' roll-up (folded once) and each period's reports. The monthly account's snapshot, its
+ * reminders, its compiled account, its report and its 考核 scores all read the month and the ledger.
+ * A month's reports (its monthly accounts) come from the roll-up, a few items, instead of one item
+ * per account. Everything else, writes included, goes to the store as it is. For one run only: what
+ * it memoises is what the store held when the run first asked.
  */
-import type { PeriodReport, Store } from '../ports.ts';
+import type { Store } from '../ports.ts';
+import { parseWeekPeriod } from '../time.ts';
 
-export function readingPeriodsOnce(store: Store): Store {
-  const periods = new Map<string, Promise<PeriodReport[]>>();
-  const once = Object.create(store) as Store;
-  once.reportedInPeriod = (period: string) => {
-    let reports = periods.get(period);
-    if (!reports) {
-      reports = store.reportedInPeriod(period);
-      periods.set(period, reports);
-    }
-    return reports;
+const isWeek = (period: string) => {
+  try {
+    parseWeekPeriod(period);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `read` called once, its promise kept for every later call. */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let kept: Promise<T> | undefined;
+  return () => (kept ??= read());
+}
+
+/** `read(key)` called once per key. */
+function oncePer<T>(read: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const kept = new Map<string, Promise<T>>();
+  return (key) => {
+    if (!kept.has(key)) kept.set(key, read(key));
+    return kept.get(key)!;
   };
-  once.unitsReportedInPeriod = async (period: string) => new Set((await once.reportedInPeriod(period)).map((r) => r.unit));
-  return once;
+}
+
+export function readingOnce(store: Store): Store {
+  const view = Object.create(store) as Store;
+  view.openTasks = once(() => store.openTasks());
+  view.closedTasks = once(() => store.closedTasks());
+  view.tasksUnderPublicNotice = once(() => store.tasksUnderPublicNotice());
+  const units = Object.create(store.units) as Store['units'];
+  units.list = once(() => store.units.list());
+  const escalations = Object.create(store.escalations) as Store['escalations'];
+  escalations.list = once(() => store.escalations.list());
+  Object.assign(view, { units, escalations });
+  view.reportRollup = once(() => store.reportRollup());
+  view.latestWeeklyReports = async () => (await view.reportRollup()).latest;
+  // A month's accounts as the roll-up holds them, once it is folded; a week's reports from their partition.
+  view.reportedInPeriod = oncePer((period) => (isWeek(period) ? store.reportedInPeriod(period) : view.reportRollup().then(() => store.monthlyAccounts(period))));
+  view.unitsReportedInPeriod = async (period: string) => new Set((await view.reportedInPeriod(period)).map((r) => r.unit));
+  return view;
 }
