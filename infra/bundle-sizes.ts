@@ -2,11 +2,12 @@
  * `npm run bundle-sizes`: synthesises the app (bundling every handler with the local esbuild) and
  * prints each Lambda's bundle size, code and source map apart, and the CPU time a fresh Node process
  * spends loading each bundle (the part of a cold start that is ours), averaged over several
- * processes. The bench takes the same numbers as data (bundleSizesKb, loadCpuMs).
+ * processes. The bench takes the same numbers as data (bundleSizesKb, loadCpuMs). Files shipped
+ * beside a bundle (the evidence function's libheif.wasm) are counted apart, not as its code.
  */
 import { App } from 'aws-cdk-lib';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from './app.ts';
@@ -14,12 +15,14 @@ import { buildApp } from './app.ts';
 export interface HandlerBundle {
   /** The function's logical id in the stateless stack. */
   id: string;
-  /** Short name: jobs, http, ses-events, office-admin. */
+  /** Short name: jobs, http, ses-events, office-admin, evidence. */
   name: string;
   dir: string;
   /** Bytes of index.mjs and of its source map. */
   code: number;
   map: number;
+  /** Bytes of each file shipped beside the code (not the templates), e.g. libheif.wasm. */
+  beside: Record<string, number>;
 }
 
 const names: [RegExp, string][] = [
@@ -27,6 +30,7 @@ const names: [RegExp, string][] = [
   [/^HttpFunction/, 'http'],
   [/^SesFeedbackFunction/, 'ses-events'],
   [/^OfficeAdminBootstrap/, 'office-admin'],
+  [/^EvidenceProcessingFunction/, 'evidence'],
 ];
 
 export function handlerBundles(outdir = mkdtempSync(join(tmpdir(), 'duban-cdk-'))): HandlerBundle[] {
@@ -39,8 +43,18 @@ export function handlerBundles(outdir = mkdtempSync(join(tmpdir(), 'duban-cdk-')
     .map(([id, r]) => {
       const dir = join(outdir, r.Metadata!['aws:asset:path']!);
       const name = names.find(([pattern]) => pattern.test(id))?.[1] ?? id;
-      return { id, name, dir, code: statSync(join(dir, 'index.mjs')).size, map: statSync(join(dir, 'index.mjs.map')).size };
+      const beside = Object.fromEntries(
+        readdirSync(dir, { withFileTypes: true })
+          .filter((f) => f.isFile() && f.name !== 'index.mjs' && f.name !== 'index.mjs.map')
+          .map((f) => [f.name, statSync(join(dir, f.name)).size]),
+      );
+      return { id, name, dir, code: statSync(join(dir, 'index.mjs')).size, map: statSync(join(dir, 'index.mjs.map')).size, beside };
     });
+}
+
+/** Files shipped beside the bundles in KB, by function and file (`evidence/libheif.wasm`): counted apart from the code. */
+export function besideKb(bundles: HandlerBundle[] = handlerBundles()): Record<string, number> {
+  return Object.fromEntries(bundles.flatMap((b) => Object.entries(b.beside).map(([file, bytes]) => [`${b.name}/${file}`, Math.round(bytes / 1024)])));
 }
 
 /** Each function's bundle in KB (minified, AWS SDK included), by short name: what the bench records. */
@@ -80,4 +94,5 @@ if (process.argv[1] && import.meta.filename === (await import('node:fs')).realpa
     const cpu = loadCpuMs(join(b.dir, 'index.mjs'), { env: bundleEnv(b) });
     console.log(`${b.name.padEnd(14)} ${kb(b.code).padStart(8)}  ${kb(b.map).padStart(10)}  ${cpu.toFixed(0).padStart(6)} ms`);
   }
+  for (const b of bundles) for (const [file, bytes] of Object.entries(b.beside)) console.log(`${`${b.name}: ${file}`.padEnd(24)} ${kb(bytes).padStart(8)}  (beside the bundle, loaded at first use)`);
 }

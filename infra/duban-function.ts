@@ -20,6 +20,10 @@ export interface DubanFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
+  /** Files (from the project's root) shipped beside the bundle, e.g. a .wasm loaded at first use rather than inlined. */
+  beside?: string[];
+  /** esbuild defines for this bundle only (e.g. `__dirname` for a CommonJS dependency that reads it). */
+  define?: Record<string, string>;
 }
 
 export class DubanFunction extends Construct {
@@ -59,10 +63,14 @@ export class DubanFunction extends Construct {
         // (functions/wiring/lambda-credentials.ts), not the SDK's whole default chain (SSO,
         // profiles, web identity …): about 95 KB less in each bundle.
         esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${join(root, 'functions/wiring/lambda-credentials.ts')}` },
+        ...(props.define ? { define: props.define } : {}),
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => [`cp -r "${inputDir}/templates" "${outputDir}/templates"`],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `cp -r "${inputDir}/templates" "${outputDir}/templates"`,
+            ...(props.beside ?? []).map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
+          ],
         },
       },
     });

@@ -29,7 +29,7 @@ import { DubanFunction } from './duban-function.ts';
 import { STACK_OUTPUTS as stackOutputs } from '../functions/local/stack.ts';
 import { OfficeAdmin } from './office-admin.ts';
 import { Operations } from './operations.ts';
-import { bindEvidence, bindEvidenceReader } from './evidence.ts';
+import { bindEvidence, bindEvidenceReader, evidenceProcessing } from './evidence.ts';
 
 export interface DubanSettings {
   /** The domain mail is sent from (an SES identity to verify). */
@@ -115,6 +115,8 @@ export class StatelessStack extends Stack {
     for (const statement of readReports) http.fn.addToRolePolicy(statement);
     if (props.evidence) bindEvidence(http.fn, props.evidence);
     if (props.evidence) bindEvidenceReader(jobs.fn, props.evidence);
+    // Kept photos get their JPEG (HEIC) and thumbnail in a function of their own: the decoders stay out of the others.
+    const processing = props.evidence ? evidenceProcessing(this, props.evidence, table) : undefined;
     linkKey.grantRead(jobs.fn);
     linkKey.grantRead(http.fn);
     const sesFeedback = new DubanFunction(this, 'SesFeedback', { handler: 'ses-events', description: 'duban bounce and complaint suppression' }).bindTable(table);
@@ -138,7 +140,7 @@ export class StatelessStack extends Stack {
     const operations = new Operations(this, 'Operations', {
       operatorEmail: settings.adminEmail,
       jobs: jobs.fn,
-      functions: [jobs.fn, http.fn, sesFeedback.fn, admin.fn.fn],
+      functions: [jobs.fn, http.fn, sesFeedback.fn, admin.fn.fn, ...(processing ? [processing.fn] : [])],
       scheduleDeadLetters: deadLetters,
       failedRuns,
     });
