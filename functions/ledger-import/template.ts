@@ -71,7 +71,7 @@ export function templateWorkbook(): Uint8Array {
       }
     });
     if (spec.name === OFFICE) {
-      for (const item of officeItems) sheet.note(sheet.addRow([item.item]), 2, item.hint);
+      for (const item of officeItems) sheet.note(sheet.addRow([item.item, '']), 2, item.hint);
     }
   }
   return workbook.toBytes();

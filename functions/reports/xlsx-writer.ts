@@ -72,10 +72,13 @@ export class XlsxSheet {
 
   constructor(readonly name: string) {}
 
-  /** Sets a cell's value (undefined or '' leaves it blank) and, when given, its whole style. */
+  /**
+   * Sets a cell's value and, when given, its whole style. Undefined leaves the cell blank; '' is
+   * an empty text, as exceljs wrote it (readers that list a row's values see it).
+   */
   set(row: number, col: number, value: CellValue | undefined, style?: CellStyle): void {
     const cell = this.cell(row, col);
-    cell.value = value === '' ? undefined : value;
+    cell.value = value;
     if (style) cell.style = style;
   }
 
@@ -183,7 +186,7 @@ export class XlsxSheet {
           if (links.length < MAX_LINKS) links.push(linkXml(ref, value, relate));
           value = value.text;
         }
-        if (value === undefined || value === '') {
+        if (value === undefined) {
           if (styleAttr) xml.push(`<c r="${ref}"${styleAttr}/>`);
         } else if (typeof value === 'number' && Number.isFinite(value)) xml.push(`<c r="${ref}"${styleAttr}><v>${value}</v></c>`);
         else xml.push(`<c r="${ref}"${styleAttr} t="s"><v>${parts.strings.index(String(value))}</v></c>`);
