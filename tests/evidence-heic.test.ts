@@ -30,9 +30,11 @@ import { photoCodec } from '../functions/reports/photo-codec.ts';
 import { ArchivePublisher } from '../functions/reports/publish.ts';
 import { processedWhenKept } from '../functions/wiring/evidence-processing.ts';
 import { useCadenceBench } from './support/cadence.ts';
+import { useConsoleBench } from './support/console.ts';
 import { folderEvidence } from './support/evidence.ts';
 
 const bench = useCadenceBench();
+const consoleBench = useConsoleBench();
 const SECRET = 'a-test-secret-of-at-least-32-characters';
 const TASK = 'MZ-6-3';
 const LEAD = '市城管局';
@@ -253,5 +255,29 @@ describe('photos processed by the evidence function (AWS)', () => {
     const src = /<img src="data:image\/jpeg;base64,([^"]+)" alt="IMG_0412.HEIC"/.exec(block);
     expect(src).not.toBeNull();
     expect(decoded(new Uint8Array(Buffer.from(src![1]!, 'base64')))).toEqual({ width: 64, height: 48 });
+  });
+});
+
+describe('a photo that cannot be processed, in the office’s console', () => {
+  it('shows on the task’s page, beside the file, why it has no thumbnail', async () => {
+    const at = instantAt('2018-07-10', '10:00');
+    const c = await consoleBench.setup(at, undefined, {
+      evidence: (store) => processedWhenKept(folderEvidence(store, consoleBench.dynalite.client, async () => SECRET).deps, () => at),
+    });
+    const unit = await c.token(LEAD);
+    const bytes = corruptJpeg();
+    const asked = (await (await c.post('/api/evidence/uploads', unit, { task: TASK, kind: 'report', files: [{ name: '锅炉现场.jpg', type: 'image/jpeg', size: bytes.length }] })).json()) as any;
+    const { id, upload } = asked.uploads[0] as { id: string; upload: { url: string; fields: Record<string, string> } };
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+    form.append('file', new Blob([bytes]), 'file');
+    expect((await c.app.request(upload.url, { method: 'POST', body: form })).status).toBe(201);
+    expect((await c.post(`/api/tasks/${TASK}/progress`, unit, { summary: '本周拆除燃煤锅炉2台', evidence: [id] })).status).toBe(201);
+
+    const office = (await c.store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    const { cookie } = await c.signIn(office.email);
+    const page = await (await c.request(`/tasks/${TASK}`, { cookie })).text();
+    const figure = page.slice(page.indexOf('<span class="name">锅炉现场.jpg</span>'));
+    expect(figure.slice(0, figure.indexOf('</figcaption>'))).toContain('<span class="flag" role="note">照片无法解码（文件可能已损坏）：无法生成缩略图，页面上只能下载原文件</span>');
   });
 });

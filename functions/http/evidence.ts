@@ -128,6 +128,8 @@ export function evidenceView(item: EvidenceItem, href: string, periodStart?: Dat
     stale: periodStart ? takenLongBefore(item.takenAt, periodStart) : false,
     /** Marked by the office for the public 公示 page. */
     shown: item.shown === true,
+    /** Why a photo has no thumbnail or JPEG (it could not be decoded), for the office. */
+    problem: item.processingError,
   };
 }
 
