@@ -115,7 +115,6 @@ export const table = (options: Omit<Table, 'type'>): Table => ({ type: 'table', 
 // ---- XML -----------------------------------------------------------------------------------
 
 const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';
-const R = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
@@ -247,7 +246,7 @@ export function wordParts(doc: WordDocument): Part[] {
     {
       name: 'word/document.xml',
       contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml',
-      xml: wordPart('w:document', `<w:body>${doc.body.map(blockXml).join('')}${sectionXml(doc.section, footerIds)}</w:body>`, `xmlns:w="${W}" xmlns:r="${R}"`),
+      xml: wordPart('w:document', `<w:body>${doc.body.map(blockXml).join('')}${sectionXml(doc.section, footerIds)}</w:body>`, `xmlns:w="${W}" xmlns:r="${REL}"`),
     },
     {
       name: 'word/styles.xml',
@@ -266,7 +265,7 @@ export function wordParts(doc: WordDocument): Part[] {
     ...footers.map((f) => ({
       name: `word/${f.name}`,
       contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml',
-      xml: wordPart('w:ftr', f.paragraphs.map(paragraphXml).join(''), `xmlns:w="${W}" xmlns:r="${R}"`),
+      xml: wordPart('w:ftr', f.paragraphs.map(paragraphXml).join(''), `xmlns:w="${W}" xmlns:r="${REL}"`),
     })),
     {
       name: 'word/_rels/document.xml.rels',
