@@ -1,14 +1,15 @@
 /**
  * The Mailer port on an SMTP server (a government mail server, or the sandbox's SMTP sink): the
- * same MIME message as SES's raw mail (mime.ts: text and HTML, the files attached), sent with
- * nodemailer. A 4xx answer or a dropped connection is worth retrying; a 5xx answer rejects the
+ * same MIME message as SES's raw mail (mime.ts: text and HTML, the files attached), sent in one
+ * SMTP conversation per message (smtp-session.ts). A 4xx answer or a dropped connection is worth retrying; a 5xx answer rejects the
  * message. A refused login is a fault of the settings, not of one message: it stops the run.
  * The password is given to the transport only; it is never logged. On AWS it is read from Secrets
  * Manager at the first SMTP message (a function that sends none never reads it); a password that
  * cannot be read is a fault of the settings too, and stops the run.
  */
-import type nodemailer from 'nodemailer';
+import { randomBytes } from 'node:crypto';
 import { rawMessage } from './mime.ts';
+import { sendOverSmtp, type SmtpTarget } from './smtp-session.ts';
 import { MailError, type Mailer, type OutgoingMail } from '../core/ports.ts';
 
 export interface SmtpSettings {
@@ -20,6 +21,8 @@ export interface SmtpSettings {
   /** The password, or how to get it (once: the first message waits for it). */
   password?: string | (() => Promise<string>);
   from: string;
+  /** Extra trust for a server whose certificate a private CA signed. */
+  tls?: SmtpTarget['tls'];
 }
 
 const transientCodes = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'ECONNRESET', 'ECONNREFUSED', 'EDNS', 'ETLS']);
@@ -34,42 +37,31 @@ export function classifySmtpError(error: unknown): MailError {
   return new MailError(`经 SMTP 发送失败（${e.code ?? 'Error'}）`, true, e.code ?? 'SMTP_ERROR');
 }
 
-type Transport = ReturnType<typeof nodemailer.createTransport>;
-
 export class SmtpMailer implements Mailer {
-  private transport?: Promise<Transport>;
+  private password?: Promise<string | undefined>;
 
   constructor(private readonly settings: SmtpSettings) {}
 
-  private open(): Promise<Transport> {
-    const { host, port, security, user, password } = this.settings;
-    // nodemailer loads with the first SMTP message: a run that sends none does not pay for it.
-    this.transport ??= (async () =>
-      (await import('nodemailer')).default.createTransport({
-        host,
-        port,
-        secure: security === 'tls',
-        requireTLS: security === 'starttls',
-        ignoreTLS: security === 'none',
-        ...(user ? { auth: { user, pass: (typeof password === 'function' ? await password() : password) ?? '' } } : {}),
-        connectionTimeout: 15_000,
-        socketTimeout: 30_000,
-      }))();
-    this.transport.catch(() => (this.transport = undefined)); // a later message tries again
-    return this.transport;
+  /** The password, read once at the first message (a failed read is tried again next message). */
+  private secret(): Promise<string | undefined> {
+    const { password } = this.settings;
+    this.password ??= typeof password === 'function' ? password() : Promise.resolve(password);
+    this.password.catch(() => (this.password = undefined));
+    return this.password;
   }
 
   async send(mail: OutgoingMail) {
-    const transport = await this.open();
+    const { host, port, security, user, from, tls } = this.settings;
+    const password = user ? await this.secret() : undefined;
+    const messageId = `<${randomBytes(16).toString('hex')}@${from.split('@')[1] ?? 'localhost'}>`;
     try {
-      const info = await transport.sendMail({ envelope: { from: this.settings.from, to: [mail.to] }, raw: rawMessage(this.settings.from, mail) });
-      return { messageId: info.messageId ?? '' };
+      await sendOverSmtp({ host, port, security, user, password, tls }, { from, to: mail.to }, `Message-ID: ${messageId}\r\n${rawMessage(from, mail)}`);
+      return { messageId };
     } catch (error) {
       throw classifySmtpError(error);
     }
   }
 
-  close() {
-    void this.transport?.then((t) => t.close()).catch(() => undefined);
-  }
+  /** Each message has its own connection: nothing is left open. */
+  close() {}
 }
