@@ -4,7 +4,7 @@
  * formulas by their cached value, errors as empty, dates (numbers in a date format) as YYYY-MM-DD,
  * and a merged range's value in each of its cells. Sheets come in the workbook's order, each as a
  * grid of rows (row 1 first). Written for the ledger import, which needs nothing else of a
- * workbook; the reports are written with exceljs.
+ * workbook; the reports are written by functions/reports/xlsx-writer.ts.
  */
 import { posix } from 'node:path';
 import { SourceError } from './source-limits.ts';

@@ -91,7 +91,7 @@ export function jobDeps(deps: Deps, runtime: JobRuntime): JobDeps {
     composer,
     links: appLinks(deps.config.DUBAN_APP_URL, runtime.linkSecret),
     reports: deps.reports,
-    // Loaded on first use: exceljs only where a confirmed 追责问责 needs its referral workbook.
+    // Loaded on first use: only where a confirmed 追责问责 needs its referral workbook.
     referrals: { file: async (record) => new (await import('../reports/referral.ts')).ArchiveReferrals(deps.reports.archive).file(record) },
     deliver: (notices) =>
       deliver(notices, {
