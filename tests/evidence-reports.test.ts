@@ -37,38 +37,54 @@ const before = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 10:30:00',
 const after = withExif(rawJpeg('boiler-after'), { taken: '2018:07:13 16:05:00', lat: 31.3412, lon: 104.2101 });
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
-async function world() {
+/** The app and the jobs over the cadence bench, the sandbox's evidence store, a clock the test moves from `start`. */
+async function appWorld(start: Date) {
   const { store, reports: archived, deps } = await bench.setup();
   const { deps: evidence } = folderEvidence(store, bench.dynamo, async () => SECRET);
   // The jobs read the files as the jobs function does: the records and the kept files.
   const reports = new ArchivePublisher(archived.archive, { log: evidence.log, files: evidence.files });
   const jobs: JobDeps = { ...deps, reports };
-  let now = instantAt('2018-07-16', '10:00');
+  let now = start;
   const app = createApp({ store, clock: () => now, calendar: async () => defaultCalendar(), cadence: defaultCadence, linkSecret: async () => SECRET, reports, evidence });
   const office = (await store.people.list()).find((p) => p.roles.includes('整改办'))!;
   const token = (principal: Principal) => issueToken(store, principal, now);
   const request = (method: string, path: string, token?: string, body?: unknown) =>
     app.request(path, { method, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  /** A unit uploads photos for a submission of a task, as its phone does: the ids to name. */
+  const upload = async (unitToken: string, task: string, kind: string, photos: { name: string; bytes: Uint8Array }[]) => {
+    const asked = (await (await request('POST', '/api/evidence/uploads', unitToken, { task, kind, files: photos.map((p) => ({ name: p.name, type: 'image/jpeg', size: p.bytes.length })) })).json()) as any;
+    for (const [i, given] of (asked.uploads as { upload: { url: string; fields: Record<string, string> } }[]).entries()) {
+      expect((await postUpload(app, given.upload, photos[i]!.bytes)).status).toBe(201);
+    }
+    return (asked.uploads as { id: string }[]).map((u) => u.id);
+  };
+  const circular = async (week: string) => {
+    const published = (await reports.find('weekly-circular', week))!;
+    const page = published.page.key;
+    const email = published.files.find((f) => f.name.endsWith('邮件版.html'))!.key;
+    return Promise.all([page, email].map(async (key) => ({ key, html: new TextDecoder().decode((await reports.archive.get(key))!.body) })));
+  };
+  return { store, app, jobs, reports, office, token, request, upload, circular, setNow: (at: Date) => (now = at) };
+}
+
+async function world() {
+  const w = await appWorld(instantAt('2018-07-16', '10:00'));
+  const { store, app, jobs, reports, office, token, request } = w;
 
   // The unit uploads the two photos and asks for 销号.
   const unitToken = await token({ kind: 'unit', unit: LEAD });
-  const photos = [
+  const ids = await w.upload(unitToken, TASK, 'closeout', [
     { name: '拆除前.jpg', bytes: before },
     { name: '拆除后.jpg', bytes: after },
-  ];
-  const asked = (await (await request('POST', '/api/evidence/uploads', unitToken, { task: TASK, kind: 'closeout', files: photos.map((p) => ({ name: p.name, type: 'image/jpeg', size: p.bytes.length })) })).json()) as any;
-  for (const [i, upload] of (asked.uploads as { upload: { url: string; fields: Record<string, string> } }[]).entries()) {
-    expect((await postUpload(app, upload.upload, photos[i]!.bytes)).status).toBe(201);
-  }
-  const ids = (asked.uploads as { id: string }[]).map((u) => u.id);
+  ]);
   expect((await request('POST', `/api/tasks/${TASK}/closeout`, unitToken, { summary: '燃煤锅炉已拆除，现场已清理', evidence: ids })).status).toBe(202);
 
   // The office approves: the 公示 runs 07-17 to 07-23.
-  now = instantAt('2018-07-16', '15:00');
+  w.setNow(instantAt('2018-07-16', '15:00'));
   const officeToken = await token({ kind: 'office', name: office.name });
   expect((await request('POST', `/api/tasks/${TASK}/closeout/review`, officeToken, { decision: 'approve' })).status).toBe(200);
-  now = instantAt('2018-07-18', '09:00');
-  return { store, app, jobs, reports, ids, unitToken, officeToken, request, setNow: (at: Date) => (now = at) };
+  w.setNow(instantAt('2018-07-18', '09:00'));
+  return { store, app, jobs, reports, ids, unitToken, officeToken, request, circular: w.circular, setNow: w.setNow };
 }
 
 describe('佐证材料 on the 公示 page, in the 周通报 and in the 台账', () => {
@@ -125,7 +141,7 @@ describe('佐证材料 on the 公示 page, in the 周通报 and in the 台账', 
     ]);
   });
 
-  it('shows the photos of the task closed that week in the 周通报, with time and place under each', async () => {
+  it('lists a task closed that week in the 周通报 without its photos when it was not red when its 销号 was asked', async () => {
     await closeOutStep(instantAt('2018-07-24', '08:30'), w.jobs);
     expect((await w.store.tasks.get(TASK))!.closeOut).toMatchObject({ state: 'closed', closedOn: '2018-07-24' });
     // Closed: its marked file is no longer public.
@@ -133,14 +149,11 @@ describe('佐证材料 on the 公示 page, in the 周通报 and in the 台账', 
     expect((await w.request('GET', `/public/gongshi/evidence/${w.ids[0]}`)).status).toBe(404);
 
     await runJob('weekly-circular', instantAt('2018-07-27', '16:00'), w.jobs);
-    const published = (await w.reports.find('weekly-circular', '2018-W30'))!;
-    for (const name of [published.page.key, published.files.find((f) => f.name.endsWith('邮件版.html'))!.key]) {
-      const html = new TextDecoder().decode((await w.reports.archive.get(name))!.body);
-      const block = html.slice(html.indexOf(`data-task="${TASK}"`));
-      expect(block, name).toContain(`<img src="data:image/jpeg;base64,${base64(thumbnail)}" alt="拆除前.jpg"`);
-      expect(block, name).toContain(`<img src="data:image/jpeg;base64,${base64(after)}" alt="拆除后.jpg"`);
-      expect(block, name).toMatch(/拍摄时间：2018-07-09 10:30<\/div><div[^>]*>拍摄地点：北纬31\.3380°，东经104\.2089°/);
-      expect(block, name).toMatch(/拍摄时间：2018-07-13 16:05<\/div><div[^>]*>拍摄地点：北纬31\.3412°，东经104\.2101°/);
+    // Asked on 07-16 with one weekly report missing: yellow then, so the circular shows no photo of it.
+    for (const { key, html } of await w.circular('2018-W30')) {
+      expect(html, key).toMatch(new RegExp(`<td[^>]*>${TASK} 加强城乡生活垃圾处理处置</td><td[^>]*>${LEAD}</td><td[^>]*>2018-07-24</td>`));
+      expect(html, key).not.toContain(`data-task="${TASK}"`);
+      expect(html, key).not.toContain(base64(after));
     }
   });
 
@@ -170,6 +183,61 @@ describe('佐证材料 on the 公示 page, in the 周通报 and in the 台账', 
     const bare = await w.app.request(`/evidence/${first}`);
     expect(bare.status).not.toBe(200);
     expect(new Uint8Array(await bare.arrayBuffer())).not.toEqual(before);
+  });
+});
+
+describe('the 周通报’s photos of red tasks', () => {
+  it('shows a red-then-closed task’s photos and a red open task’s photos of the week, and not a green task’s', async () => {
+    const w = await appWorld(instantAt('2018-07-23', '10:00'));
+    const [CLOSING, RED, GREEN] = ['MZ-6-4', 'MZ-1-1', TASK];
+    // 07-23: 市农业局 asks for 销号 of MZ-6-4 with two photos, the weeks of 07-09 and 07-16 unreported: red then.
+    const farming = await w.token({ kind: 'unit', unit: '市农业局' });
+    const closing = await w.upload(farming, CLOSING, 'closeout', [
+      { name: '整治前.jpg', bytes: before },
+      { name: '整治后.jpg', bytes: after },
+    ]);
+    expect((await w.request('POST', `/api/tasks/${CLOSING}/closeout`, farming, { summary: '农村面源污染整治完成', evidence: closing })).status).toBe(202);
+    const officeToken = await w.token({ kind: 'office', name: w.office.name });
+    expect((await w.request('POST', `/api/tasks/${CLOSING}/closeout/review`, officeToken, { decision: 'approve' })).status).toBe(200);
+    await closeOutStep(instantAt('2018-07-31', '08:30'), w.jobs);
+    expect((await w.store.tasks.get(CLOSING))!.closeOut).toMatchObject({ state: 'closed', closedOn: '2018-07-31' });
+
+    // 07-31: MZ-1-1 (立行立改, due 07-18: red, overdue) and MZ-6-3 (due 2020: green once reported) report with a photo each.
+    w.setNow(instantAt('2018-07-31', '10:00'));
+    const redPhoto = withExif(rawJpeg('boiler-before'), { taken: '2018:07:30 09:15:00', lat: 31.3367, lon: 104.2055 });
+    const greenPhoto = withExif(rawJpeg('boiler-after'), { taken: '2018:07:30 11:00:00', lat: 31.35, lon: 104.22 });
+    const office = await w.token({ kind: 'unit', unit: '市委办公室' });
+    const redIds = await w.upload(office, RED, 'report', [{ name: '整改现场.jpg', bytes: redPhoto }]);
+    expect((await w.request('POST', `/api/tasks/${RED}/progress`, office, { summary: '已印发整改工作方案', evidence: redIds })).status).toBe(201);
+    const chengguan = await w.token({ kind: 'unit', unit: LEAD });
+    const greenIds = await w.upload(chengguan, GREEN, 'report', [{ name: '垃圾站.jpg', bytes: greenPhoto }]);
+    expect((await w.request('POST', `/api/tasks/${GREEN}/progress`, chengguan, { summary: '垃圾站改造推进中', evidence: greenIds })).status).toBe(201);
+
+    await runJob('weekly-circular', instantAt('2018-08-03', '16:00'), w.jobs);
+    for (const { key, html } of await w.circular('2018-W31')) {
+      const block = (code: string, state: string) => {
+        const at = html.indexOf(`data-task="${code}" data-state="${state}"`);
+        expect(at, `${key}: ${code} ${state}`).toBeGreaterThan(-1);
+        return html.slice(at, html.indexOf('</div>\n', html.indexOf('evidence-photo', at) + 1) + 400);
+      };
+      // Red then closed: its 销号 photos with time and place, and why it was red.
+      const closed = block(CLOSING, 'closed');
+      expect(closed, key).toContain('销号申请时为红灯：连续2周未报送进展');
+      expect(closed, key).toContain(`<img src="data:image/jpeg;base64,${base64(thumbnail)}" alt="整治前.jpg"`);
+      expect(closed, key).toContain(`<img src="data:image/jpeg;base64,${base64(after)}" alt="整治后.jpg"`);
+      expect(closed, key).toMatch(/拍摄时间：2018-07-09 10:30<\/div><div[^>]*>拍摄地点：北纬31\.3380°，东经104\.2089°/);
+      expect(closed, key).toMatch(/拍摄时间：2018-07-13 16:05<\/div><div[^>]*>拍摄地点：北纬31\.3412°，东经104\.2101°/);
+      // Red and open: the photo its unit reported this week, under the red list.
+      const open = block(RED, 'open');
+      expect(open, key).toContain(`${RED} `);
+      expect(open, key).toContain('本周报送的现场照片');
+      expect(open, key).toContain(`<img src="data:image/jpeg;base64,${base64(redPhoto)}" alt="整改现场.jpg"`);
+      expect(open, key).toMatch(/拍摄时间：2018-07-30 09:15<\/div><div[^>]*>拍摄地点：北纬31\.3367°，东经104\.2055°/);
+      expect(html.indexOf(`data-task="${RED}"`), key).toBeLessThan(html.indexOf('三、黄灯任务'));
+      // Green: reported a photo this week, shown nowhere.
+      expect(html, key).not.toContain(`data-task="${GREEN}"`);
+      expect(html, key).not.toContain(base64(greenPhoto));
+    }
   });
 });
 

@@ -4,11 +4,13 @@
  * - The Excel 台账 links every file by its name to the console's own URL of the file (/evidence/…):
  *   it opens only for someone signed in to the console (the office and leaders); the bucket is never
  *   named and nothing is public. The link does not expire with the workbook's age.
- * - The circular shows the photos of the tasks closed in its period: the camera's thumbnail (EXIF)
- *   where the photo carried one, else the photo itself when small, scaled by the page, embedded in
- *   the page (data: URI) so the archived page and its email show it with no link; under each its
- *   time and place. At most six per task and 4 MB in all (the circular is mailed); the rest are
- *   counted and left to the task's page in the console.
+ * - The circular shows the photos of red tasks (the model's evidenceTasks): those closed in its
+ *   period that were red when their 销号 was asked, and those red now with the photos their units
+ *   reported in the period; green and yellow tasks show none. Each is the photo's thumbnail (the
+ *   camera's, or the one made when it was kept), else the photo itself when small, scaled by the
+ *   page, embedded in the page (data: URI) so the archived page and its email show it with no
+ *   link; under each its time and place. At most six per task and 4 MB in all (the circular is
+ *   mailed); the rest are counted and left to the task's page in the console.
  */
 import type { EvidenceFiles, EvidenceLog } from '../core/evidence-files.ts';
 import { evidenceItems } from '../core/evidence-files.ts';
@@ -40,7 +42,7 @@ export interface ReportPhoto {
 export interface ReportEvidence {
   /** Per task code: its files, each with the console's link. */
   links: Map<string, ReportFileLink[]>;
-  /** Per task closed in the period: its photos, and how many more it has than the report embeds. */
+  /** Per task of the report's evidenceTasks: its photos, and how many more it has than the report embeds. */
   photos: Map<string, { shown: ReportPhoto[]; more: number }>;
 }
 
@@ -79,7 +81,7 @@ export async function reportEvidence(report: ReportModel, source: ReportEvidence
     );
   }
   let budget = EMBED_TOTAL_BYTES;
-  for (const task of report.closedThisPeriod) {
+  for (const task of report.evidenceTasks) {
     if (!task.evidence?.length) continue;
     const candidates = (await itemsOf(task.evidence)).filter((i) => PHOTO_TYPES.has(i.type) || i.jpegKey);
     const shown: ReportPhoto[] = [];

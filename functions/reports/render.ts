@@ -36,13 +36,16 @@ export class ReportRenderer {
 
   /** The page (charts inline) or, with no charts, the email-safe version (CSS inlined). */
   html(report: ReportModel, options: { charts?: ReportCharts; indicatorChart?: string; files: { label: string; url: string }[]; evidence?: ReportEvidence }): string {
-    // The tasks closed in the period, each with its photos (thumbnails, time and place under each).
-    const closedPhotos = report.closedThisPeriod
-      .map((t) => ({ code: t.code, title: t.title, photos: options.evidence?.photos.get(t.code)?.shown ?? [], more: options.evidence?.photos.get(t.code)?.more ?? 0 }))
-      .filter((t) => t.photos.length > 0 || t.more > 0);
+    // Red tasks' photos (thumbnails, time and place under each): those closed in the period, and those still open.
+    const photosOf = (state: 'closed' | 'open') =>
+      report.evidenceTasks
+        .filter((t) => t.state === state)
+        .map((t) => ({ ...t, photos: options.evidence?.photos.get(t.code)?.shown ?? [], more: options.evidence?.photos.get(t.code)?.more ?? 0 }))
+        .filter((t) => t.photos.length > 0 || t.more > 0);
     const context = {
       report,
-      closedPhotos,
+      closedPhotos: photosOf('closed'),
+      redPhotos: photosOf('open'),
       charts: options.charts,
       indicatorChart: options.charts ? options.indicatorChart : undefined,
       files: options.files,

@@ -17,9 +17,9 @@ import type { PeriodReport, Store, Versioned } from '../ports.ts';
 import { addDays, instantAt, localDateOf, localTimeOf, parseMonthPeriod, parseWeekPeriod, type LocalDate } from '../time.ts';
 import type { CadenceConfig } from '../cadence/config.ts';
 import type { Links } from '../cadence/job.ts';
-import { lightNames, type Light } from '../cadence/lights.ts';
+import { lightNames, type Light, type TaskLight } from '../cadence/lights.ts';
 import { compileMonthlyAccount } from '../cadence/monthly-account.ts';
-import { loadSnapshot, type Snapshot, type TaskView } from '../cadence/snapshot.ts';
+import { loadSnapshot, taskViews, type Snapshot, type TaskView } from '../cadence/snapshot.ts';
 import { circularDuties, compileCircular, escalationLists } from '../cadence/weekly-circular.ts';
 import type { DutyRecordRow } from '../duties.ts';
 import { extensionRows } from '../extension.ts';
@@ -83,6 +83,18 @@ export interface LedgerRow {
   evidence: string[];
 }
 
+/** A task whose photos a report shows, and why it shows them. */
+export interface EvidenceTask {
+  code: string;
+  title: string;
+  leadUnits: string;
+  state: 'closed' | 'open';
+  /** Why it was (closed) or is (open) red. */
+  reasons: string;
+  /** Upload ids (ev_…), once each. */
+  evidence: string[];
+}
+
 export interface SectionCount {
   category: string;
   total: number;
@@ -109,6 +121,13 @@ export interface ReportModel {
   yellow: CircularData['yellow'];
   /** With the upload ids of the 佐证材料 its 销号 request and confirmations name (the circular shows the photos). */
   closedThisPeriod: { code: string; title: string; leadUnits: string; closedOn: string; evidence: string[] }[];
+  /**
+   * The 佐证材料 the report shows as photos: each task closed in the period that was red the day its
+   * 销号 was asked (`closed`, with its 销号 files), and each task red now (`open`, with the files its
+   * units reported in the period). Green and yellow tasks show none: leaders see what lagged, and
+   * what was done about it.
+   */
+  evidenceTasks: EvidenceTask[];
   /** Closed tasks the office reopened in the period (回头看), and why. */
   reopenedThisPeriod: { code: string; title: string; leadUnits: string; reopenedOn: string; closedOn: string; reason: string }[];
   /** Tasks under 公示 at the instant (their 销号 is approved and waits for the 公示 to end). */
@@ -217,6 +236,8 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     .sort(byCode)
     .map((t) => ({ code: t.code, title: t.title, leadUnits: t.leadUnitsText, closedOn: closedOn(t)!, evidence: closeOutFiles(t, false) }));
 
+  const evidenceTasks = await redEvidence(closedThisPeriod, closed, circular.red, period, deps);
+
   const reopenedThisPeriod = snapshot.tasks
     .map((v) => v.task)
     .filter((t) => t.reopened && t.reopened.on >= start && t.reopened.on <= end)
@@ -290,6 +311,7 @@ export async function buildReport(kind: ReportKind, period: string, snapshot: Sn
     red: circular.red,
     yellow: circular.yellow,
     closedThisPeriod,
+    evidenceTasks,
     reopenedThisPeriod,
     underNotice,
     upcoming,
@@ -336,6 +358,41 @@ function copyTo(snapshot: Snapshot, kind: ReportKind): string[] {
  */
 export async function publishReport(kind: ReportKind, period: string, snapshot: Snapshot, deps: ReportDeps & { reports: ReportPublisher }, parts: CompiledParts = {}): Promise<PublishedReport> {
   return (await deps.reports.find(kind, period)) ?? deps.reports.publish(await numberReport(await buildReport(kind, period, snapshot, deps, parts), deps.store));
+}
+
+/**
+ * The tasks whose photos the report shows (ReportModel.evidenceTasks): those closed in the period
+ * that were red when their 销号 was asked, then those red now with the files reported in the period
+ * (one query per red task: the red list is short).
+ */
+async function redEvidence(closedThisPeriod: ReportModel['closedThisPeriod'], closed: Versioned<Task>[], red: CircularData['red'], period: string, deps: ReportDeps): Promise<EvidenceTask[]> {
+  const tasks = new Map(closed.map((t) => [t.code, t]));
+  const rows: EvidenceTask[] = [];
+  for (const c of closedThisPeriod) {
+    const task = tasks.get(c.code);
+    const light = task ? await lightWhenAsked(task, deps) : undefined;
+    if (light?.light === 'red') rows.push({ code: c.code, title: c.title, leadUnits: c.leadUnits, state: 'closed', reasons: light.reasons.join('；'), evidence: c.evidence });
+  }
+  for (const r of red) {
+    const reports = await deps.store.progressInPeriod(r.code, period);
+    const evidence = [...new Set(reports.flatMap((p) => p.evidence).filter(isEvidenceId))];
+    rows.push({ code: r.code, title: r.title, leadUnits: r.leadUnits, state: 'open', reasons: r.reasons, evidence });
+  }
+  return rows;
+}
+
+/**
+ * A closed task's light the day its 销号 was asked, by the lights' own rule: the task as it stood
+ * open then (overdue, a milestone missed, weekly reports missing), counting only the weekly
+ * reports it had before that instant.
+ */
+export async function lightWhenAsked(task: Versioned<Task>, deps: Pick<ReportDeps, 'store' | 'calendar' | 'config'>): Promise<TaskLight> {
+  const asked = task.closeOut?.at;
+  if (!asked) return { light: 'grey', reasons: [] };
+  const weeks = (await deps.store.progressOf(task.code)).filter((r) => r.at < asked && /-W\d{2}$/.test(r.period)).map((r) => r.period).sort();
+  const last = weeks.at(-1);
+  const [view] = taskViews([{ ...task, status: 'open', closeOut: undefined }], new Map(last ? [[task.code, last]] : []), localDateOf(new Date(asked)), deps);
+  return view!.light;
 }
 
 /** The day a task closed (销号): its 公示 ended; before 公示 existed, the day the office approved it. */
