@@ -6,7 +6,10 @@
  * Real parts: dynalite under the sample ledger for the compiled 台账 and for the template's import.
  */
 import ExcelJS from 'exceljs';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
 import { defaultCalendar } from '../functions/core/calendar-data.ts';
@@ -134,6 +137,26 @@ describe('the .xlsx writer', () => {
     expect(book.getWorksheet("张三's 表")!.getCell('B2').value).toBe(-2.5);
     expect(book.creator).toBe('督察整改督办系统');
     expect(book.created.toISOString()).toBe('2018-07-13T08:00:00.000Z');
+  });
+
+  it('writes parts that Python’s zipfile and XML parser read whole, each named in the content types or by its extension', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'duban-xlsx-')), '台账.xlsx');
+    writeFileSync(file, sampleBook());
+    const script = [
+      'import sys, zipfile, xml.dom.minidom as m',
+      'z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None',
+      'types = m.parseString(z.read("[Content_Types].xml"))',
+      'over = {e.getAttribute("PartName") for e in types.getElementsByTagName("Override")}',
+      'ext = {e.getAttribute("Extension") for e in types.getElementsByTagName("Default")}',
+      'for n in z.namelist():',
+      '    m.parseString(z.read(n))',
+      '    print(n, "/" + n in over or n.rsplit(".", 1)[-1] in ext)',
+    ].join('\n');
+    const parts = execFileSync('python3', ['-c', script, file], { encoding: 'utf8' }).trim().split('\n');
+    expect(parts).toContain('xl/worksheets/sheet1.xml True');
+    expect(parts).toContain('xl/comments1.xml True');
+    expect(parts).toContain('xl/drawings/vmlDrawing1.vml True');
+    expect(parts.filter((p) => !p.endsWith(' True'))).toEqual([]);
   });
 
   it('writes the same bytes for the same workbook, each style once however many cells use it', () => {
