@@ -251,18 +251,21 @@ describe('考核 from the roll-up', () => {
   }, 120_000);
 
   it('a month scored long after, its milestone’s week older than the weeks the roll-up keeps, counts as it did at the time', async () => {
-    const { store, deps } = await bench.setup({ tables: ledger(), importAt: instantAt('2018-08-31', '10:00') });
-    const weekly = (week: number) => submitProgress('MZ-6-3', { summary: `第${week}周` }, { kind: 'unit', unit: B }, instantAt(addDays('2018-09-11', 7 * (week - 37)), '10:00'), `w${week}`, store);
-    // B reports in the milestone's week (W37) and then ten weeks more: W37 is no longer among its last eight.
-    for (let week = 37; week <= 47; week++) await weekly(week);
+    // B reports on Tuesdays from week `from` (W37 holds the milestone of 14 September) to W47.
+    const reporting = async (from: number) => {
+      const { store, deps } = await bench.setup({ tables: ledger(), importAt: instantAt('2018-08-31', '10:00') });
+      for (let week = from; week <= 47; week++) await submitProgress('MZ-6-3', { summary: `第${week}周` }, { kind: 'unit', unit: B }, instantAt(addDays('2018-09-11', 7 * (week - 37)), '10:00'), `w${week}`, store);
+      return { store, deps };
+    };
+    // In the milestone's week and ten weeks more: W37 is no longer among its last eight.
+    const { store, deps } = await reporting(37);
     const rollup = await store.reportRollup();
     expect(rollup.recentWeeks.get('MZ-6-3')).not.toContain('2018-W37');
     const late = instantAt('2018-12-03', '10:00');
     expect(missedOf(await monthlyScores('2018-09', late, { store, calendar: deps.calendar, config: deps.config }), B)).toEqual([]);
 
     // The same, without the report of W37: the milestone is missed.
-    const { store: silent } = await bench.setup({ tables: ledger(), importAt: instantAt('2018-08-31', '10:00') });
-    for (let week = 38; week <= 47; week++) await submitProgress('MZ-6-3', { summary: `第${week}周` }, { kind: 'unit', unit: B }, instantAt(addDays('2018-09-11', 7 * (week - 37)), '10:00'), `w${week}`, silent);
+    const { store: silent } = await reporting(38);
     expect(missedOf(await monthlyScores('2018-09', late, { store: silent, calendar: deps.calendar, config: deps.config }), B)).toEqual(missed);
   }, 120_000);
 });

@@ -220,12 +220,14 @@ async function foldAccounts(table: TableClient, monthly: Item[]): Promise<boolea
   const results: boolean[] = [];
   for (const [month, reports] of byMonth) {
     const stored = await table.query({ partition: accountsOf(month), beginsWith: 'BUCKET#' });
-    const buckets = new Map(stored.map((item) => [Number((item.sk as string).slice('BUCKET#'.length)), { version: item.version as number, tasks: item.tasks as Record<string, Record<string, AccountEntry>> }]));
+    const buckets = new Map<number, { version?: number; tasks: Record<string, Record<string, AccountEntry>> }>(
+      stored.map((item) => [Number((item.sk as string).slice('BUCKET#'.length)), { version: item.version as number, tasks: item.tasks as Record<string, Record<string, AccountEntry>> }]),
+    );
     const changed = new Set<number>();
     for (const item of reports) {
       const r = asReport(item);
       const n = bucketOf(r.code);
-      const bucket = buckets.get(n) ?? { version: undefined as unknown as number, tasks: {} };
+      const bucket = buckets.get(n) ?? { tasks: {} };
       buckets.set(n, bucket);
       const units = (bucket.tasks[r.code] ??= {});
       const known = units[r.unit];

@@ -1,11 +1,11 @@
 /**
  * The store as one run sees it (the monthly account, the 考核 page): what several parts of the run
- * ask for is read once — the tasks (open, under 公示, closed), the units, the escalations, the
- * reports' roll-up (folded once) and each period's reports. The monthly account's snapshot, its
- * reminders, its compiled account, its report and its 考核 scores all read the month and the ledger.
- * A month's reports (its monthly accounts) come from the roll-up, a few items, instead of one item
- * per account. Everything else, writes included, goes to the store as it is. For one run only: what
- * it memoises is what the store held when the run first asked.
+ * ask for is read once — the tasks (open, under 公示, closed), the units, the escalations (the open
+ * ones among them), the reports' roll-up (folded once) and each period's reports. The monthly
+ * account's snapshot, its reminders, its compiled account, its report and its 考核 scores all read
+ * the month and the ledger. A month's reports (its monthly accounts) come from the roll-up, a few
+ * items, instead of one item per account. Everything else, writes included, goes to the store as
+ * it is. For one run only: what it memoises is what the store held when the run first asked.
  */
 import type { Store } from '../ports.ts';
 import { parseWeekPeriod } from '../time.ts';
@@ -44,6 +44,8 @@ export function readingOnce(store: Store): Store {
   const escalations = Object.create(store.escalations) as Store['escalations'];
   escalations.list = once(() => store.escalations.list());
   Object.assign(view, { units, escalations });
+  // The open ones are among all of them, read once for the 考核 (which needs the closed ones too).
+  view.openEscalations = async () => (await escalations.list()).filter((e) => e.open);
   view.reportRollup = once(() => store.reportRollup());
   view.latestWeeklyReports = async () => (await view.reportRollup()).latest;
   // A month's accounts as the roll-up holds them, once it is folded; a week's reports from their partition.
