@@ -223,7 +223,8 @@ describe('the compiled 台账 written by the writer', () => {
     const book = await excel(bytes);
     const own = ownGrid(bytes);
     expect(own).toEqual(excelGrid(book));
-    expect(Object.keys(own)).toEqual(['汇总', ...report.sections.map((s) => s.category.slice(0, 28)), '报送排名']);
+    expect(Object.keys(own).slice(0, report.sections.length + 1)).toEqual(['汇总', ...report.sections.map((s) => s.category.slice(0, 28))]);
+    expect(Object.keys(own)).toContain('报送排名');
 
     const summary = book.getWorksheet('汇总')!;
     expect(summary.getCell('A1').value).toBe(report.title);

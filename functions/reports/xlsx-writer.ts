@@ -101,9 +101,11 @@ export class XlsxSheet {
     return row;
   }
 
-  /** The text of a note shown when the pointer rests on the cell. */
+  /** The text of a note shown when the pointer rests on the cell (a cell holds one: the last given). */
   note(row: number, col: number, text: string): void {
     this.cell(row, col);
+    const index = this.notes.findIndex((n) => n.row === row && n.col === col);
+    if (index >= 0) this.notes.splice(index, 1);
     this.notes.push({ row, col, text });
   }
 
