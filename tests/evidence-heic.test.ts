@@ -17,9 +17,9 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultCadence } from '../functions/core/cadence/config.ts';
-import { closeOutStep } from '../functions/core/cadence/closeout-step.ts';
 import { runJob } from '../functions/core/cadence/jobs.ts';
 import { defaultCalendar } from '../functions/core/calendar-data.ts';
+import { processTaskEvidence } from '../functions/core/evidence-backlog.ts';
 import { processEvidence, processKeptFile, THUMBNAIL_PX } from '../functions/core/evidence-processing.ts';
 import type { Principal } from '../functions/core/ports.ts';
 import { instantAt } from '../functions/core/time.ts';
@@ -89,14 +89,15 @@ async function world(options: { processed: boolean }) {
   const officeToken = await token({ kind: 'office', name: office.name });
 
   /** Uploads a file as the phone does, then names it in a submission; returns the upload's id and the submission's status. */
-  async function submit(name: string, type: string, bytes: Uint8Array, kind: 'report' | 'closeout') {
-    const asked = (await (await request('POST', '/api/evidence/uploads', unitToken, { task: TASK, kind, files: [{ name, type, size: bytes.length }] })).json()) as any;
+  async function submit(name: string, type: string, bytes: Uint8Array, kind: 'report' | 'closeout', on: { task: string; unit: string } = { task: TASK, unit: LEAD }) {
+    const unitToken = await token({ kind: 'unit', unit: on.unit });
+    const asked = (await (await request('POST', '/api/evidence/uploads', unitToken, { task: on.task, kind, files: [{ name, type, size: bytes.length }] })).json()) as any;
     const { id, upload } = asked.uploads[0] as { id: string; upload: { url: string; fields: Record<string, string> } };
     const form = new FormData();
     for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
     form.append('file', new Blob([bytes]), 'file');
     expect((await app.request(upload.url, { method: 'POST', body: form })).status).toBe(201);
-    const path = kind === 'report' ? `/api/tasks/${TASK}/progress` : `/api/tasks/${TASK}/closeout`;
+    const path = kind === 'report' ? `/api/tasks/${on.task}/progress` : `/api/tasks/${on.task}/closeout`;
     const status = (await request('POST', path, unitToken, { summary: kind === 'report' ? '本周拆除燃煤锅炉2台' : '燃煤锅炉已拆除，现场已清理', evidence: [id] })).status;
     return { id, status };
   }
@@ -178,6 +179,23 @@ describe('photos processed as they are kept (the sandbox)', () => {
     expect(folderState(w.root)).toEqual(before);
     expect(await w.plain.log.get(id)).toEqual(item);
   });
+
+  it('embeds a red task’s HEIC photo of the week in the 周通报, as a JPEG', async () => {
+    // MZ-1-1 (立行立改, due 2018-07-18) is red and overdue when its lead unit reports on 07-31 with an iPhone photo.
+    const RED = 'MZ-1-1';
+    const unit = (await w.store.tasks.get(RED))!.leadUnits[0]!;
+    w.setNow(instantAt('2018-07-31', '10:00'));
+    const { status } = await w.submit('IMG_0600.HEIC', 'image/heic', heic, 'report', { task: RED, unit });
+    expect(status).toBe(201);
+    await runJob('weekly-circular', instantAt('2018-08-03', '16:00'), w.jobs);
+    const published = (await w.reports.find('weekly-circular', '2018-W31'))!;
+    const html = new TextDecoder().decode((await w.reports.archive.get(published.page.key))!.body);
+    const at = html.indexOf(`data-task="${RED}" data-state="open"`);
+    expect(at).toBeGreaterThan(-1);
+    const src = /<img src="data:image\/jpeg;base64,([^"]+)" alt="IMG_0600.HEIC"/.exec(html.slice(at));
+    expect(src).not.toBeNull();
+    expect(decoded(new Uint8Array(Buffer.from(src![1]!, 'base64')))).toEqual({ width: 64, height: 48 });
+  });
 });
 
 describe('photos processed by the evidence function (AWS)', () => {
@@ -228,6 +246,22 @@ describe('photos processed by the evidence function (AWS)', () => {
     expect(folderState(w.root)).toEqual(before);
   });
 
+  it('processes the photos a task kept before (npx duban evidence process), once', async () => {
+    const { id, status } = await w.submit('截图.png', 'image/png', plainPng(), 'report');
+    expect(status).toBe(201);
+    expect((await w.record(id)).evidence.thumbnailKey).toBeUndefined();
+    const heicId = (await w.store.tasks.get(TASK))!.closeOut!.evidence[0]!;
+
+    const outcomes = await processTaskEvidence([TASK], instantAt('2018-07-17', '09:00'), { store: w.store, ...w.processing });
+    expect(outcomes).toEqual(expect.arrayContaining([{ outcome: 'processed', id, thumbnailKey: `evidence/${TASK}/${id}.thumb.jpg` }, { outcome: 'done', id: heicId }]));
+    expect(outcomes).toHaveLength(2);
+    expect(decoded((await w.bytesOf(`/api/evidence/${id}/file?size=thumb`)).bytes)).toEqual({ width: 240, height: THUMBNAIL_PX });
+
+    const before = folderState(w.root);
+    expect((await processTaskEvidence([TASK], instantAt('2018-07-18', '09:00'), { store: w.store, ...w.processing })).map((o) => o.outcome)).toEqual(['done', 'done']);
+    expect(folderState(w.root)).toEqual(before);
+  });
+
   it('shows the JPEG as a photo on the 公示 page and links the original', async () => {
     const id = (await w.store.tasks.get(TASK))!.closeOut!.evidence[0]!;
     w.setNow(instantAt('2018-07-18', '15:00'));
@@ -243,18 +277,6 @@ describe('photos processed by the evidence function (AWS)', () => {
     expect(shown.headers.get('Content-Type')).toBe('image/jpeg');
     expect(decoded(new Uint8Array(await shown.arrayBuffer()))).toEqual({ width: 64, height: 48 });
     expect(new Uint8Array(await (await w.request('GET', `/public/gongshi/evidence/${id}`)).arrayBuffer())).toEqual(heic);
-  });
-
-  it('embeds the JPEG in the 周通报 of the week the task closed', async () => {
-    await closeOutStep(instantAt('2018-07-30', '08:30'), w.jobs);
-    expect((await w.store.tasks.get(TASK))!.closeOut).toMatchObject({ state: 'closed', closedOn: '2018-07-30' });
-    await runJob('weekly-circular', instantAt('2018-08-03', '16:00'), w.jobs);
-    const published = (await w.reports.find('weekly-circular', '2018-W31'))!;
-    const html = new TextDecoder().decode((await w.reports.archive.get(published.page.key))!.body);
-    const block = html.slice(html.indexOf(`data-task="${TASK}"`));
-    const src = /<img src="data:image\/jpeg;base64,([^"]+)" alt="IMG_0412.HEIC"/.exec(block);
-    expect(src).not.toBeNull();
-    expect(decoded(new Uint8Array(Buffer.from(src![1]!, 'base64')))).toEqual({ width: 64, height: 48 });
   });
 });
 

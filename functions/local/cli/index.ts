@@ -9,6 +9,7 @@ import { LocalError } from '../errors.ts';
 import { calendarVerb } from './calendar.ts';
 import { closeOutVerb } from './closeout.ts';
 import { dutyVerb } from './duty.ts';
+import { evidenceVerb } from './evidence.ts';
 import { extensionVerb } from './extension.ts';
 import { importVerb } from './import.ts';
 import { interviewVerb } from './interview.ts';
@@ -24,10 +25,10 @@ import type { CliEnv, CliIo, Verb } from './verb.ts';
 export type { CliIo } from './verb.ts';
 export { printImport } from './import.ts';
 
-const verbs: Verb[] = [importVerb, templateVerb, runVerb, replayVerb, reportVerb, tokenVerb, interviewVerb, escalationVerb, closeOutVerb, dutyVerb, extensionVerb, calendarVerb];
+const verbs: Verb[] = [importVerb, templateVerb, runVerb, replayVerb, reportVerb, tokenVerb, interviewVerb, escalationVerb, closeOutVerb, dutyVerb, evidenceVerb, extensionVerb, calendarVerb];
 
 /** Verbs that act on a store, and so on a deployed stack with --stack (the others are local only). */
-const stackVerbs = new Set(['import', 'run', 'report', 'token', 'interview', 'closeout', 'duty', 'extension', 'calendar']);
+const stackVerbs = new Set(['import', 'run', 'report', 'token', 'interview', 'closeout', 'duty', 'evidence', 'extension', 'calendar']);
 
 export const usage = `用法：npx duban [--stack <栈名>] <命令>\n${verbs.map((v) => v.usage).join('\n')}\n  --stack <栈名>                              对已部署的系统执行 ${[...stackVerbs].join('、')}：数据表、存储桶、链接密钥和发信设置取自该栈的输出（使用本机的 AWS 凭证和 AWS_REGION）`;
 

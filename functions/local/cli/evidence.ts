@@ -1,0 +1,32 @@
+/**
+ * `npx duban evidence process <任务编号>…`: makes what the photos of these tasks lack (a HEIC
+ * photo's JPEG, a thumbnail), for files kept before photos were processed as they are kept
+ * (functions/core/evidence-backlog.ts). Each file is processed once; a second run writes nothing.
+ */
+import { processTaskEvidence } from '../../core/evidence-backlog.ts';
+import { photoCodec } from '../../reports/photo-codec.ts';
+import { withSession } from './session.ts';
+import type { Verb } from './verb.ts';
+
+export const evidenceVerb: Verb = {
+  name: 'evidence',
+  usage: `  evidence process <任务编号>…                为这些任务已保存的照片补做缩略图和苹果手机 HEIC 照片的 JPG（已处理的不再处理）`,
+  async run(args, io, env) {
+    const [action, ...codes] = args;
+    if (action !== 'process' || codes.length === 0) {
+      io.err('用法：npx duban evidence process <任务编号>…');
+      return 2;
+    }
+    return withSession(io, env, { announce: true }, async ({ deps, at }) => {
+      if (!deps.evidence) {
+        io.err('本系统未配置文件存储，没有可处理的佐证材料');
+        return 1;
+      }
+      const outcomes = await processTaskEvidence(codes, at, { store: deps.store, ...deps.evidence, codec: photoCodec });
+      const count = (outcome: string) => outcomes.filter((o) => o.outcome === outcome).length;
+      io.out(`已处理${count('processed')}张照片，此前已处理${count('done')}张，其余${count('skipped')}个文件无需处理`);
+      for (const o of outcomes) if (o.outcome === 'failed') io.out(`  ${o.id}：${o.message}`);
+      return 0;
+    });
+  },
+};
