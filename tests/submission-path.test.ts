@@ -166,10 +166,11 @@ describe('what the jobs read from the report items', () => {
     w.queried.length = 0;
     const latest = await w.store.latestWeeklyReports();
     expect(latest.find((r) => r.code === w.code)).toEqual({ code: w.code, unit: UNIT, period: '2018-W31', at: '2018-07-31T02:00:00.000Z', summary: '第五周进展', percent: 40 });
-    // The roll-up (one bucket of task entries, and its cursor), then the weekly reports from the last one it folded: W30's and W31's.
+    // The roll-up (one bucket of task entries, and its cursor), then the weekly reports from the last one it folded: W30's and W31's; no monthly account since.
     expect(w.queried).toEqual([
       { partition: 'LASTWEEKS', items: 2 },
       { partition: 'WEEKLYREPORTS', items: 2 },
+      { partition: 'MONTHLYREPORTS', items: 0 },
     ]);
     expect(await w.seed.reportedInPeriod('2018-W27')).toEqual([{ unit: UNIT, code: w.code, at: '2018-07-03T02:00:00.000Z', lastAt: '2018-07-03T02:00:00.000Z', summary: '第1周进展', percent: 40 }]);
   });
