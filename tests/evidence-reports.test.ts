@@ -187,7 +187,7 @@ describe('佐证材料 on the 公示 page, in the 周通报 and in the 台账', 
 });
 
 describe('the 周通报’s photos of red tasks', () => {
-  it('shows a red-then-closed task’s photos and a red open task’s photos of the week, and not a green task’s', async () => {
+  it('shows a red-then-closed task’s photos and a red open task’s photos of the week, not a green task’s, and links a duty occurrence’s file in the 台账', async () => {
     const w = await appWorld(instantAt('2018-07-23', '10:00'));
     const [CLOSING, RED, GREEN] = ['MZ-6-4', 'MZ-1-1', TASK];
     // 07-23: 市农业局 asks for 销号 of MZ-6-4 with two photos, the weeks of 07-09 and 07-16 unreported: red then.
@@ -213,8 +213,25 @@ describe('the 周通报’s photos of red tasks', () => {
     const greenIds = await w.upload(chengguan, GREEN, 'report', [{ name: '垃圾站.jpg', bytes: greenPhoto }]);
     expect((await w.request('POST', `/api/tasks/${GREEN}/progress`, chengguan, { summary: '垃圾站改造推进中', evidence: greenIds })).status).toBe(201);
 
+    // 市委宣传部 records this week's newspaper column with a photo of the page: counted and linked beside the duty.
+    const DUTY = '《今日绵竹》中央环境保护督察整改专栏';
+    const press = await w.token({ kind: 'unit', unit: '市委宣传部' });
+    const pagePhoto = withExif(rawJpeg('boiler-after'), { taken: '2018:07:31 08:00:00', lat: 31.34, lon: 104.2 });
+    const given = (await (await w.request('POST', '/api/evidence/uploads', press, { duty: DUTY, kind: 'duty', files: [{ name: '专栏版面.jpg', type: 'image/jpeg', size: pagePhoto.length }] })).json()) as any;
+    expect((await postUpload(w.app, given.uploads[0].upload, pagePhoto)).status).toBe(201);
+    const dutyFile = given.uploads[0].id as string;
+    expect((await w.request('POST', `/api/duties/${encodeURIComponent(DUTY)}/occurrences`, press, { date: '2018-07-31', detail: '刊发整改专栏', evidence: [dutyFile] })).status).toBe(201);
+
     await runJob('weekly-circular', instantAt('2018-08-03', '16:00'), w.jobs);
+    const published = (await w.reports.find('weekly-circular', '2018-W31'))!;
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from((await w.reports.archive.get(published.workbook.key))!.body) as never);
+    const duties = book.getWorksheet('常态化工作')!;
+    const line = (duties.getSheetValues() as unknown[][]).find((r) => r?.[1] === DUTY && String(r[4]).startsWith('2018年第31周'))!.slice(1);
+    const url = `${APP_URL}/evidence/${dutyFile}`;
+    expect(line).toEqual([DUTY, '市委宣传部', '每周不少于1次', '2018年第31周（7月30日—8月5日）', '已完成', { text: '专栏版面.jpg', hyperlink: url }, '2018-07-31 08:00', '北纬31.3400°，东经104.2000°']);
     for (const { key, html } of await w.circular('2018-W31')) {
+      expect(html, key).toContain('2018年第31周（7月30日—8月5日）：已完成（佐证材料1个文件）');
       const block = (code: string, state: string) => {
         const at = html.indexOf(`data-task="${code}" data-state="${state}"`);
         expect(at, `${key}: ${code} ${state}`).toBeGreaterThan(-1);

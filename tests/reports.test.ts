@@ -40,7 +40,8 @@ const FILL = { 红灯: 'D93025', 黄灯: 'F2A600', 绿灯: '1E8E3E', 已销号: 
 type Row = Record<string, string | number>;
 
 function sectionRows(book: XLSX.WorkBook): { sheet: string; rows: Row[]; header: string[]; cells: XLSX.WorkSheet }[] {
-  return book.SheetNames.slice(1, -1).map((sheet) => {
+  // The sheets between 汇总 and 报送排名, less the 常态化工作 sheet: the sections.
+  return book.SheetNames.slice(1, -1).filter((sheet) => sheet !== '常态化工作').map((sheet) => {
     const cells = book.Sheets[sheet]!;
     const header = (XLSX.utils.sheet_to_json(cells, { header: 1 })[0] as string[]) ?? [];
     return { sheet, header, rows: XLSX.utils.sheet_to_json<Row>(cells, { defval: '' }), cells };

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { WorkdayCalendar } from './calendar.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { isEvidenceId } from './evidence.ts';
 import { isActiveUnit, type DutyCadence, type DutyPeriod, type RecurringDuty } from './ledger.ts';
 import type { DutyOccurrence, Principal, Store, Versioned } from './ports.ts';
 import { ForbiddenError } from './reporting.ts';
@@ -192,7 +193,8 @@ export interface DutyRecordRow {
   unit: string;
   cadence: string;
   requirement: string;
-  periods: { period: string; label: string; status: DutyStatus; statusText: string; count: number; chased: boolean }[];
+  /** Per period; `evidence`: the files (upload ids) the unit's occurrences of the period name. */
+  periods: { period: string; label: string; status: DutyStatus; statusText: string; count: number; chased: boolean; evidence: string[] }[];
 }
 
 /**
@@ -222,10 +224,12 @@ export async function dutyRecords(
         cadence: cadenceText(cadence),
         requirement: duty.requirement,
         periods: periods.map((period) => {
-          const { status, count } = dutyStatus(cadence, period, occurrences.filter((o) => o.unit === unit && o.period === period), today, deps.calendar);
+          const mine = occurrences.filter((o) => o.unit === unit && o.period === period);
+          const { status, count } = dutyStatus(cadence, period, mine, today, deps.calendar);
+          const evidence = [...new Set(mine.flatMap((o) => o.evidence).filter(isEvidenceId))];
           const chased = chases.some((c) => c.unit === unit && c.period === period);
           const countText = status === 'open' && count ? `（已记录${count}次）` : '';
-          return { period, label: dutyPeriodLabel(period), status, statusText: `${dutyStatusNames[status]}${countText}${chased ? '（已催办）' : ''}`, count, chased };
+          return { period, label: dutyPeriodLabel(period), status, statusText: `${dutyStatusNames[status]}${countText}${chased ? '（已催办）' : ''}`, count, chased, evidence };
         }),
       });
     }

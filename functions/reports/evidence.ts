@@ -1,7 +1,8 @@
 /**
  * 佐证材料 in a compiled report: the files each task's 销号 record names, resolved once per report.
  *
- * - The Excel 台账 links every file by its name to the console's own URL of the file (/evidence/…):
+ * - The Excel 台账 links every file by its name to the console's own URL of the file (/evidence/…),
+ *   a task's and a 常态化工作 occurrence's alike:
  *   it opens only for someone signed in to the console (the office and leaders); the bucket is never
  *   named and nothing is public. The link does not expire with the workbook's age.
  * - The circular shows the photos of red tasks (the model's evidenceTasks): those closed in its
@@ -44,7 +45,11 @@ export interface ReportEvidence {
   links: Map<string, ReportFileLink[]>;
   /** Per task of the report's evidenceTasks: its photos, and how many more it has than the report embeds. */
   photos: Map<string, { shown: ReportPhoto[]; more: number }>;
+  /** Per 常态化工作 duty, unit and period (dutyFilesKey): the files of the unit's occurrences, each with the console's link. */
+  duties: Map<string, ReportFileLink[]>;
 }
+
+export const dutyFilesKey = (duty: string, unit: string, period: string) => `${duty}\n${unit}\n${period}`;
 
 /** A photo without a thumbnail of its own is embedded as it is up to this size (the page scales it). */
 export const EMBED_PHOTO_BYTES = 400 * 1024;
@@ -57,7 +62,7 @@ const PHOTO_TYPES = new Set(['image/jpeg', 'image/png']);
 export const consoleFileUrl = (home: string, id: string) => new URL(`evidence/${id}`, home.endsWith('/') ? home : `${home}/`).toString();
 
 export async function reportEvidence(report: ReportModel, source: ReportEvidenceSource | undefined): Promise<ReportEvidence> {
-  const result: ReportEvidence = { links: new Map(), photos: new Map() };
+  const result: ReportEvidence = { links: new Map(), photos: new Map(), duties: new Map() };
   if (!source) return result;
   const cache = new Map<string, EvidenceItem>();
   const itemsOf = async (ids: readonly string[]) => {
@@ -65,20 +70,24 @@ export async function reportEvidence(report: ReportModel, source: ReportEvidence
     for (const item of await evidenceItems(missing, source.log)) cache.set(item.id, item);
     return ids.map((id) => cache.get(id)).filter((i): i is EvidenceItem => i !== undefined);
   };
+  const linksOf = (items: EvidenceItem[]): ReportFileLink[] =>
+    items.map((i) => ({
+      id: i.id,
+      name: i.name,
+      url: consoleFileUrl(report.home, i.id),
+      ...(i.takenAt ? { takenAt: takenAtText(i.takenAt) } : {}),
+      ...(i.place ? { place: placeText(i.place) } : {}),
+    }));
   for (const row of report.ledger) {
     if (!row.evidence?.length) continue;
     const items = await itemsOf(row.evidence);
-    if (!items.length) continue;
-    result.links.set(
-      row.code,
-      items.map((i) => ({
-        id: i.id,
-        name: i.name,
-        url: consoleFileUrl(report.home, i.id),
-        ...(i.takenAt ? { takenAt: takenAtText(i.takenAt) } : {}),
-        ...(i.place ? { place: placeText(i.place) } : {}),
-      })),
-    );
+    if (items.length) result.links.set(row.code, linksOf(items));
+  }
+  for (const row of report.duties) {
+    for (const p of row.periods) {
+      const items = p.evidence.length ? await itemsOf(p.evidence) : [];
+      if (items.length) result.duties.set(dutyFilesKey(row.duty, row.unit, p.period), linksOf(items));
+    }
   }
   let budget = EMBED_TOTAL_BYTES;
   for (const task of report.evidenceTasks) {

@@ -5,7 +5,7 @@
  * unit's account) and, for a month, the indicators.
  */
 import type { LedgerRow, ReportModel } from '../core/reports/model.ts';
-import type { ReportEvidence } from './evidence.ts';
+import { dutyFilesKey, type ReportEvidence } from './evidence.ts';
 import { TASKS, sheetSpecs } from '../ledger-import/sheets.ts';
 import { cellRef, quoteSheet, XlsxWorkbook, type CellStyle, type CellValue, type XlsxSheet } from './xlsx-writer.ts';
 
@@ -153,6 +153,7 @@ export async function reportWorkbook(report: ReportModel, evidence?: ReportEvide
   }
 
   if (evidence?.links.size) evidenceSheet(book, report, evidence, evidenceCells, evidenceColumn, taken);
+  if (report.duties.length) dutySheet(book, report, evidence, taken);
 
   if (report.kind === 'weekly-circular') {
     const sheet = book.addSheet(sheetName('报送排名', taken));
@@ -256,4 +257,34 @@ function evidenceSheet(book: XlsxWorkbook, report: ReportModel, evidence: Report
     section.set(row, column, { text, hyperlink: files.length === 1 ? files[0]!.url : `#${quoteSheet(sheet.name)}!${cellRef(firstRow.get(code)!, 1)}` });
     section.style(row, column, { font: LINK });
   }
+}
+
+/**
+ * 常态化工作: each duty and unit by period (as the report's table), with the files of the unit's
+ * occurrences of the period: the first on the period's row, the others on the rows below it, each
+ * linked to the file in the console (opens after signing in), with its time and place.
+ */
+function dutySheet(book: XlsxWorkbook, report: ReportModel, evidence: ReportEvidence | undefined, taken: Set<string>) {
+  const sheet = book.addSheet(sheetName('常态化工作', taken));
+  sheet.freeze(1);
+  headerRow(sheet, ['事项', '单位', '频次', '周期', '完成情况', '佐证材料（登录系统后打开）', '拍摄时间', '拍摄地点'], 1);
+  [34, 20, 24, 26, 18, 32, 17, 26].forEach((w, i) => sheet.width(i + 1, w));
+  const linked: CellStyle = { ...body, font: LINK };
+  let at = 2;
+  for (const row of report.duties) {
+    for (const p of row.periods) {
+      const files = evidence?.duties.get(dutyFilesKey(row.duty, row.unit, p.period)) ?? [];
+      [row.duty, row.unit, row.cadence, p.label, p.statusText].forEach((v, i) => sheet.set(at, i + 1, v, body));
+      if (!files.length) [6, 7, 8].forEach((c) => sheet.set(at, c, c === 6 ? '无上传文件' : '', body));
+      for (const [n, file] of files.entries()) {
+        if (n > 0) [1, 2, 3, 4, 5].forEach((c) => sheet.set(at, c, '', body));
+        sheet.set(at, 6, { text: file.name, hyperlink: file.url }, linked);
+        sheet.set(at, 7, file.takenAt ?? '', body);
+        sheet.set(at, 8, file.place ?? '', body);
+        if (n < files.length - 1) at++;
+      }
+      at++;
+    }
+  }
+  sheet.autoFilter(1, 1, 1, 8);
 }
