@@ -16,6 +16,22 @@ import { useConsoleBench } from './support/console.ts';
 import { folderEvidence, rawJpeg, smallPdf, withExif } from './support/evidence.ts';
 
 const bench = useConsoleBench();
+
+/** The app served on a free port, and a 390 px phone's browser to open it in. */
+async function onPhone(app: { fetch: (request: Request) => Response | Promise<Response> }) {
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+  });
+  const context = await phoneContext();
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    context,
+    close: async () => {
+      await context.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
 const TASK = 'MZ-6-3';
 const UNIT = '市城管局';
 
@@ -31,11 +47,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       },
     });
     const office = (await w.store.people.list()).find((p) => p.roles.includes('整改办'))!;
-    const server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: w.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const context = await phoneContext();
+    const { base, context, close } = await onPhone(w.app);
     try {
       const page = await context.newPage();
       await page.goto(`${base}${w.link(UNIT)}`);
@@ -103,8 +115,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       expect(await page.locator('.closeout li a').allTextContents()).toEqual(['上传的文件', '上传的文件', '上传的文件']);
       expect(evidenceRoot).not.toBe('');
     } finally {
-      await context.close();
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 
@@ -115,11 +126,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       evidence: (store) => folderEvidence(store, bench.dynalite.client, async () => SECRET).deps,
     });
     const office = (await w.store.people.list()).find((p) => p.roles.includes('整改办'))!;
-    const server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: w.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const context = await phoneContext();
+    const { base, context, close } = await onPhone(w.app);
     try {
       const page = await context.newPage();
       await page.goto(`${base}${w.link(PRESS)}`);
@@ -154,8 +161,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       expect((await fetch(`${base}/report/evidence/${id}?${w.link(PRESS).split('?')[1]}`)).status).toBe(200);
       expect((await fetch(`${base}/report/evidence/${id}?${w.link('市城管局').split('?')[1]}`)).status).toBe(404);
     } finally {
-      await context.close();
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 
@@ -163,11 +169,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
     const w = await bench.setup(instantAt('2018-07-10', '10:00'), undefined, {
       evidence: (store) => folderEvidence(store, bench.dynalite.client, async () => SECRET).deps,
     });
-    const server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: w.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const context = await phoneContext();
+    const { base, context, close } = await onPhone(w.app);
     try {
       const page = await context.newPage();
       await page.goto(`${base}${w.link(UNIT)}`);
@@ -181,8 +183,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       const [report] = await w.store.progressOf(TASK);
       expect(report).toMatchObject({ unit: UNIT, summary: '本周完成锅炉拆除', evidence: [expect.stringMatching(/^ev_[0-9a-f]{32}$/)] });
     } finally {
-      await context.close();
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 });
