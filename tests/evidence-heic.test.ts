@@ -28,7 +28,7 @@ import { issueToken } from '../functions/http/auth.ts';
 import type { EvidenceAppDeps } from '../functions/http/evidence.ts';
 import { photoCodec } from '../functions/reports/photo-codec.ts';
 import { ArchivePublisher } from '../functions/reports/publish.ts';
-import { processedWhenKept } from '../functions/wiring/evidence-processing.ts';
+import { evidenceHandler, NotYetKeptError, processedWhenKept } from '../functions/wiring/evidence-processing.ts';
 import { useCadenceBench } from './support/cadence.ts';
 import { useConsoleBench } from './support/console.ts';
 import { folderEvidence } from './support/evidence.ts';
@@ -108,7 +108,7 @@ async function world(options: { processed: boolean }) {
     return { type: response.headers.get('Content-Type'), bytes: new Uint8Array(await response.arrayBuffer()) };
   };
   const processing = { log: plain.log, files: plain.files, codec: photoCodec };
-  return { store, app, jobs, reports, root, plain, processing, unitToken, officeToken, request, submit, record, bytesOf, setNow: (at: Date) => (now = at) };
+  return { store, app, jobs, reports, root, plain, processing, unitToken, officeToken, request, submit, record, bytesOf, tokenFor: (unit: string) => token({ kind: 'unit', unit }), setNow: (at: Date) => (now = at) };
 }
 
 describe('photos processed as they are kept (the sandbox)', () => {
@@ -244,6 +244,20 @@ describe('photos processed by the evidence function (AWS)', () => {
     const again = await handler(s3Event(`evidence/${TASK}/${id}.jpg`, `evidence/${TASK}/${id}.thumb.jpg`, key));
     expect(again.outcomes).toEqual([{ outcome: 'skipped', id, reason: 'not the original' }, { outcome: 'skipped', reason: 'not an evidence file' }, { outcome: 'done', id }]);
     expect(folderState(w.root)).toEqual(before);
+  });
+
+  it('waits for an upload its submission has not yet recorded as kept, then leaves it to Lambda’s retries', async () => {
+    // An upload asked for and posted, whose submission is still being stored: its item is pending.
+    const photo = plainJpeg();
+    const asked = (await (await w.request('POST', '/api/evidence/uploads', await w.tokenFor(LEAD), { task: TASK, kind: 'report', files: [{ name: '稍后.jpg', type: 'image/jpeg', size: photo.length }] })).json()) as any;
+    const id = asked.uploads[0].id as string;
+    const waits: number[] = [];
+    const run = evidenceHandler(w.processing, { now: () => instantAt('2018-07-16', '10:05'), sleep: async (ms) => void waits.push(ms), attempts: 3, log: () => {} });
+    const key = `evidence/${TASK}/${id}.jpg`;
+    await expect(run(s3Event(key))).rejects.toThrow(NotYetKeptError);
+    expect(waits).toEqual([1000, 2000]);
+    expect(await w.plain.log.get(id)).toMatchObject({ state: 'pending' });
+    expect(folderState(w.root)[key.replace(/\.jpg$/, '.thumb.jpg')]).toBeUndefined();
   });
 
   it('processes the photos a task kept before (npx duban evidence process), once', async () => {

@@ -4,9 +4,15 @@
  * and in the sandbox, where it runs in-process right after a file is kept, so that a liaison's HEIC
  * photo shows as a JPEG as soon as the submission is stored. Never imported by the HTTP function
  * on AWS or by the jobs: the codec (libheif's WASM among it) is this function's alone.
+ *
+ * The events: S3 sends keys URL-encoded (a space as `+`). The thumbnails and renditions the step
+ * writes raise events too: they name no original and are skipped. An upload whose submission has
+ * not yet recorded it as kept is read again after a moment, then left to Lambda's retries (the
+ * step is idempotent); what fails every retry goes to the function's on-failure queue.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { needsProcessing, processKeptFile, type ProcessingDeps, type ProcessingOutcome } from '../core/evidence-processing.ts';
+import * as z from 'zod';
+import { needsProcessing, processEvidence, processKeptFile, type ProcessingDeps, type ProcessingOutcome } from '../core/evidence-processing.ts';
 import type { EvidenceAppDeps } from '../http/evidence.ts';
 import { photoCodec } from '../reports/photo-codec.ts';
 import type { Config } from './common.ts';
@@ -46,5 +52,58 @@ export function processedWhenKept(
         }
       },
     }),
+  };
+}
+
+const s3Event = z.object({
+  Records: z.array(z.object({ eventName: z.string(), eventTime: z.string().optional(), s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string() }) }) })),
+});
+const backlogEvent = z.object({ evidence: z.array(z.string()).min(1) });
+
+/** An S3 event's key as stored: URL-decoded, `+` a space. */
+export const eventKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
+
+export interface EvidenceHandlerOptions {
+  /** Real time (the instant recorded as processed). */
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  /** How often a not-yet-kept upload is read again before the run fails (to be retried by Lambda). */
+  attempts?: number;
+  log?: (msg: string, extra?: object) => void;
+}
+
+export class NotYetKeptError extends Error {
+  constructor(readonly keys: string[]) {
+    super(`evidence not yet recorded as kept: ${keys.join(', ')}`);
+    this.name = 'NotYetKeptError';
+  }
+}
+
+/** The Lambda handler over given dependencies (handlers/evidence-processing.ts gives AWS's, a test its stand-ins). */
+export function evidenceHandler(deps: ProcessingDeps, options: EvidenceHandlerOptions) {
+  const log = options.log ?? ((msg: string, extra: object = {}) => console.log(JSON.stringify({ level: 'info', msg, ...extra })));
+  return async (event: unknown): Promise<{ outcomes: ProcessingOutcome[] }> => {
+    const backlog = backlogEvent.safeParse(event);
+    if (backlog.success) {
+      const outcomes = await processEvidence(backlog.data.evidence, options.now(), deps);
+      log('evidence processed', { outcomes });
+      return { outcomes };
+    }
+    const outcomes: ProcessingOutcome[] = [];
+    const waiting: string[] = [];
+    for (const record of s3Event.parse(event).Records) {
+      if (!record.eventName.startsWith('ObjectCreated:')) continue;
+      const key = eventKey(record.s3.object.key);
+      let outcome = await processKeptFile(key, options.now(), deps);
+      for (let attempt = 1; outcome.outcome === 'pending' && attempt < (options.attempts ?? 3); attempt++) {
+        await options.sleep(1000 * attempt);
+        outcome = await processKeptFile(key, options.now(), deps);
+      }
+      if (outcome.outcome === 'pending') waiting.push(key);
+      outcomes.push(outcome);
+    }
+    log('evidence processed', { outcomes });
+    if (waiting.length) throw new NotYetKeptError(waiting);
+    return { outcomes };
   };
 }
