@@ -221,7 +221,7 @@ describe('佐证材料 uploads', () => {
     expect((await remove(office, { reason: '再删一次' })).status).toBe(404);
   });
 
-  it('keeps a duty occurrence’s photo and PDF under the duty, for its unit only: unit B can neither attach nor open unit A’s files', async () => {
+  it('keeps a duty occurrence’s photo and PDF under the duty, for its unit only: unit B can neither attach nor open unit A’s files; the office deletes one with a reason the duty’s history keeps', async () => {
     const w = await bench();
     const DUTY = '饮用水安全状况信息公开';
     const [envA, envB] = ['市环保局', '市住建局'];
@@ -273,6 +273,15 @@ describe('佐证材料 uploads', () => {
       expect((await w.get(`/api/evidence/${id}/file`, tokenB)).status).toBe(404);
     }
     expect((await w.get(`/api/evidence/${ids[0]}`, await w.officeToken())).status).toBe(200);
+
+    // The office deletes a file with a reason: the duty's history keeps who, which file and why.
+    const office = await w.officeToken();
+    const deleted = await w.app.request(`/api/evidence/${ids[0]}`, { method: 'DELETE', headers: { Authorization: `Bearer ${office}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ reason: '截图含个人信息' }) });
+    expect(deleted.status).toBe(200);
+    expect(w.stored(`evidence/duties/${dutyKey(DUTY)}`).map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual([`${ids[1]}.pdf`]);
+    expect((await w.get(`/api/evidence/${ids[0]}`, tokenA)).status).toBe(404);
+    const officer = (await w.store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    expect((await w.store.auditEvents(`DUTY#${DUTY}`)).at(-1)).toMatchObject({ type: 'evidence.deleted', by: officer.name, detail: { id: ids[0], name: '公开截图.jpg', reason: '公开截图.jpg：截图含个人信息' } });
   });
 
   it('tells the types apart by content and reads a photo’s time and place', async () => {

@@ -30,6 +30,7 @@ export class ReportRenderer {
     this.hb.registerHelper('join', (list: unknown) => (Array.isArray(list) ? list.join('、') : ''));
     this.hb.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
     this.hb.registerPartial('tasks', read('_tasks.hbs'));
+    this.hb.registerPartial('photos', read('_photos.hbs'));
     this.layout = this.hb.compile(read('layout.hbs'));
     this.body = this.hb.compile(read('report.hbs'));
   }
