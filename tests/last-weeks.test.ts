@@ -5,11 +5,15 @@
  * reported in lately and each month's accounts; a ledger's first import starts it, so its first
  * fold reads no report of another ledger left on the table.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { defaultCalendar } from '../functions/core/calendar-data.ts';
 import type { PeriodReport, ProgressReport } from '../functions/core/ports.ts';
 import { addDays, isoWeekOf } from '../functions/core/time.ts';
 import { importLedger } from '../functions/ledger-import/import-ledger.ts';
+import { bucketOf } from '../functions/store/last-weeks.ts';
+import { ITEM_LIMIT_BYTES, itemBytes } from '../functions/store/table-client.ts';
 import { countStore } from './bench/store-ratios.ts';
 import { sampleTables } from './support/ledger.ts';
 import { useDynalite } from './support/store.ts';
@@ -67,7 +71,87 @@ describe('each task’s latest weekly report, as the jobs read it', () => {
   });
 });
 
+describe('the roll-up at province size, with long reports', () => {
+  it('keeps each bucket under DynamoDB’s 400 KB item limit with 2,000-character reports, and gives the words back whole', async () => {
+    const store = await dynalite.fresh();
+    // 1,300 tasks with the longest report the form takes: about 40 per bucket, 6 KB of UTF-8 each in full.
+    const words = (code: string) => `${code}：${'已完成锅炉拆除和场地清理，正在组织第三方验收。'.repeat(90)}`.slice(0, 2000);
+    const codes = Array.from({ length: 1300 }, (_, i) => `T-${i + 1}`);
+    for (const code of codes) {
+      await store.recordProgress({ ...report(code, '2018-W30', '2018-07-24T02:00:00.000Z'), summary: words(code) });
+      await store.recordProgress({ ...report(code, '2018-07', '2018-07-30T02:00:00.000Z'), summary: words(code) });
+    }
+    const latest = new Map((await store.latestWeeklyReports()).map((r) => [r.code, r]));
+    expect(latest.size).toBe(1300);
+    expect(latest.get('T-777')!.summary).toBe(words('T-777'));
+    // Read again from the buckets (nothing new to fold): still whole.
+    const again = new Map((await store.latestWeeklyReports()).map((r) => [r.code, r]));
+    expect(again.get('T-1')!.summary).toBe(words('T-1'));
+    const accounts = await store.monthlyAccounts('2018-07');
+    expect(accounts.find((a) => a.code === 'T-1300')!.summary).toBe(words('T-1300'));
+    // The largest bucket, as DynamoDB counts it: a 10,400-task province's would hold 8 times the tasks.
+    const { QueryCommand } = await import('@aws-sdk/client-dynamodb');
+    const bucketsOf = async (pk: string) => {
+      const items = [];
+      let from: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await dynalite.client.send(new QueryCommand({ TableName: store.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey: from }));
+        items.push(...(page.Items ?? []));
+        from = page.LastEvaluatedKey;
+      } while (from);
+      return items;
+    };
+    const buckets = [...(await bucketsOf('LASTWEEKS')), ...(await bucketsOf('ACCOUNTS#2018-07'))].filter((i) => i.sk?.S?.startsWith('BUCKET#'));
+    const sizes = buckets.map((i) => itemBytes(unmarshall(i)));
+    expect(sizes.length).toBe(64);
+    // Spread evenly: no bucket holds more than twice its share.
+    expect(Math.max(...sizes)).toBeLessThan((2 * sizes.reduce((a, b) => a + b, 0)) / sizes.length);
+    expect(Math.max(...sizes) * 8).toBeLessThan(ITEM_LIMIT_BYTES);
+  });
+});
+
 const byUnitAndCode = (reports: PeriodReport[]) => [...reports].sort((a, b) => `${a.unit}${a.code}`.localeCompare(`${b.unit}${b.code}`));
+
+describe('a roll-up kept by the earlier shape', () => {
+  it('moves every task to the bucket its code hashes to now, keeping its latest week, its weeks and its month’s accounts', async () => {
+    const store = await dynalite.fresh();
+    const codes = Array.from({ length: 40 }, (_, i) => `T-${i + 1}`);
+    for (const code of codes) await store.recordProgress(report(code, '2018-W30', '2018-07-24T02:00:00.000Z'));
+    await store.recordProgress({ ...report('T-1', '2018-07', '2018-07-30T02:00:00.000Z'), summary: '七月交账' });
+    await store.latestWeeklyReports();
+    // As the earlier shape left it: every task in bucket 0, the accounts too, the cursor of shape 2.
+    const { PutItemCommand, QueryCommand } = await import('@aws-sdk/client-dynamodb');
+    const { marshall } = await import('@aws-sdk/util-dynamodb');
+    const put = (item: Record<string, unknown>) => dynalite.client.send(new PutItemCommand({ TableName: store.tableName, Item: marshall(item) }));
+    const query = async (pk: string) => ((await dynalite.client.send(new QueryCommand({ TableName: store.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } }))).Items ?? []).map((i) => unmarshall(i));
+    const stored = (await query('LASTWEEKS')).filter((i) => String(i.sk).startsWith('BUCKET#'));
+    const all = Object.assign({}, ...stored.map((i) => i.tasks as object));
+    for (const b of stored) await put({ ...b, tasks: b.sk === 'BUCKET#00' ? all : {} });
+    const accounts = (await query('ACCOUNTS#2018-07'))[0]!;
+    await put({ ...accounts, sk: 'BUCKET#00', version: 1 });
+    if (accounts.sk !== 'BUCKET#00') await put({ ...accounts, tasks: {} });
+    const cursor = (await query('LASTWEEKS')).find((i) => i.sk === 'CURSOR')!;
+    await put({ ...cursor, format: 2 });
+
+    await store.recordProgress(report('T-2', '2018-W31', '2018-07-31T02:00:00.000Z'));
+    const latest = new Map((await store.latestWeeklyReports()).map((r) => [r.code, r.period]));
+    expect(latest.size).toBe(40);
+    expect(latest.get('T-2')).toBe('2018-W31');
+    expect(latest.get('T-3')).toBe('2018-W30');
+    const buckets = (await query('LASTWEEKS')).filter((i) => String(i.sk).startsWith('BUCKET#'));
+    const placed = buckets.flatMap((b) => Object.keys(b.tasks as object).map((code) => [code, Number(String(b.sk).slice(7))]));
+    expect(placed).toHaveLength(40);
+    for (const [code, n] of placed) expect(bucketOf(code as string)).toBe(n);
+    // The month gets an account after the upgrade: T-1's is still there, once.
+    await store.recordProgress({ ...report('T-5', '2018-07', '2018-07-31T03:00:00.000Z'), summary: '五号交账' });
+    await store.latestWeeklyReports();
+    expect(byUnitAndCode(await store.monthlyAccounts('2018-07')).map((a) => [a.code, a.summary])).toEqual([
+      ['T-1', '七月交账'],
+      ['T-5', '五号交账'],
+    ]);
+  });
+});
+
 
 describe('what the month needs, in the roll-up', () => {
   it('keeps the last eight weeks each task reported in', async () => {

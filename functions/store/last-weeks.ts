@@ -18,6 +18,11 @@
  * Two folds at once: a bucket put that finds another version is left to the other, and the cursor
  * does not move, so the next fold reads those reports again.
  *
+ * Size: a bucket is one DynamoDB item (at most 400 KB) and holds about 1/32 of the tasks (about 310
+ * in a 10,000-task province). So an entry keeps at most `SUMMARY_KEPT` characters of a report's
+ * words and, when it cut them, the report's key (`REPORT#<period>#<id>`); whoever reads the roll-up
+ * gets the whole words back from those reports (one BatchGetItem per 100 long reports).
+ *
  * Where it starts: the ledger's first import seeds the cursor at the import's week and month (`seedRollup`),
  * so a first fold reads nothing older. A store with reports but no cursor, or a cursor of the
  * roll-up's first shape (no recent weeks, no accounts), is an upgrade: its next fold reads every
@@ -25,17 +30,26 @@
  */
 import type { LatestReport, PeriodReport, ReportRollup } from '../core/ports.ts';
 import { isoWeekOf, monthOf, type LocalDate } from '../core/time.ts';
+import { batchGet } from './table-batch.ts';
 import type { Item, TableClient } from './table-client.ts';
 
-/** A bucket's entry for a task: [week, instant, unit, summary, percent, the weeks it reported in lately (newest first)]. */
-type Entry = [string, string, string, (string | null)?, (number | null)?, string[]?];
+/**
+ * A bucket's entry for a task: [week, instant, unit, summary, percent, the weeks it reported in
+ * lately (newest first), the report's sort key where the summary was cut].
+ */
+type Entry = [string, string, string, (string | null)?, (number | null)?, string[]?, (string | null)?];
+/** How much of a report's words an entry keeps: 200 characters is at most 600 bytes of UTF-8. */
+export const SUMMARY_KEPT = 200;
 const PK = 'LASTWEEKS';
 /** Each unit's first weekly report of a week (`sk = <week>`, a map of unit → instant). */
 const FIRSTS = 'FIRSTREPORTS';
 const accountsOf = (month: string) => `ACCOUNTS#${month}`;
 const CURSOR = 'CURSOR';
-/** The roll-up's shape: 2 keeps recent weeks and the months' accounts. A cursor of another shape is refolded once. */
-const FORMAT = 2;
+/**
+ * The roll-up's shape: 2 keeps recent weeks and the months' accounts; 3 spreads tasks over the
+ * buckets by a mixed hash. A cursor of another shape is refolded once, every bucket rewritten.
+ */
+const FORMAT = 3;
 const BUCKETS = 32;
 /** How many of its latest weeks a task keeps: enough for every week of a month scored the month after. */
 export const RECENT_WEEKS = 8;
@@ -43,22 +57,51 @@ export const RECENT_WEEKS = 8;
 const OVERLAP_MS = 60_000;
 const bucketSk = (n: number) => `BUCKET#${String(n).padStart(2, '0')}`;
 
-function bucketOf(code: string): number {
+/**
+ * A task's bucket: the code's hash, mixed (MurmurHash3's finaliser) so that codes differing only in
+ * their digits (T-1 … T-1300, 1-2-3) spread evenly; the plain ×31 hash left a third of the buckets
+ * empty and others ten times too full.
+ */
+export function bucketOf(code: string): number {
   let hash = 0;
-  for (let i = 0; i < code.length; i++) hash = (hash * 31 + code.charCodeAt(i)) >>> 0;
-  return hash % BUCKETS;
+  for (let i = 0; i < code.length; i++) hash = (Math.imul(hash, 31) + code.charCodeAt(i)) >>> 0;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return (hash >>> 0) % BUCKETS;
 }
 
 /** A task's latest report with the weeks it reported in lately. */
 interface Rolled {
   latest: LatestReport;
   weeks: string[];
+  /** The report's sort key, where its words are longer than an entry keeps. */
+  source?: string;
 }
 
-const entryOf = ({ latest: r, weeks }: Rolled): Entry => [r.period, r.at, r.unit, r.summary ?? null, r.percent ?? null, weeks];
-function rolledOf(code: string, [period, at, unit, summary, percent, weeks]: Entry): Rolled {
+/** The words as an entry keeps them, and the report to read them whole from when they were cut. */
+function kept(summary: string | undefined, source: string | undefined): [string | null, string | null] {
+  if (summary === undefined) return [null, null];
+  if (summary.length <= SUMMARY_KEPT) return [summary, null];
+  return [summary.slice(0, SUMMARY_KEPT), source ?? null];
+}
+
+const entryOf = ({ latest: r, weeks, source }: Rolled): Entry => {
+  const [summary, cut] = kept(r.summary, source);
+  return cut ? [r.period, r.at, r.unit, summary, r.percent ?? null, weeks, cut] : [r.period, r.at, r.unit, summary, r.percent ?? null, weeks];
+};
+function rolledOf(code: string, [period, at, unit, summary, percent, weeks, source]: Entry): Rolled {
   const latest: LatestReport = { code, unit, period, at, ...(typeof summary === 'string' ? { summary } : {}), ...(typeof percent === 'number' ? { percent } : {}) };
-  return { latest, weeks: weeks ?? [period] };
+  return { latest, weeks: weeks ?? [period], ...(source ? { source } : {}) };
+}
+
+/** The whole words of the reports whose entries cut them (task code → sort key → summary). */
+async function wholeSummaries(table: TableClient, cut: { code: string; source: string }[]): Promise<Map<string, string>> {
+  if (!cut.length) return new Map();
+  const items = await batchGet(table, cut.map(({ code, source }) => ({ pk: `TASK#${code}`, sk: source })), { attributes: ['pk', 'sk', 'summary'] });
+  return new Map(items.filter((i) => typeof i.summary === 'string').map((i) => [`${i.pk as string}|${i.sk as string}`, i.summary as string]));
 }
 
 /** The weeks, newest first, each once, the newest `RECENT_WEEKS`. */
@@ -73,13 +116,20 @@ export async function firstReportsOf(table: TableClient, week: string): Promise<
 /** The month's monthly accounts (unit and task, first and last instant, the latest's words), as the last fold left them. */
 export async function accountsOfMonth(table: TableClient, month: string): Promise<PeriodReport[]> {
   const items = await table.query({ partition: accountsOf(month), beginsWith: 'BUCKET#' });
-  return items.flatMap((item) =>
-    Object.entries(item.tasks as Record<string, Record<string, AccountEntry>>).flatMap(([code, units]) => Object.entries(units).map(([unit, entry]) => accountOf(code, unit, entry))),
-  );
+  // A task is in one bucket; while a move between buckets is half-written it may be in two: merged.
+  const byTask = new Map<string, Record<string, AccountEntry>>();
+  for (const item of items) for (const [code, units] of Object.entries(item.tasks as Record<string, Record<string, AccountEntry>>)) byTask.set(code, mergedAccounts(byTask.get(code) ?? {}, units));
+  const entries = [...byTask].flatMap(([code, units]) => Object.entries(units).map(([unit, entry]) => ({ code, unit, entry })));
+  const whole = await wholeSummaries(table, entries.flatMap(({ code, entry }) => (entry[4] ? [{ code, source: entry[4] }] : [])));
+  return entries.map(({ code, unit, entry }) => {
+    const report = accountOf(code, unit, entry);
+    const words = entry[4] ? whole.get(`TASK#${code}|${entry[4]}`) : undefined;
+    return words ? { ...report, summary: words } : report;
+  });
 }
 
-/** A month's account of a unit on a task: [first instant, last instant, summary, percent]. */
-type AccountEntry = [string, string, (string | null)?, (number | null)?];
+/** A month's account of a unit on a task: [first instant, last instant, summary, percent, the report's sort key where the summary was cut]. */
+type AccountEntry = [string, string, (string | null)?, (number | null)?, (string | null)?];
 const accountOf = (code: string, unit: string, [at, lastAt, summary, percent]: AccountEntry): PeriodReport => ({
   unit,
   code,
@@ -134,15 +184,18 @@ export async function foldRollup(table: TableClient, log: (line: string) => void
     log(JSON.stringify({ level: 'info', msg: 'report roll-up: one full fold of every stored report (an upgrade)', weeklyReports: weekly.length, monthlyAccounts: monthly.length, why: cursorItem ? 'a roll-up of the earlier shape' : 'reports stored before the roll-up' }));
   }
 
-  const changed = new Set<number>();
+  // An upgrade rewrites every bucket, so each task sits in the bucket its code hashes to now.
+  const changed = new Set<number>(upgrade && versions.size ? Array.from({ length: BUCKETS }, (_, n) => n) : []);
   const firsts = new Map<string, Map<string, string>>();
   for (const item of weekly) {
     const report = asReport(item);
     const known = rolled.get(report.code);
     const weeks = recent([...(known?.weeks ?? []), report.period]);
-    const latest = known && known.latest.at >= report.at ? known.latest : report;
+    const keepKnown = known && known.latest.at >= report.at;
+    const latest = keepKnown ? known.latest : report;
     if (!known || latest !== known.latest || weeks.join() !== known.weeks.join()) {
-      rolled.set(report.code, { latest, weeks });
+      const source = keepKnown ? known.source : (item.sk as string);
+      rolled.set(report.code, { latest, weeks, ...(source ? { source } : {}) });
       changed.add(bucketOf(report.code));
     }
     const ofWeek = firsts.get(report.period) ?? new Map<string, string>();
@@ -183,7 +236,11 @@ export async function foldRollup(table: TableClient, log: (line: string) => void
       { '#format': 'format', '#through': 'through', '#months': 'months' },
     );
   }
-  return { latest: [...rolled.values()].map((r) => r.latest), recentWeeks: new Map([...rolled].map(([code, r]) => [code, r.weeks])), recentWeeksKept: RECENT_WEEKS };
+  // Entries read from the buckets with their words cut get them whole from their reports.
+  const cut = [...rolled].filter(([, r]) => r.source && (r.latest.summary?.length ?? 0) === SUMMARY_KEPT).map(([code, r]) => ({ code, source: r.source! }));
+  const whole = await wholeSummaries(table, cut);
+  const wholeOf = (r: Rolled) => (r.source ? whole.get(`TASK#${r.latest.code}|${r.source}`) : undefined);
+  return { latest: [...rolled.values()].map((r) => (wholeOf(r) ? { ...r.latest, summary: wholeOf(r) } : r.latest)), recentWeeks: new Map([...rolled].map(([code, r]) => [code, r.weeks])), recentWeeksKept: RECENT_WEEKS };
 }
 
 function asReport(item: Item): LatestReport {
@@ -213,6 +270,16 @@ function putVersioned(table: TableClient, item: Item, version: number | undefine
   return version === undefined ? table.putNew(next) : table.putIf(next, 'version = :v', { ':v': version });
 }
 
+/** Two records of a task's accounts by unit, each unit's taken from the one that heard from it last. */
+function mergedAccounts(a: Record<string, AccountEntry>, b: Record<string, AccountEntry>): Record<string, AccountEntry> {
+  const merged = { ...a };
+  for (const [unit, entry] of Object.entries(b)) {
+    const known = merged[unit];
+    merged[unit] = !known ? entry : ([known[0] < entry[0] ? known[0] : entry[0], ...(entry[1] > known[1] ? entry : known).slice(1)] as AccountEntry);
+  }
+  return merged;
+}
+
 /** Folds monthly accounts into their months' buckets; one result per bucket written. */
 async function foldAccounts(table: TableClient, monthly: Item[]): Promise<boolean[]> {
   const byMonth = new Map<string, Item[]>();
@@ -224,6 +291,18 @@ async function foldAccounts(table: TableClient, monthly: Item[]): Promise<boolea
       stored.map((item) => [Number((item.sk as string).slice('BUCKET#'.length)), { version: item.version as number, tasks: item.tasks as Record<string, Record<string, AccountEntry>> }]),
     );
     const changed = new Set<number>();
+    // A month kept by an earlier shape of the hash: its tasks move to the buckets their codes hash to now.
+    for (const [n, bucket] of [...buckets]) {
+      for (const [code, units] of Object.entries(bucket.tasks)) {
+        const home = bucketOf(code);
+        if (home === n) continue;
+        const target = buckets.get(home) ?? { tasks: {} };
+        buckets.set(home, target);
+        target.tasks[code] = mergedAccounts(target.tasks[code] ?? {}, units);
+        delete bucket.tasks[code];
+        changed.add(n).add(home);
+      }
+    }
     for (const item of reports) {
       const r = asReport(item);
       const n = bucketOf(r.code);
@@ -234,7 +313,9 @@ async function foldAccounts(table: TableClient, monthly: Item[]): Promise<boolea
       const first = known && known[0] <= r.at ? known[0] : r.at;
       const newer = !known || r.at > known[1];
       if (known && !newer && first === known[0]) continue;
-      units[r.unit] = newer ? [first, r.at, r.summary ?? null, r.percent ?? null] : [first, known![1], known![2], known![3]];
+      const [summary, cut] = kept(r.summary, item.sk as string);
+      const percent = r.percent ?? null;
+      units[r.unit] = newer ? (cut ? [first, r.at, summary, percent, cut] : [first, r.at, summary, percent]) : ([first, ...known!.slice(1)] as AccountEntry);
       changed.add(n);
     }
     for (const n of changed) results.push(await putVersioned(table, { pk: accountsOf(month), sk: bucketSk(n), tasks: buckets.get(n)!.tasks }, buckets.get(n)!.version));
