@@ -5,6 +5,7 @@
  * a stack that mails from a domain nobody owns or cannot mail at all.
  */
 import type { App } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
 import { Token } from 'aws-cdk-lib';
 import type { DubanSettings } from './stateless-stack.ts';
 
@@ -68,12 +69,12 @@ export function deploySettings(app: App, region: string | undefined): DubanSetti
   return { mailDomain, mailFrom, appUrl: context('appUrl'), cadence: context('cadence'), adminEmail, adminName: context('adminName') ?? '整改办管理员', ...smtpSettings(context) };
 }
 
-/** The optional SMTP server (smtpHost, smtpPort, smtpUser, smtpPasswordSecret): checked like the rest. */
+/** The optional SMTP server (smtpHost, smtpPort, smtpUser, smtpPasswordSecret, smtpCaFile): checked like the rest. */
 function smtpSettings(context: (key: string) => string | undefined): Pick<DubanSettings, 'smtp'> {
   const host = context('smtpHost');
-  const [portText, user, secret] = [context('smtpPort'), context('smtpUser'), context('smtpPasswordSecret')];
+  const [portText, user, secret, caFile] = [context('smtpPort'), context('smtpUser'), context('smtpPasswordSecret'), context('smtpCaFile')];
   if (!host) {
-    const stray = (['smtpPort', 'smtpUser', 'smtpPasswordSecret'] as const).find((key) => context(key));
+    const stray = (['smtpPort', 'smtpUser', 'smtpPasswordSecret', 'smtpCaFile'] as const).find((key) => context(key));
     if (stray) throw new DeploySettingError(`设置了 ${stray}，但缺少 SMTP 服务器 smtpHost：请一并指定，例如 -c smtpHost=mail.example.gov.cn -c smtpPort=465 -c smtpUser=duban@example.gov.cn。`, 'smtpHost');
     return {};
   }
@@ -88,5 +89,22 @@ function smtpSettings(context: (key: string) => string | undefined): Pick<DubanS
     throw new DeploySettingError(`SMTP 密码的密钥 smtpPasswordSecret 应为 Secrets Manager 密钥的完整 ARN（arn:aws:secretsmanager:区域:账号:secret:名称-六位后缀），收到“${secret}”。`, 'smtpPasswordSecret');
   }
   if (secret && !user) throw new DeploySettingError('设置了 SMTP 密码的密钥 smtpPasswordSecret，但缺少登录用户名 smtpUser。', 'smtpUser');
-  return { smtp: { host, port, ...(user ? { user } : {}), ...(secret ? { passwordSecretArn: secret } : {}) } };
+  const ca = caFile === undefined ? undefined : smtpCa(caFile);
+  return { smtp: { host, port, ...(user ? { user } : {}), ...(secret ? { passwordSecretArn: secret } : {}), ...(ca ? { ca } : {}) } };
+}
+
+/** The CA certificate(s) of a mail server a government CA signed: a PEM file, read at synth, passed to the jobs function. */
+function smtpCa(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new DeploySettingError(`找不到 SMTP 服务器的 CA 证书文件 smtpCaFile：${file}。请填写 PEM 格式证书文件的路径。`, 'smtpCaFile');
+  }
+  const pem = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!pem) throw new DeploySettingError(`SMTP 服务器的 CA 证书文件 smtpCaFile（${file}）不是 PEM 格式的证书：应含 -----BEGIN CERTIFICATE----- 一段。`, 'smtpCaFile');
+  // Lambda allows 4 KB of environment in all: a CA chain longer than that belongs in the trust store, not here.
+  const ca = pem.join('\n');
+  if (ca.length > 2500) throw new DeploySettingError(`SMTP 服务器的 CA 证书文件 smtpCaFile（${file}）过长（${ca.length} 字符）：只需签发该邮件服务器证书的那一张 CA 证书。`, 'smtpCaFile');
+  return ca;
 }

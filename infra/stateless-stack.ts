@@ -46,7 +46,7 @@ export interface DubanSettings {
    * The office's SMTP server, for people whose 接收方式 is SMTP. The password is kept in Secrets
    * Manager: an existing secret (its ARN), or one the stack makes for the office to fill.
    */
-  smtp?: { host: string; port: number; user?: string; passwordSecretArn?: string };
+  smtp?: { host: string; port: number; user?: string; passwordSecretArn?: string; ca?: string };
 }
 
 
@@ -179,6 +179,7 @@ export class StatelessStack extends Stack {
     fn.addEnvironment('DUBAN_SMTP_HOST', smtp.host);
     fn.addEnvironment('DUBAN_SMTP_PORT', String(smtp.port));
     fn.addEnvironment('DUBAN_SMTP_TLS', smtp.port === 465 ? 'tls' : 'starttls');
+    if (smtp.ca) fn.addEnvironment('DUBAN_SMTP_CA', smtp.ca);
     if (!smtp.user) return;
     fn.addEnvironment('DUBAN_SMTP_USER', smtp.user);
     const password = smtp.passwordSecretArn

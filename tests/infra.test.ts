@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -257,6 +258,15 @@ describe('an office SMTP server', () => {
     expect(JSON.stringify(environment(template, 'HttpFunction'))).not.toContain('DUBAN_SMTP');
     expect(readersOf(template, { Ref: smtpSecret })).toEqual(['JobsFunction']);
     template.hasOutput('SmtpPasswordSecretArn', { Value: { Ref: smtpSecret } });
+  });
+
+  it('trusts the CA certificate an office gives in smtpCaFile, in the jobs function only, and names the file when it is not a certificate', () => {
+    const caFile = fileURLToPath(new URL('./fixtures/smtp-localhost.crt', import.meta.url));
+    const template = stack({ smtpHost: 'mail.example.gov.cn', smtpPort: '587', smtpCaFile: caFile });
+    expect(environment(template, 'JobsFunction').DUBAN_SMTP_CA).toBe(readFileSync(caFile, 'utf8').trim());
+    expect(JSON.stringify(environment(template, 'HttpFunction'))).not.toContain('DUBAN_SMTP');
+    expect(() => stack({ smtpHost: 'mail.example.gov.cn', smtpCaFile: '/nowhere/ca.pem' })).toThrow('找不到 SMTP 服务器的 CA 证书文件 smtpCaFile：/nowhere/ca.pem');
+    expect(() => stack({ smtpHost: 'mail.example.gov.cn', smtpCaFile: fileURLToPath(new URL('./fixtures/smtp-localhost.key', import.meta.url)) })).toThrow('不是 PEM 格式的证书');
   });
 
   it('reads the password from a secret the office already keeps, made by no one else', () => {

@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MailError } from '../functions/core/ports.ts';
 import { SmtpMailer, type SmtpSettings } from '../functions/notify/smtp-mailer.ts';
 import { dotStuffed } from '../functions/notify/smtp-session.ts';
+import { ConfigError, readConfig } from '../functions/wiring/common.ts';
+import { smtpMailer } from '../functions/wiring/jobs.ts';
 
 // A certificate for localhost made for these tests (100 years), trusted here as a private CA's would be.
 const cert = readFileSync(new URL('./fixtures/smtp-localhost.crt', import.meta.url), 'utf8');
@@ -100,6 +102,25 @@ describe('the SMTP mailer', () => {
     expect(error).toBeInstanceOf(MailError);
     expect((error as MailError).message).toContain('邮件服务器');
     expect(plain.arrived).toHaveLength(0);
+  });
+
+  it('trusts the CA an office names in DUBAN_SMTP_CA besides the usual ones, and says which setting is wrong when it is not a certificate', async () => {
+    const { port, arrived } = await server({ disabledCommands: ['AUTH'] });
+    const env = { DUBAN_SMTP_HOST: 'localhost', DUBAN_SMTP_PORT: String(port), DUBAN_SMTP_TLS: 'starttls', DUBAN_MAIL_FROM: 'duban@example.gov.cn' };
+    await smtpMailer(readConfig({ ...env, DUBAN_SMTP_CA: cert }))!.send(mail);
+    expect(arrived).toEqual([expect.objectContaining({ secure: true })]);
+    // Without it the server's certificate is nobody's: nothing is sent.
+    expect(await failure(smtpMailer(readConfig(env))!.send(mail))).toBeInstanceOf(MailError);
+    expect(arrived).toHaveLength(1);
+    const wrong = (() => {
+      try {
+        readConfig({ ...env, DUBAN_SMTP_CA: 'not a certificate' });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(wrong).toBeInstanceOf(ConfigError);
+    expect((wrong as ConfigError).variable).toBe('DUBAN_SMTP_CA');
   });
 
   it('speaks TLS from the first byte (port 465 style), and refuses a certificate nobody vouches for', async () => {

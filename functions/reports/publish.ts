@@ -24,7 +24,7 @@ export interface RenderedFile {
 }
 
 /**
- * The renderers (echarts, exceljs) are loaded on first use: a function that never compiles a
+ * The renderers (charts, .xlsx and .docx writers) are loaded on first use: a function that never compiles a
  * report (the HTTP app, a dispatch, the CLI's other verbs) does not pay for loading them.
  */
 export async function reportRenderer(dir = REPORT_TEMPLATE_DIR): Promise<ReportRenderer> {

@@ -55,6 +55,8 @@ const configSchema = z.object({
   DUBAN_SMTP_PASSWORD: z.string().optional(),
   /** On AWS: the Secrets Manager secret holding the SMTP password, read once per process at the first SMTP message. */
   DUBAN_SMTP_PASSWORD_ARN: z.string().min(1).optional(),
+  /** PEM certificate(s) of a CA to trust for the SMTP server besides the usual ones (a government mail server signed by its own CA). */
+  DUBAN_SMTP_CA: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)' }).optional(),
   /** `host:port` of robot receivers allowed besides qyapi.weixin.qq.com and oapi.dingtalk.com, comma-separated. */
   DUBAN_ROBOT_HOSTS: z.string().optional(),
   /** The sandbox's robot receiver (base URL): every robot message goes there, official webhooks included. */

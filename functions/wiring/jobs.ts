@@ -1,9 +1,10 @@
 /**
  * The cadence jobs' wiring (the jobs function, the sandbox's scheduler, the CLI): every channel's
  * sender (SES, the office's SMTP server, the robots), the email composer, the outbox, and the report
- * archive that compiles. The renderers (echarts, exceljs, docx) and the referral workbook load on
- * first use, so a job that compiles no report does not pay for them.
+ * archive that compiles. The renderers (the hand-drawn charts, our .xlsx and .docx writers) and the
+ * referral workbook load on first use, so a job that compiles no report does not pay for them.
  */
+import { rootCertificates } from 'node:tls';
 import type { JobDeps } from '../core/cadence/job.ts';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import type { Mailer } from '../core/ports.ts';
@@ -43,6 +44,8 @@ export function smtpMailer(config: Config): SmtpMailer | undefined {
     user: config.DUBAN_SMTP_USER,
     password: config.DUBAN_SMTP_PASSWORD ?? (config.DUBAN_SMTP_PASSWORD_ARN ? () => smtpPassword(config) : undefined),
     from: config.DUBAN_MAIL_FROM,
+    // Node's `ca` replaces the trusted list: the office's CA is added to it, not put in its place.
+    ...(config.DUBAN_SMTP_CA ? { tls: { ca: [...rootCertificates, config.DUBAN_SMTP_CA] } } : {}),
   });
 }
 
