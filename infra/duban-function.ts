@@ -62,7 +62,11 @@ export class DubanFunction extends Construct {
         // Every function signs with the credentials Lambda sets in its environment
         // (functions/wiring/lambda-credentials.ts), not the SDK's whole default chain (SSO,
         // profiles, web identity …): about 95 KB less in each bundle.
-        esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${join(root, 'functions/wiring/lambda-credentials.ts')}` },
+        // handlebars' optional `source-map` is left out the same way (functions/wiring/no-source-map.ts).
+        esbuildArgs: {
+          '--alias': `@aws-sdk/credential-provider-node=${join(root, 'functions/wiring/lambda-credentials.ts')}`,
+          '--alias:source-map': join(root, 'functions/wiring/no-source-map.ts'),
+        },
         ...(props.define ? { define: props.define } : {}),
         commandHooks: {
           beforeBundling: () => [],
