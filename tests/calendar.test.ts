@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { addDays, daysBetween } from '../functions/core/time.ts';
 import { builtinCalendarYears, defaultCalendar } from '../functions/core/calendar-data.ts';
 import { calendarYearSchema, UnknownCalendarYearError, WorkdayCalendar, type CalendarYear } from '../functions/core/calendar.ts';
 import { ValidationError } from '../functions/core/errors.ts';
@@ -84,6 +86,30 @@ describe('counting workdays', () => {
     expect(calendar.workdaysBetween('2018-10-08', '2018-09-28')).toBe(-3);
     expect(calendar.workdaysBetween('2018-10-01', '2018-10-07')).toBe(0);
     expect(calendar.workdaysBetween('2018-07-09', '2018-07-09')).toBe(0);
+  });
+
+  it('counts across years, leap years, 调休 and the Spring Festival as walking day by day does', () => {
+    const walked = (a: string, b: string) => {
+      let count = 0;
+      for (let day = addDays(a, 1); day <= b; day = addDays(day, 1)) if (calendar.isWorkday(day)) count++;
+      return count;
+    };
+    const first = Math.min(...calendar.knownYears());
+    const last = Math.max(...calendar.knownYears());
+    const span = daysBetween(`${first}-01-01`, `${last}-12-31`);
+    const day = fc.integer({ min: 0, max: span }).map((n) => addDays(`${first}-01-01`, n));
+    fc.assert(
+      fc.property(day, day, (a, b) => {
+        const [from, to] = a <= b ? [a, b] : [b, a];
+        expect(calendar.workdaysBetween(from, to)).toBe(walked(from, to));
+        expect(calendar.workdaysBetween(to, from)).toBe(-walked(from, to));
+      }),
+      { numRuns: 300 },
+    );
+    // A leap day, a year's last day, a make-up Sunday (2018-09-29 was worked for 国庆).
+    expect(calendar.workdaysBetween('2019-12-31', '2020-03-01')).toBe(walked('2019-12-31', '2020-03-01'));
+    expect(calendar.workdaysBetween('2018-09-28', '2018-09-29')).toBe(1);
+    expect(() => calendar.workdaysBetween('2018-01-01', '2018-02-30')).toThrow(ValidationError);
   });
 
   it('refuses a fractional number of workdays', () => {

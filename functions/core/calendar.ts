@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import { DubanError, ValidationError } from './errors.ts';
-import { addDays, isLocalDate, isoWeekday, monthEnd, monthStart, weekEnd, weekStart, type LocalDate } from './time.ts';
+import { addDays, daysBetween, isLocalDate, isoWeekday, monthEnd, monthStart, weekEnd, weekStart, type LocalDate } from './time.ts';
 
 export interface CalendarYear {
   year: number;
@@ -175,14 +175,35 @@ export class WorkdayCalendar {
     return day;
   }
 
-  /** Workdays in (a, b]; negative when b is before a. */
+  /**
+   * Workdays in (a, b]; negative when b is before a. Counted from each year's running totals (made
+   * once per year), not day by day: the lights ask it for every open task, deadlines a year off.
+   */
   workdaysBetween(a: LocalDate, b: LocalDate): number {
     if (b < a) return -this.workdaysBetween(b, a);
     this.yearOf(a);
-    let count = 0;
-    for (let day = addDays(a, 1); day <= b; day = addDays(day, 1)) if (this.isWorkday(day)) count++;
-    return count;
+    const [ya, yb] = [Number(a.slice(0, 4)), Number(b.slice(0, 4))];
+    let count = -this.workdaysThrough(a);
+    for (let y = ya; y < yb; y++) count += this.workdaysThrough(`${y}-12-31`);
+    return count + this.workdaysThrough(b);
   }
+
+  /** Workdays from 1 January of d's year through d. */
+  private workdaysThrough(d: LocalDate): number {
+    const year = Number(d.slice(0, 4));
+    let totals = this.runningTotals.get(year);
+    if (!totals) {
+      this.yearOf(d);
+      const days = daysBetween(`${year}-01-01`, `${year}-12-31`) + 1;
+      totals = new Uint16Array(days);
+      let count = 0;
+      for (let i = 0, day = `${year}-01-01`; i < days; i++, day = addDays(day, 1)) totals[i] = count += this.isWorkday(day) ? 1 : 0;
+      this.runningTotals.set(year, totals);
+    }
+    if (!isLocalDate(d)) this.yearOf(d);
+    return totals[daysBetween(`${year}-01-01`, d)]!;
+  }
+  private readonly runningTotals = new Map<number, Uint16Array>();
 
   /** Undefined for a week with no workday at all. */
   firstWorkdayOfWeek(d: LocalDate): LocalDate | undefined {
