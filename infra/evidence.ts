@@ -91,7 +91,8 @@ export const LIBHEIF_WASM_SOURCE = 'node_modules/libheif-js/libheif-wasm/libheif
  * uploads, which nothing has checked yet). The bucket is referred to by name here, so that its
  * notification is configured from this stack (the bucket's stack cannot name this function).
  */
-export function evidenceProcessing(scope: Construct, bucket: IBucket, table: ITable): DubanFunction {
+/** The function, and the queue its runs go to when every retry failed (an alarm watches it: infra/operations.ts). */
+export function evidenceProcessing(scope: Construct, bucket: IBucket, table: ITable): { processing: DubanFunction; failed: Queue } {
   const processing = new DubanFunction(scope, 'EvidenceProcessing', {
     handler: 'evidence-processing',
     description: 'duban evidence photos: HEIC to JPEG, thumbnails',
@@ -118,7 +119,7 @@ export function evidenceProcessing(scope: Construct, bucket: IBucket, table: ITa
   fn.configureAsyncInvoke({ onFailure: new SqsDestination(failed), retryAttempts: 2 });
   const named = Bucket.fromBucketAttributes(scope, 'EvidenceBucketRef', { bucketArn: bucket.bucketArn, bucketName: bucket.bucketName });
   named.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(fn), { prefix: KEPT_PREFIX });
-  return processing;
+  return { processing, failed };
 }
 
 /** cdk-nag's IAM5 on the two object prefixes, reviewed; `bucketExport` names the cross-stack export of the bucket's ARN. */

@@ -10,6 +10,7 @@
  *   see functions/handlers/job-metric.ts), so a schedule that stopped firing, a broken permission
  *   or a function that cannot start is noticed by the next morning;
  * - ScheduleDeadLetters: the scheduler could not invoke the jobs function at all;
+ * - EvidenceProcessingFailed: a kept photo failed its processing (JPEG, thumbnail) after retries;
  * - Throttles: any function was throttled;
  * - SesBounceRate / SesComplaintRate: the account's reputation nears the rates at which SES puts
  *   sending under review (bounces 5 %, complaints 0.1 %): alarms at 4 % and 0.08 %.
@@ -35,6 +36,8 @@ export interface OperationsProps {
   functions: IFunction[];
   scheduleDeadLetters: IQueue;
   failedRuns: IQueue;
+  /** Where the photos' processing puts a file it failed on after its retries (infra/evidence.ts). */
+  failedPhotos?: IQueue;
 }
 
 export class Operations extends Construct {
@@ -86,6 +89,12 @@ export class Operations extends Construct {
       threshold: 0,
       description: 'A duban scheduled job could not be delivered to its Lambda after retries',
     });
+    if (props.failedPhotos) {
+      alarm('EvidenceProcessingFailed', props.failedPhotos.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }), {
+        threshold: 0,
+        description: 'A kept 佐证材料 photo could not be processed after retries (no JPEG or thumbnail yet; the message holds the S3 event). Rerun it with npx duban --stack <stack> evidence process <任务编号>.',
+      });
+    }
     const throttles = Object.fromEntries(props.functions.map((fn, i) => [`t${i}`, fn.metricThrottles({ period: Duration.minutes(5) })]));
     alarm('Throttles', new MathExpression({ expression: Object.keys(throttles).join(' + '), usingMetrics: throttles, period: Duration.minutes(5), label: 'throttled invocations' }), {
       threshold: 0,

@@ -116,7 +116,7 @@ export class StatelessStack extends Stack {
     if (props.evidence) bindEvidence(http.fn, props.evidence);
     if (props.evidence) bindEvidenceReader(jobs.fn, props.evidence);
     // Kept photos get their JPEG (HEIC) and thumbnail in a function of their own: the decoders stay out of the others.
-    const processing = props.evidence ? evidenceProcessing(this, props.evidence, table) : undefined;
+    const photos = props.evidence ? evidenceProcessing(this, props.evidence, table) : undefined;
     linkKey.grantRead(jobs.fn);
     linkKey.grantRead(http.fn);
     const sesFeedback = new DubanFunction(this, 'SesFeedback', { handler: 'ses-events', description: 'duban bounce and complaint suppression' }).bindTable(table);
@@ -140,9 +140,10 @@ export class StatelessStack extends Stack {
     const operations = new Operations(this, 'Operations', {
       operatorEmail: settings.adminEmail,
       jobs: jobs.fn,
-      functions: [jobs.fn, http.fn, sesFeedback.fn, admin.fn.fn, ...(processing ? [processing.fn] : [])],
+      functions: [jobs.fn, http.fn, sesFeedback.fn, admin.fn.fn, ...(photos ? [photos.processing.fn] : [])],
       scheduleDeadLetters: deadLetters,
       failedRuns,
+      ...(photos ? { failedPhotos: photos.failed } : {}),
     });
     for (const entry of cronTable(cadenceConfig(settings.cadence))) {
       new Schedule(this, `Schedule-${entry.job}`, {

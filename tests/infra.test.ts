@@ -171,7 +171,12 @@ describe('the CDK app', () => {
     const [deadLetters] = Object.keys(stateless.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith('ScheduleDeadLetters'));
     expect(find((p) => JSON.stringify(p.Dimensions ?? '').includes(deadLetters!))).toHaveLength(1);
     const [throttles] = find((p) => JSON.stringify(p.Metrics ?? '').includes('Throttles'));
-    for (const fn of ['JobsFunction', 'HttpFunction', 'SesFeedbackFunction']) expect(fnRef(fn)(throttles!.Properties), fn).toBe(true);
+    for (const fn of ['JobsFunction', 'HttpFunction', 'SesFeedbackFunction', 'EvidenceProcessingFunction']) expect(fnRef(fn)(throttles!.Properties), fn).toBe(true);
+    // a kept photo the processing failed on after its retries
+    const [failedPhotos] = Object.keys(stateless.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith('EvidenceProcessingFailed'));
+    expect(find((p) => JSON.stringify(p.Dimensions ?? '').includes(failedPhotos!))).toEqual([
+      expect.objectContaining({ Properties: expect.objectContaining({ MetricName: 'ApproximateNumberOfMessagesVisible', AlarmDescription: expect.stringContaining('evidence process') }) }),
+    ]);
     // SES reputation before SES's own review rates (5 % bounces, 0.1 % complaints)
     expect(find((p) => p.Namespace === 'AWS/SES' && p.MetricName === 'Reputation.BounceRate')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 0.04 }) })]);
     expect(find((p) => p.Namespace === 'AWS/SES' && p.MetricName === 'Reputation.ComplaintRate')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 0.0008 }) })]);
