@@ -180,7 +180,7 @@ export class WorkdayCalendar {
    * once per year), not day by day: the lights ask it for every open task, deadlines a year off.
    */
   workdaysBetween(a: LocalDate, b: LocalDate): number {
-    if (b < a) return -this.workdaysBetween(b, a);
+    if (b < a) return 0 - this.workdaysBetween(b, a);
     this.yearOf(a);
     const [ya, yb] = [Number(a.slice(0, 4)), Number(b.slice(0, 4))];
     let count = -this.workdaysThrough(a);
