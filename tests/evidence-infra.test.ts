@@ -179,7 +179,7 @@ describe('the evidence function’s bundle', () => {
     copyFileSync(join(import.meta.dirname, 'fixtures/evidence/boiler-after.heic'), join(folder, key));
     const log = new DynamoEvidenceLog(new TableClient(dynalite.client, store.tableName));
     const kept = { id, unit: '县住建局', task: '县-1', kind: 'report' as const, key, name: 'IMG_0500.HEIC', type: 'image/heic', size: 871, state: 'kept' as const, createdAt: '2018-07-16T02:00:00.000Z', keptAt: '2018-07-16T02:00:01.000Z' };
-    await log.save(kept);
+    await log.create(kept);
 
     // The key as S3 sends it: URL-encoded (the task's folder is itself percent-encoded in the key).
     const event = { Records: [{ eventName: 'ObjectCreated:Copy', eventTime: '2018-07-16T02:00:01.000Z', s3: { bucket: { name: 'evidence' }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: 871 } } }] };

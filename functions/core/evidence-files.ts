@@ -58,8 +58,14 @@ export interface EvidenceFiles {
 export interface EvidenceLog {
   create(item: EvidenceItem): Promise<void>;
   get(id: string): Promise<EvidenceItem | undefined>;
-  /** Replaces the item; a pending item leaves the index of pending uploads once it is no longer pending. */
-  save(item: EvidenceItem): Promise<void>;
+  /**
+   * Changes the item as it is stored now: `change` gets it and returns it changed, or undefined to
+   * leave it as it is. Written only if nobody else wrote the item meanwhile; otherwise read and
+   * changed again (a few times, then a VersionConflictError). Returns the item as it then stands
+   * (undefined: no such item). A pending item leaves the index of pending uploads once it is no
+   * longer pending.
+   */
+  update(id: string, change: EvidenceChange): Promise<EvidenceItem | undefined>;
   /** Records that the task keeps a file with this content under `id`, unless one already does: returns the id that does. */
   claimDigest(task: string, sha256: string, id: string): Promise<string>;
   /** Hands the digest to `id` (the item that held it was never kept). */
@@ -67,6 +73,9 @@ export interface EvidenceLog {
   /** Pending uploads created before `iso`, oldest first. */
   pendingBefore(iso: string, limit: number): Promise<EvidenceItem[]>;
 }
+
+/** A change to an evidence item, made to the item as stored (pure: it may be made more than once). */
+export type EvidenceChange = (item: EvidenceItem) => EvidenceItem | undefined;
 
 export interface EvidenceDeps {
   store: Store;
@@ -181,7 +190,7 @@ export async function keepEvidence(
       const held = await deps.log.get(owner);
       if (held?.state === 'kept') {
         await deps.files.remove(item.key);
-        await deps.log.save({ ...item, state: 'duplicate', sameAs: owner, sha256, size: bytes.length, type: evidenceTypes[type].mime });
+        await deps.log.update(item.id, (now) => ({ ...now, state: 'duplicate', sameAs: owner, sha256, size: bytes.length, type: evidenceTypes[type].mime }));
         keptAs.set(item.id, owner);
         continue;
       }
@@ -195,7 +204,7 @@ export async function keepEvidence(
     const thumbnail = type === 'jpeg' ? exifThumbnail(bytes) : undefined;
     const thumbnailKey = thumbnail ? thumbnailKeyOf(key) : undefined;
     if (thumbnail && thumbnailKey) await deps.files.put(thumbnailKey, thumbnail, 'image/jpeg');
-    await deps.log.save({ ...item, key, type: evidenceTypes[type].mime, size: bytes.length, sha256, ...exif, ...(thumbnailKey ? { thumbnailKey } : {}), state: 'kept', keptAt: at.toISOString() });
+    await deps.log.update(item.id, (now) => ({ ...now, key, type: evidenceTypes[type].mime, size: bytes.length, sha256, ...exif, ...(thumbnailKey ? { thumbnailKey } : {}), state: 'kept', keptAt: at.toISOString() }));
     keptAs.set(item.id, item.id);
   }
   const seen = new Set<string>();
@@ -206,16 +215,19 @@ export async function keepEvidence(
 
 async function refuse(item: EvidenceItem, deps: Pick<EvidenceDeps, 'files' | 'log'>) {
   await deps.files.remove(item.key);
-  await deps.log.save({ ...item, state: 'deleted' });
+  await deps.log.update(item.id, (now) => ({ ...now, state: 'deleted' }));
 }
+
+/** An upload no submission has kept, deleted; one kept (or refused) meanwhile is left as it is. */
+const deletePending: EvidenceChange = (now) => (now.state === 'pending' ? { ...now, state: 'deleted' } : undefined);
 
 /** Deletes uploads no submission named within the allowed hours (their objects and their pending entries). */
 export async function sweepAbandoned(at: Date, deps: Pick<EvidenceDeps, 'files' | 'log'>, limit = 100): Promise<number> {
   const before = new Date(at.getTime() - EVIDENCE_LIMITS.abandonedHours * 3_600_000).toISOString();
   const abandoned = await deps.log.pendingBefore(before, limit);
   for (const item of abandoned) {
-    await deps.files.remove(item.key);
-    await deps.log.save({ ...item, state: 'deleted' });
+    // The record first: a submission keeping the file at this moment wins, and its file stays.
+    if ((await deps.log.update(item.id, deletePending))?.state === 'deleted') await deps.files.remove(item.key);
   }
   return abandoned.length;
 }
@@ -231,11 +243,10 @@ export async function deleteEvidence(id: string, reason: string, principal: Prin
   const item = isEvidenceId(id) ? await deps.log.get(id) : undefined;
   if (!item || item.state !== 'kept') throw new NotFoundError('佐证材料不存在或已删除');
   await recordOnOwner(item, { type: 'evidence.deleted', by: principal.name, at: at.toISOString(), detail: { id, name: item.name, reason: `${item.name}：${reason.trim()}` } }, principal, deps.store);
-  await deps.files.remove(item.key);
-  if (item.thumbnailKey) await deps.files.remove(item.thumbnailKey);
-  if (item.jpegKey) await deps.files.remove(item.jpegKey);
-  const deleted: EvidenceItem = { ...item, state: 'deleted' };
-  await deps.log.save(deleted);
+  // The record first, then its files as it then names them (a thumbnail recorded meanwhile too);
+  // the photo processing, finding it deleted, removes what it made and records nothing.
+  const deleted = (await deps.log.update(id, (now) => (now.state === 'kept' ? { ...now, state: 'deleted' } : undefined))) ?? { ...item, state: 'deleted' };
+  for (const key of [deleted.key, deleted.thumbnailKey, deleted.jpegKey]) if (key) await deps.files.remove(key);
   return deleted;
 }
 
@@ -283,8 +294,9 @@ export async function markPublicity(id: string, shown: boolean, principal: Princ
     at: at.toISOString(),
     detail: { id, name: item.name, shown, reason: `${item.name}：${shown ? '在销号公示中展示' : '不再在销号公示中展示'}` },
   });
-  const marked: EvidenceItem = { ...item, shown };
-  await deps.log.save(marked);
+  // Only the mark changes: a thumbnail the photo processing recorded meanwhile stays.
+  const marked = await deps.log.update(id, (now) => (now.state === 'kept' ? { ...now, shown } : undefined));
+  if (!marked || marked.state !== 'kept') throw new NotFoundError('佐证材料不存在或已删除');
   return marked;
 }
 

@@ -37,7 +37,7 @@ export interface PhotoCodec {
 
 export interface ProcessingDeps {
   files: Pick<EvidenceFiles, 'read' | 'put' | 'remove'>;
-  log: Pick<EvidenceLog, 'get' | 'save'>;
+  log: Pick<EvidenceLog, 'get' | 'update'>;
   codec: PhotoCodec;
 }
 
@@ -131,14 +131,19 @@ async function processItem(item: EvidenceItem, at: Date, deps: ProcessingDeps): 
       await deps.files.put(made.thumbnailKey, thumbnail, 'image/jpeg');
     }
   }
-  // Saved from a fresh read: the office may have marked it for the 公示 (or deleted it) meanwhile.
-  const now = await deps.log.get(item.id);
-  if (!now || now.state !== 'kept') {
+  // Recorded on the item as it is stored: the office may have marked it for the 公示 meanwhile
+  // (the mark stays), processed it in another run (nothing written), or deleted it (nothing
+  // written, and what was made here goes).
+  const ours = { recorded: false };
+  const stored = await deps.log.update(item.id, (now) => {
+    ours.recorded = now.state === 'kept' && !now.processedAt;
+    return ours.recorded ? { ...now, ...made, processedAt: at.toISOString(), ...(failure ? { processingError: failure } : {}) } : undefined;
+  });
+  if (!stored || stored.state !== 'kept') {
     for (const key of Object.values(made)) await deps.files.remove(key);
-    return { outcome: 'skipped', id: item.id, reason: now?.state ?? 'unknown' };
+    return { outcome: 'skipped', id: item.id, reason: stored?.state ?? 'unknown' };
   }
-  if (now.processedAt) return { outcome: 'done', id: item.id };
-  await deps.log.save({ ...now, ...made, processedAt: at.toISOString(), ...(failure ? { processingError: failure } : {}) });
+  if (!ours.recorded) return { outcome: 'done', id: item.id };
   if (failure) return { outcome: 'failed', id: item.id, message: failure };
   return Object.keys(made).length ? { outcome: 'processed', id: item.id, ...made } : { outcome: 'done', id: item.id };
 }

@@ -40,9 +40,9 @@ export function processedWhenKept(
   return {
     ...deps,
     log: Object.assign(Object.create(log) as typeof log, {
-      async save(item: Parameters<typeof log.save>[0]) {
-        await log.save(item);
-        if (!needsProcessing(item)) return;
+      async update(id: string, change: Parameters<typeof log.update>[1]) {
+        const item = await log.update(id, change);
+        if (!item || !needsProcessing(item)) return item;
         try {
           const outcome = await processKeptFile(item.key, clock(), processing);
           if (outcome.outcome === 'failed') warn('evidence photo could not be decoded', { id: outcome.id });
@@ -50,6 +50,7 @@ export function processedWhenKept(
         } catch (error) {
           warn('evidence processing failed', { id: item.id, detail: error instanceof Error ? error.message : String(error) });
         }
+        return item;
       },
     }),
   };
