@@ -18,7 +18,7 @@ import type { WorkdayCalendar } from './calendar.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { isEvidenceId } from './evidence.ts';
 import { isActiveUnit, type DutyCadence, type DutyPeriod, type RecurringDuty } from './ledger.ts';
-import type { DutyOccurrence, Principal, Store, Versioned } from './ports.ts';
+import type { AuditEvent, DutyChase, DutyOccurrence, Principal, Store, Versioned } from './ports.ts';
 import { ForbiddenError } from './reporting.ts';
 import { addDays, isLocalDate, isoWeekOf, localDateOf, monthEnd, parseWeekPeriod, type LocalDate } from './time.ts';
 
@@ -127,10 +127,10 @@ export function dutyPeriodLabel(period: string): string {
 
 /** The period before. */
 export function previousDutyPeriod(period: string): string {
-  const { start } = dutyPeriodRange(period);
-  const kind: DutyPeriod = period.includes('-W') ? 'week' : period.includes('-Q') ? 'quarter' : 'month';
-  return dutyPeriodOf(kind, addDays(start, -1));
+  return dutyPeriodOf(periodKind(period), addDays(dutyPeriodRange(period).start, -1));
 }
+
+const periodKind = (period: string): DutyPeriod => (period.includes('-W') ? 'week' : period.includes('-Q') ? 'quarter' : 'month');
 
 /** The current period and the `before` ones preceding it, oldest first. */
 export function recentDutyPeriods(cadence: DutyCadence, today: LocalDate, before = 2): string[] {
@@ -211,30 +211,32 @@ export async function dutyRecords(
   const active = new Set(units.filter(isActiveUnit).map((u) => u.name));
   const rows: DutyRecordRow[] = [];
   for (const duty of duties) {
-    const cadence = cadenceOf(duty);
-    const periods = periodsOf(cadence).filter((p) => isAskedIn(duty, p));
+    const periods = periodsOf(cadenceOf(duty)).filter((p) => isAskedIn(duty, p));
     if (!periods.length) continue;
-    const first = periods[0]!;
-    const last = periods.at(-1)!;
-    const [occurrences, chases] = await Promise.all([deps.store.dutyOccurrences(duty.name, first, last), deps.store.dutyChases(duty.name, first, last)]);
-    for (const unit of duty.responsibleUnits.filter((u) => active.has(u) && (!unitFilter || unitFilter(u)))) {
-      rows.push({
-        duty: duty.name,
-        unit,
-        cadence: cadenceText(cadence),
-        requirement: duty.requirement,
-        periods: periods.map((period) => {
-          const mine = occurrences.filter((o) => o.unit === unit && o.period === period);
-          const { status, count } = dutyStatus(cadence, period, mine, today, deps.calendar);
-          const evidence = [...new Set(mine.flatMap((o) => o.evidence).filter(isEvidenceId))];
-          const chased = chases.some((c) => c.unit === unit && c.period === period);
-          const countText = status === 'open' && count ? `（已记录${count}次）` : '';
-          return { period, label: dutyPeriodLabel(period), status, statusText: `${dutyStatusNames[status]}${countText}${chased ? '（已催办）' : ''}`, count, chased, evidence };
-        }),
-      });
-    }
+    const [occurrences, chases] = await Promise.all([deps.store.dutyOccurrences(duty.name, periods[0]!, periods.at(-1)!), deps.store.dutyChases(duty.name, periods[0]!, periods.at(-1)!)]);
+    const units = duty.responsibleUnits.filter((u) => active.has(u) && (!unitFilter || unitFilter(u)));
+    rows.push(...recordOf(duty, units, periods, occurrences, chases, today, deps.calendar));
   }
   return rows;
+}
+
+/** One duty's record for the given units over the given periods, from the occurrences and chases read for them. */
+function recordOf(duty: RecurringDuty, units: readonly string[], periods: readonly string[], occurrences: readonly DutyOccurrence[], chases: readonly DutyChase[], today: LocalDate, calendar: WorkdayCalendar): DutyRecordRow[] {
+  const cadence = cadenceOf(duty);
+  return units.map((unit) => ({
+    duty: duty.name,
+    unit,
+    cadence: cadenceText(cadence),
+    requirement: duty.requirement,
+    periods: periods.map((period) => {
+      const mine = occurrences.filter((o) => o.unit === unit && o.period === period);
+      const { status, count } = dutyStatus(cadence, period, mine, today, calendar);
+      const evidence = [...new Set(mine.flatMap((o) => o.evidence).filter(isEvidenceId))];
+      const chased = chases.some((c) => c.unit === unit && c.period === period);
+      const countText = status === 'open' && count ? `（已记录${count}次）` : '';
+      return { period, label: dutyPeriodLabel(period), status, statusText: `${dutyStatusNames[status]}${countText}${chased ? '（已催办）' : ''}`, count, chased, evidence };
+    }),
+  }));
 }
 
 export interface OccurrenceInput {
@@ -342,4 +344,86 @@ export async function listDuties(principal: Principal, at: Date, deps: { store: 
     responsibleUnits: d.responsibleUnits,
     records: records.filter((r) => r.duty === d.name).map((r) => ({ unit: r.unit, periods: r.periods })),
   }));
+}
+
+/** How many periods one page of a duty's history shows, newest first. */
+export const HISTORY_PERIODS = 12;
+
+export interface DutyHistoryPeriod {
+  period: string;
+  label: string;
+  /** False for the period the duty entered the ledger in (asked from the next one): no unit owes it. */
+  asked: boolean;
+  units: { unit: string; status: DutyStatus; statusText: string; chased: boolean }[];
+  /** Newest first. */
+  occurrences: DutyOccurrence[];
+}
+
+export interface DutyHistory {
+  name: string;
+  cadenceText: string;
+  requirement: string;
+  responsibleUnits: string[];
+  /** The window shown, newest period first. */
+  periods: DutyHistoryPeriod[];
+  /** The periods a unit left undone in the window, newest first, and whether it was chased. */
+  missed: { period: string; label: string; unit: string; chased: boolean }[];
+  /** The duty's changes (the office's deletions with their reasons, re-imports), newest first; for the office only. */
+  events: AuditEvent[];
+  /** The last period of the window before this one, or of the one after; absent at either end. */
+  earlier?: string;
+  later?: string;
+}
+
+const nextDutyPeriod = (period: string) => dutyPeriodOf(periodKind(period), addDays(dutyPeriodRange(period).end, 1));
+
+/**
+ * One duty's history, a window of HISTORY_PERIODS periods ending with `upTo` (the current period
+ * when absent; never later): each period's record per unit and its occurrences, the missed ones,
+ * and the changes made to the duty. The office (leaders read as the office) sees every unit; a unit
+ * only its own record and occurrences, and only of a duty it is responsible for. Two queries for
+ * the window, whatever the history's length.
+ */
+export async function dutyHistory(name: string, principal: Principal, at: Date, deps: { store: Store; calendar: WorkdayCalendar }, upTo?: string): Promise<DutyHistory> {
+  const duty = principal.kind === 'unit' ? await dutyOfUnit(deps.store, name, principal.unit) : await dutyFor(deps.store, name);
+  const cadence = cadenceOf(duty);
+  const today = localDateOf(at);
+  const current = dutyPeriodOf(cadence.period, today);
+  if (upTo !== undefined && (periodKind(upTo) !== cadence.period || dutyPeriodOf(cadence.period, dutyPeriodRange(upTo).start) !== upTo)) {
+    throw new ValidationError(`“${name}”按${PERIOD_NAMES[cadence.period]}记录，“周期”应写作如 ${current}，不是“${upTo}”`, 'period');
+  }
+  const last = upTo === undefined || upTo > current ? current : upTo;
+  const first = dutyPeriodOf(cadence.period, localDateOf(new Date(duty.createdAt)));
+  const window = recentDutyPeriods(cadence, dutyPeriodRange(last).start, HISTORY_PERIODS - 1).filter((p) => p >= first);
+  const from = window[0] ?? last;
+  const mine = (unit: string) => principal.kind !== 'unit' || unit === principal.unit;
+  const [occurrences, chases, units, events] = await Promise.all([
+    deps.store.dutyOccurrences(duty.name, from, last),
+    deps.store.dutyChases(duty.name, from, last),
+    deps.store.units.list(),
+    principal.kind === 'office' ? deps.store.auditEvents(`DUTY#${duty.name}`) : Promise.resolve([]),
+  ]);
+  const active = new Set(units.filter(isActiveUnit).map((u) => u.name));
+  const asked = window.filter((p) => isAskedIn(duty, p));
+  const records = recordOf(duty, duty.responsibleUnits.filter((u) => active.has(u) && mine(u)), asked, occurrences, chases, today, deps.calendar);
+  const periods = [...window].reverse().map((period) => ({
+    period,
+    label: dutyPeriodLabel(period),
+    asked: asked.includes(period),
+    units: records.flatMap((r) => r.periods.filter((p) => p.period === period).map(({ status, statusText, chased }) => ({ unit: r.unit, status, statusText, chased }))),
+    occurrences: occurrences.filter((o) => o.period === period && mine(o.unit)).reverse(),
+  }));
+  let later: string | undefined;
+  for (let p = last, i = 0; p < current && i < HISTORY_PERIODS; i++) later = p = nextDutyPeriod(p);
+  return {
+    name: duty.name,
+    cadenceText: cadenceText(cadence),
+    requirement: duty.requirement,
+    responsibleUnits: duty.responsibleUnits.filter(mine),
+    periods,
+    missed: periods.flatMap((p) => p.units.filter((u) => u.status === 'missed').map((u) => ({ period: p.period, label: p.label, unit: u.unit, chased: u.chased }))),
+    events: [...events].reverse(),
+    ...(from > first ? { earlier: previousDutyPeriod(from) } : {}),
+    ...(later ? { later } : {}),
+  };
 }

@@ -25,7 +25,7 @@ import { unitAccessRoutes } from './units.ts';
 import { escalationRoutes } from './escalations.ts';
 import { indicatorRoutes } from './indicators.ts';
 import { scoreRoutes } from './scores.ts';
-import { dutyRoutes } from './duties.ts';
+import { dutyRoutes, occurrenceDone } from './duties.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
 import { calendarRoutes } from './calendar.ts';
@@ -234,7 +234,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const first = saved[0];
     const period = !first ? '' : monthly ? `${first.period.replace('-', '年')}月交账` : `${first.period.replace('-W', '年第')}周`;
     const at = shanghai(first?.at ?? deps.clock().toISOString());
-    return c.html(renderPage('report-done', '报送成功', { unit, saved, period, occurrences, lookbacks, at, back: `/report?${params}` }), 201);
+    return c.html(renderPage('report-done', '报送成功', { unit, saved, period, occurrences: occurrences.map(occurrenceDone), lookbacks, at, back: `/report?${params}` }), 201);
   });
 
   async function reportForm(
