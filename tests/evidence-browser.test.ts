@@ -13,7 +13,7 @@ import { instantAt } from '../functions/core/time.ts';
 import { SECRET } from './support/app.ts';
 import { CHROMIUM, haveBrowser, phoneContext } from './support/browser.ts';
 import { useConsoleBench } from './support/console.ts';
-import { folderEvidence, rawJpeg, smallPdf, withExif } from './support/evidence.ts';
+import { folderEvidence, postUpload, rawJpeg, smallPdf, withExif } from './support/evidence.ts';
 
 const bench = useConsoleBench();
 
@@ -141,6 +141,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       await page.click('button[type=submit]');
       await expect.poll(() => page.locator('h1').textContent()).toBe('报送成功');
+      expect(await page.locator('main li', { hasText: DUTY }).textContent()).toBe(`${DUTY} 2018-07-10：专栏刊发督察整改进展报道一篇，佐证材料2个文件已保存`);
       const [occurrence] = await w.store.dutyOccurrences(DUTY, '2018-W28', '2018-W28');
       expect(occurrence).toMatchObject({ unit: PRESS, date: '2018-07-10', detail: '专栏刊发督察整改进展报道一篇', evidence: [expect.stringMatching(/^ev_[0-9a-f]{32}$/), expect.stringMatching(/^ev_[0-9a-f]{32}$/)] });
 
@@ -160,6 +161,65 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       const id = occurrence!.evidence[1]!;
       expect((await fetch(`${base}/report/evidence/${id}?${w.link(PRESS).split('?')[1]}`)).status).toBe(200);
       expect((await fetch(`${base}/report/evidence/${id}?${w.link('市城管局').split('?')[1]}`)).status).toBe(404);
+    } finally {
+      await close();
+    }
+  });
+
+  it.skipIf(!haveBrowser && !process.env.CI)('the office deletes a 常态化工作 photo with a reason on the console: the photo is gone and the duty’s own page shows the reason and who deleted it', async () => {
+    const DUTY = '《今日绵竹》中央环境保护督察整改专栏';
+    const PRESS = '市委宣传部';
+    const w = await bench.setup(instantAt('2018-07-10', '10:00'), undefined, {
+      evidence: (store) => folderEvidence(store, bench.dynalite.client, async () => SECRET).deps,
+    });
+    // The liaison's occurrence with a photo and a PDF, over the API.
+    const token = await w.token(PRESS);
+    const photo = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 16:20:00', lat: 31.3402, lon: 104.2011 });
+    const pdf = smallPdf();
+    const files = [
+      { name: '版面.jpg', type: 'image/jpeg', size: photo.length },
+      { name: '报纸PDF版.pdf', type: 'application/pdf', size: pdf.length },
+    ];
+    const given = (await (await w.post('/api/evidence/uploads', token, { duty: DUTY, kind: 'duty', files })).json()) as { uploads: { id: string; upload: { url: string; fields: Record<string, string> } }[] };
+    for (const [i, bytes] of [photo, pdf].entries()) expect((await postUpload(w.app, given.uploads[i]!.upload, bytes)).status).toBe(201);
+    const ids = given.uploads.map((u) => u.id);
+    expect((await w.post(`/api/duties/${encodeURIComponent(DUTY)}/occurrences`, token, { date: '2018-07-10', detail: '专栏刊发督察整改进展报道一篇', evidence: ids })).status).toBe(201);
+
+    const office = (await w.store.people.list()).find((p) => p.roles.includes('整改办'))!;
+    const { base, context, close } = await onPhone(w.app);
+    try {
+      const page = await context.newPage();
+      // Without a session the duty's page is the sign-in page, with nothing of the duty.
+      const anonymous = await page.goto(`${base}/duties/${encodeURIComponent(DUTY)}`);
+      expect(anonymous!.status()).toBe(401);
+      expect(await page.locator('main').textContent()).toContain('请先登录后再查看此页面。');
+      expect(await page.locator('main').textContent()).not.toContain('专栏刊发督察整改进展报道一篇');
+
+      const { cookie } = await w.signIn(office.email);
+      const [name, value] = cookie.split('=');
+      await context.addCookies([{ name: name!, value: value!, url: base }]);
+      await page.goto(`${base}/duties`);
+      const duty = page.locator('section.duty', { hasText: DUTY });
+      const photoTile = duty.locator('figure.evidence', { hasText: '版面.jpg' });
+      await expect.poll(() => photoTile.locator('img').evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+      await photoTile.locator('summary', { hasText: '删除' }).click();
+      // The reason is required: the browser does not send the form without it.
+      await photoTile.locator('button', { hasText: '删除此文件' }).click();
+      expect(await photoTile.locator('input[name=reason]').evaluate((i) => (i as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing)).toBe(true);
+      await photoTile.locator('input[name=reason]').fill('照片含无关人员面部');
+      await photoTile.locator('button', { hasText: '删除此文件' }).click();
+      await expect.poll(() => page.locator('[role=status]').textContent()).toBe(`已删除文件“版面.jpg”，删除理由已记入“${DUTY}”的变更记录。`);
+      const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+      expect((await duty.locator('figure.evidence figcaption .name').allTextContents()).map(squash)).toEqual(['报纸PDF版.pdf']);
+
+      // The duty's own page, from the list: the occurrence keeps its PDF; the changes say what was deleted, why and by whom.
+      await duty.locator('a.history-link').click();
+      await expect.poll(() => page.locator('h1').textContent()).toBe(DUTY);
+      const week = page.locator('section.period', { hasText: '2018年第28周' });
+      expect(squash((await week.locator('.unit-status').textContent())!)).toBe(`${PRESS}：已完成`);
+      expect((await week.locator('figure.evidence figcaption .name').allTextContents()).map(squash)).toEqual(['报纸PDF版.pdf']);
+      expect((await page.locator('table.history tbody tr').first().locator('td').allTextContents()).map(squash)).toEqual(['2018-07-10 10:00', '删除佐证材料：版面.jpg：照片含无关人员面部', office.name]);
+      expect((await fetch(`${base}/evidence/${ids[0]}`, { headers: { cookie } })).status).toBe(404);
     } finally {
       await close();
     }
