@@ -164,7 +164,7 @@ export class StatelessStack extends Stack {
     output('MailIdentityName', settings.mailDomain, 'The SES domain identity: add its DKIM records to the DNS');
     output(stackOutputs.table, table.tableName, 'The DynamoDB table (retained when the stacks are deleted)');
     output(stackOutputs.reportsBucket, reports.bucketName, 'The archive of compiled circulars and monthly accounts (retained)');
-    if (props.evidence) output('EvidenceBucket', props.evidence.bucketName, 'The 佐证材料 units upload (private; retained)');
+    if (props.evidence) output(stackOutputs.evidenceBucket, props.evidence.bucketName, 'The 佐证材料 units upload (private; retained)');
     output(stackOutputs.linkSecretArn, linkKey.secretArn, 'The Secrets Manager secret that signs email links');
     output(stackOutputs.mailFrom, settings.mailFrom, 'The sender of every email');
     output(stackOutputs.configurationSet, configurationSet.configurationSetName, 'The SES configuration set (bounces and complaints)');

@@ -19,6 +19,7 @@ import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../infra/app.ts';
 import { evidenceProcessing } from '../infra/evidence.ts';
+import { STACK_OUTPUTS } from '../functions/local/stack.ts';
 import { DynamoEvidenceLog } from '../functions/store/evidence-log.ts';
 import { TableClient } from '../functions/store/table-client.ts';
 import { useDynalite } from './support/store.ts';
@@ -89,6 +90,16 @@ describe('the evidence bucket', () => {
       'HttpFunction',
       'JobsFunction',
     ]);
+  });
+
+  it('is named by the stateless stack’s EvidenceBucket output, where npx duban --stack finds it', () => {
+    const [id] = evidenceBucketOf(stateful);
+    const outputs = stateless.findOutputs(STACK_OUTPUTS.evidenceBucket);
+    expect(Object.keys(outputs)).toEqual(['EvidenceBucket']);
+    // The bucket's name, exported by the stateful stack and imported here.
+    const imported = outputs.EvidenceBucket!.Value['Fn::ImportValue'] as string;
+    const exported = Object.values(stateful.findOutputs('*')).find((o) => o.Export?.Name === imported);
+    expect(exported?.Value).toEqual({ Ref: id });
   });
 
   it('admits the region’s API Gateway origins when no appUrl is given (the app is then the HTTP API itself)', () => {

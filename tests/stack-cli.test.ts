@@ -2,23 +2,30 @@
  * `npx duban --stack <name> <verb>` against a deployed stack. The one thing that cannot run here,
  * CloudFormation's DescribeStacks, is a small HTTP server speaking its query protocol with the
  * outputs a deployed duban stack has; the verbs then run for real against dynalite, which stands
- * where the deployed table would (the only difference is the endpoint).
+ * where the deployed table would, and an S3 emulator (s3rver) where its evidence bucket would (the
+ * only difference is the endpoint).
  */
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { THUMBNAIL_PX } from '../functions/core/evidence-processing.ts';
 import { ensureTable } from '../functions/local/emulators.ts';
 import { hashToken } from '../functions/http/auth.ts';
 import { runCli } from '../functions/local/cli/index.ts';
 import { SAMPLE_LEDGER } from '../functions/local/settings.ts';
 import { DynamoStore } from '../functions/store/dynamo-store.ts';
+import { DynamoEvidenceLog } from '../functions/store/evidence-log.ts';
+import { TableClient } from '../functions/store/table-client.ts';
 import { useDynalite } from './support/store.ts';
 
 const dynalite = useDynalite();
 const table = 'DubanStateful-Ledger-1A2B3C4D5E6F';
+const evidenceBucket = 'dubanstateful-evidence-4d5e6f';
 
 /** The stacks CloudFormation knows, by name: their outputs. */
 const stacks: Record<string, Record<string, string>> = {
@@ -27,6 +34,7 @@ const stacks: Record<string, Record<string, string>> = {
     AppUrl: 'https://abc123.execute-api.ap-southeast-1.amazonaws.com',
     TableName: table,
     ReportsBucketName: 'dubanstateful-reports-1a2b3c',
+    EvidenceBucket: evidenceBucket,
     LinkSecretArn: 'arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:LinkSecret-AbCdEf',
     MailFrom: 'duban@hb.example.gov.cn',
     MailConfigurationSet: 'MailConfiguration-1A2B',
@@ -34,6 +42,8 @@ const stacks: Record<string, Record<string, string>> = {
   },
   // The stateful stack has no outputs of its own: someone who names it is told which stack to name.
   DubanStateful: {},
+  // A stack deployed before evidence files existed: the same table, no evidence bucket.
+  DubanBeforeEvidence: { TableName: table, ReportsBucketName: 'dubanstateful-reports-1a2b3c' },
 };
 const asked: string[] = [];
 
@@ -137,5 +147,75 @@ describe('npx duban --stack', () => {
     expect(local.err).toEqual(['命令 replay 只用于本机沙盒，不能加 --stack 对已部署的系统运行']);
 
     for (const t of [missing, stateful, noName, bare, local]) expect(t.err.join('\n')).not.toMatch(/^\s+at |^\w*Error:/m);
+  });
+});
+
+describe('npx duban --stack <name> evidence process', () => {
+  let s3rver: { close(): Promise<void> };
+  let s3: S3Client;
+  let s3Endpoint = '';
+  beforeAll(async () => {
+    const { default: S3rver } = await import('s3rver');
+    // The emulator admits the key pair the app signs with against a local endpoint (wiring/common.ts), as it admits its own.
+    const { default: account } = (await import('s3rver/lib/models/account.js' as string)) as { default: { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } } };
+    account.DUMMY_ACCOUNT.createKeyPair('local', 'local');
+    const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: mkdtempSync(join(tmpdir(), 'duban-stack-s3-')), configureBuckets: [{ name: evidenceBucket }] });
+    const { port } = (await server.run()) as { port: number };
+    s3rver = server;
+    s3Endpoint = `http://127.0.0.1:${port}`;
+    s3 = new S3Client({ region: 'ap-southeast-1', endpoint: s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await s3rver?.close();
+  });
+
+  /** A 640 × 480 JPEG with no EXIF (no camera thumbnail), kept before photos were processed: its object in the bucket, its item, a report naming it. */
+  async function keptPhoto(store: DynamoStore) {
+    const id = 'ev_5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a';
+    const key = `evidence/MZ-6-3/${id}.jpg`;
+    const data = new Uint8Array(640 * 480 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 251));
+    const bytes = new Uint8Array(jpeg.encode({ width: 640, height: 480, data }, 90).data);
+    await s3.send(new PutObjectCommand({ Bucket: evidenceBucket, Key: key, Body: bytes, ContentType: 'image/jpeg' }));
+    await new DynamoEvidenceLog(new TableClient(dynalite.client, table)).create({
+      id, unit: '市城管局', task: 'MZ-6-3', kind: 'report', key, name: '锅炉拆除后.jpg', type: 'image/jpeg', size: bytes.length, state: 'kept', createdAt: '2026-03-02T00:50:00.000Z', keptAt: '2026-03-02T00:51:00.000Z',
+    });
+    await store.recordProgress({ id: 'report-stack-evidence', code: 'MZ-6-3', unit: '市城管局', period: '2026-W10', summary: '燃煤锅炉已拆除', evidence: [id], by: '市城管局', at: '2026-03-02T00:51:00.000Z' });
+    return { id, key };
+  }
+
+  it('processes the photos in the evidence bucket the stack outputs, with no bucket given by hand; once', async () => {
+    const store = new DynamoStore(dynalite.client, table);
+    if (!(await store.tasks.get('MZ-6-3'))) expect(await runCli(['--stack', 'DubanStateless', 'import', SAMPLE_LEDGER], terminal().io, env)).toBe(0);
+    const { id, key } = await keptPhoto(store);
+    const stackEnv = { ...env, DUBAN_S3_ENDPOINT: s3Endpoint };
+    expect(stackEnv).not.toHaveProperty('DUBAN_EVIDENCE_BUCKET');
+
+    const first = terminal();
+    expect(await runCli(['--stack', 'DubanStateless', 'evidence', 'process', 'MZ-6-3'], first.io, stackEnv)).toBe(0);
+    expect(first.err).toEqual([`已连接部署栈 DubanStateless（区域 ap-southeast-1，数据表 ${table}）`, '按当前时间 2026-03-02 09:00（北京时间）执行', `佐证材料存储桶 ${evidenceBucket}`]);
+    expect(first.out).toEqual(['已处理1张照片，此前已处理0张，其余0个文件无需处理']);
+    const thumbnailKey = key.replace(/\.jpg$/, '.thumb.jpg');
+    const thumbnail = await s3.send(new GetObjectCommand({ Bucket: evidenceBucket, Key: thumbnailKey }));
+    const image = jpeg.decode(await thumbnail.Body!.transformToByteArray(), { useTArray: true });
+    expect({ width: image.width, height: image.height }).toEqual({ width: THUMBNAIL_PX, height: 240 });
+    expect(await new DynamoEvidenceLog(new TableClient(dynalite.client, table)).get(id)).toMatchObject({ state: 'kept', thumbnailKey, processedAt: '2026-03-02T01:00:00.000Z' });
+
+    const again = terminal();
+    expect(await runCli(['--stack', 'DubanStateless', 'evidence', 'process', 'MZ-6-3'], again.io, stackEnv)).toBe(0);
+    expect(again.out).toEqual(['已处理0张照片，此前已处理1张，其余0个文件无需处理']);
+  });
+
+  it('names the missing output in Chinese when the stack has no evidence bucket, and processes nothing', async () => {
+    const store = new DynamoStore(dynalite.client, table);
+    if (!(await store.tasks.get('MZ-6-3'))) expect(await runCli(['--stack', 'DubanStateless', 'import', SAMPLE_LEDGER], terminal().io, env)).toBe(0);
+    const before = await new DynamoEvidenceLog(new TableClient(dynalite.client, table)).get('ev_5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a');
+    const t = terminal();
+    // A bucket named in the shell is not taken for the stack's.
+    expect(await runCli(['--stack', 'DubanBeforeEvidence', 'evidence', 'process', 'MZ-6-3'], t.io, { ...env, DUBAN_S3_ENDPOINT: s3Endpoint, DUBAN_EVIDENCE_BUCKET: evidenceBucket })).toBe(1);
+    expect(t.err.at(-1)).toBe('错误：部署栈“DubanBeforeEvidence”没有输出 EvidenceBucket（佐证材料的存储桶），无法处理照片：请指定督办的无状态栈（默认 DubanStateless），或用当前版本重新部署后再运行');
+    expect(t.out).toEqual([]);
+    expect(t.err.join('\n')).not.toMatch(/^\s+at |^\w*Error:/m);
+    expect(await new DynamoEvidenceLog(new TableClient(dynalite.client, table)).get('ev_5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a')).toEqual(before);
   });
 });

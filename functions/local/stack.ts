@@ -1,7 +1,7 @@
 /**
  * `npx duban --stack <StackName> <verb>`: the CLI against a deployed duban instead of the sandbox.
  * The stack's outputs (CloudFormation DescribeStacks, with the caller's AWS credentials and
- * region) name the table, the report bucket, the link key's secret, the sender, the SES
+ * region) name the table, the report and evidence buckets, the link key's secret, the sender, the SES
  * configuration set and the app's address (infra/stateless-stack.ts, `stackOutputs`); the
  * dependencies are then built exactly as a Lambda builds them. The only difference from AWS is an
  * endpoint given in the environment (DUBAN_DYNAMODB_ENDPOINT …; DUBAN_CLOUDFORMATION_ENDPOINT for
@@ -16,6 +16,8 @@ import type { LocalConnection } from './local-env.ts';
 export const STACK_OUTPUTS = {
   table: 'TableName',
   reportsBucket: 'ReportsBucketName',
+  /** 佐证材料 (infra/evidence.ts): absent from a stack deployed before evidence files existed. */
+  evidenceBucket: 'EvidenceBucket',
   linkSecretArn: 'LinkSecretArn',
   mailFrom: 'MailFrom',
   configurationSet: 'MailConfigurationSet',
@@ -73,7 +75,15 @@ function lookupError(error: unknown, stackName: string, region: string): LocalEr
  * Connects the CLI to a deployed stack: its table and bucket, its link key and mail settings. The
  * store is AWS's (or the endpoint the environment names); nothing is created or opened locally.
  */
-export async function connectStack(stackName: string, env: NodeJS.ProcessEnv): Promise<LocalConnection & { stack: { name: string; region: string; table: string } }> {
+export interface DeployedStack {
+  name: string;
+  region: string;
+  table: string;
+  /** The evidence bucket the stack outputs; undefined when it outputs none. */
+  evidenceBucket?: string;
+}
+
+export async function connectStack(stackName: string, env: NodeJS.ProcessEnv): Promise<LocalConnection & { stack: DeployedStack }> {
   const outputs = await stackOutputs(stackName, env);
   const table = outputs[STACK_OUTPUTS.table];
   if (!table) {
@@ -85,9 +95,12 @@ export async function connectStack(stackName: string, env: NodeJS.ProcessEnv): P
   }
   const given = (key: string) => outputs[key] || undefined;
   const region = regionOf(env);
+  const evidenceBucket = given(STACK_OUTPUTS.evidenceBucket);
+  // The stack's bucket or none: never one the shell happens to name.
+  const stackEnv = { ...env, DUBAN_EVIDENCE_BUCKET: evidenceBucket };
   const deps = buildDeps(
     readConfig({
-      ...env,
+      ...stackEnv,
       AWS_REGION: region,
       DUBAN_TABLE: table,
       DUBAN_REPORTS_BUCKET: given(STACK_OUTPUTS.reportsBucket) ?? env.DUBAN_REPORTS_BUCKET,
@@ -97,13 +110,14 @@ export async function connectStack(stackName: string, env: NodeJS.ProcessEnv): P
       DUBAN_APP_URL: given(STACK_OUTPUTS.appUrl) ?? given(STACK_OUTPUTS.apiUrl) ?? env.DUBAN_APP_URL,
       DUBAN_CADENCE: given(STACK_OUTPUTS.cadence) ?? env.DUBAN_CADENCE,
     }),
+    stackEnv,
   );
   return {
     deps,
     dynamoEndpoint: env.DUBAN_DYNAMODB_ENDPOINT ?? `dynamodb.${region}.amazonaws.com`,
     sesEndpoint: env.DUBAN_SES_ENDPOINT ?? `email.${region}.amazonaws.com`,
     sandboxRunning: false,
-    stack: { name: stackName, region, table },
+    stack: { name: stackName, region, table, ...(evidenceBucket ? { evidenceBucket } : {}) },
     async close() {
       deps.dynamo.destroy();
       deps.ses.destroy();

@@ -27,10 +27,11 @@ export interface Deps extends BaseDeps {
   evidence?: Pick<EvidenceDeps, 'log' | 'files'>;
 }
 
-export function buildDeps(config: Config = readConfig()): Deps {
+/** `env` names the evidence bucket (DUBAN_EVIDENCE_BUCKET): the process's, or a deployed stack's output (local/stack.ts). */
+export function buildDeps(config: Config = readConfig(), env: NodeJS.ProcessEnv = process.env): Deps {
   const base = buildBaseDeps(config);
   // The 台账 links each task's 佐证材料, the circular shows the photos of the tasks closed that week.
-  const evidence = reportEvidenceSource(config, base.dynamo);
+  const evidence = reportEvidenceSource(config, base.dynamo, env);
   return { ...base, evidence, reports: new ArchivePublisher(reportArchive(config), evidence) };
 }
 

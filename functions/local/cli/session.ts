@@ -4,7 +4,7 @@
  */
 import { localDateOf, localTimeOf } from '../../core/time.ts';
 import { connectLocal, type LocalConnection } from '../local-env.ts';
-import { connectStack } from '../stack.ts';
+import { connectStack, type DeployedStack } from '../stack.ts';
 import { instantOn } from '../clock.ts';
 import { anchorOf } from '../sandbox-state.ts';
 import { readLocalSettings } from '../settings.ts';
@@ -13,6 +13,8 @@ import type { CliEnv, CliIo } from './verb.ts';
 export interface Session extends LocalConnection {
   /** The instant the command acts at: --at, else the sandbox's clock, else the real now. */
   at: Date;
+  /** The deployed stack, with --stack. */
+  stack?: DeployedStack;
 }
 
 export interface SessionOptions {
@@ -34,7 +36,7 @@ export async function withSession<T>(io: CliIo, env: CliEnv, options: SessionOpt
     const at = options.at ?? (local.sandbox ? instantOn(anchorOf(local.sandbox), io.now()) : io.now());
     const by = options.at ? '指定时刻' : local.sandbox ? '沙盒时钟' : '当前时间';
     if (options.announce) io.err(`按${by} ${describeInstant(at)}执行`);
-    return await use({ ...local, at });
+    return await use({ ...local, at, ...(deployed ? { stack: deployed.stack } : {}) });
   } finally {
     await local.close();
   }
