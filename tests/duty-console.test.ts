@@ -11,7 +11,8 @@ import { defaultCalendar } from '../functions/core/calendar-data.ts';
 import { instantAt } from '../functions/core/time.ts';
 import { SECRET } from './support/app.ts';
 import { useConsoleBench } from './support/console.ts';
-import { folderEvidence, postUpload, rawJpeg, smallPdf, withExif } from './support/evidence.ts';
+import { recordWithFiles } from './support/duty-evidence.ts';
+import { folderEvidence } from './support/evidence.ts';
 
 const console_ = useConsoleBench();
 const OFFICE = 'office.tang@example.org';
@@ -25,18 +26,7 @@ async function withDutyFiles() {
   const bench = await console_.setup(instantAt('2018-07-10', '10:00'), undefined, {
     evidence: (store) => folderEvidence(store, console_.dynalite.client, async () => SECRET).deps,
   });
-  const token = await bench.token(PRESS);
-  const photo = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 16:20:00', lat: 31.3402, lon: 104.2011 });
-  const pdf = smallPdf();
-  const files = [
-    { name: '版面.jpg', type: 'image/jpeg', size: photo.length },
-    { name: '报纸PDF版.pdf', type: 'application/pdf', size: pdf.length },
-  ];
-  const given = (await (await bench.post('/api/evidence/uploads', token, { duty: PAPER, kind: 'duty', files })).json()) as { uploads: { id: string; upload: { url: string; fields: Record<string, string> } }[] };
-  for (const [i, bytes] of [photo, pdf].entries()) expect((await postUpload(bench.app, given.uploads[i]!.upload, bytes)).status).toBe(201);
-  const ids = given.uploads.map((u) => u.id);
-  const recorded = await bench.post(`/api/duties/${encodeURIComponent(PAPER)}/occurrences`, token, { date: '2018-07-10', detail: '专栏刊发督察整改进展报道一篇', evidence: [...ids, '2018年7月10日第3版'] });
-  expect(recorded.status).toBe(201);
+  const ids = await recordWithFiles(bench, PAPER, PRESS, { date: '2018-07-10', detail: '专栏刊发督察整改进展报道一篇', links: ['2018年7月10日第3版'] });
   return { bench, ids };
 }
 

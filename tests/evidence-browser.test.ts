@@ -13,7 +13,8 @@ import { instantAt } from '../functions/core/time.ts';
 import { SECRET } from './support/app.ts';
 import { CHROMIUM, haveBrowser, phoneContext } from './support/browser.ts';
 import { useConsoleBench } from './support/console.ts';
-import { folderEvidence, postUpload, rawJpeg, smallPdf, withExif } from './support/evidence.ts';
+import { recordWithFiles } from './support/duty-evidence.ts';
+import { folderEvidence, rawJpeg, smallPdf, withExif } from './support/evidence.ts';
 
 const bench = useConsoleBench();
 
@@ -173,17 +174,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       evidence: (store) => folderEvidence(store, bench.dynalite.client, async () => SECRET).deps,
     });
     // The liaison's occurrence with a photo and a PDF, over the API.
-    const token = await w.token(PRESS);
-    const photo = withExif(rawJpeg('boiler-after'), { taken: '2018:07:09 16:20:00', lat: 31.3402, lon: 104.2011 });
-    const pdf = smallPdf();
-    const files = [
-      { name: '版面.jpg', type: 'image/jpeg', size: photo.length },
-      { name: '报纸PDF版.pdf', type: 'application/pdf', size: pdf.length },
-    ];
-    const given = (await (await w.post('/api/evidence/uploads', token, { duty: DUTY, kind: 'duty', files })).json()) as { uploads: { id: string; upload: { url: string; fields: Record<string, string> } }[] };
-    for (const [i, bytes] of [photo, pdf].entries()) expect((await postUpload(w.app, given.uploads[i]!.upload, bytes)).status).toBe(201);
-    const ids = given.uploads.map((u) => u.id);
-    expect((await w.post(`/api/duties/${encodeURIComponent(DUTY)}/occurrences`, token, { date: '2018-07-10', detail: '专栏刊发督察整改进展报道一篇', evidence: ids })).status).toBe(201);
+    const ids = await recordWithFiles(w, DUTY, PRESS, { date: '2018-07-10', detail: '专栏刊发督察整改进展报道一篇' });
 
     const office = (await w.store.people.list()).find((p) => p.roles.includes('整改办'))!;
     const { base, context, close } = await onPhone(w.app);
