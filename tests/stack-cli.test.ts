@@ -5,7 +5,7 @@
  * where the deployed table would, and an S3 emulator (s3rver) where its evidence bucket would (the
  * only difference is the endpoint).
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { SAMPLE_LEDGER } from '../functions/local/settings.ts';
 import { DynamoStore } from '../functions/store/dynamo-store.ts';
 import { DynamoEvidenceLog } from '../functions/store/evidence-log.ts';
 import { TableClient } from '../functions/store/table-client.ts';
+import { useS3Emulator } from './support/s3-emulator.ts';
 import { useDynalite } from './support/store.ts';
 
 const dynalite = useDynalite();
@@ -151,24 +152,7 @@ describe('npx duban --stack', () => {
 });
 
 describe('npx duban --stack <name> evidence process', () => {
-  let s3rver: { close(): Promise<void> };
-  let s3: S3Client;
-  let s3Endpoint = '';
-  beforeAll(async () => {
-    const { default: S3rver } = await import('s3rver');
-    // The emulator admits the key pair the app signs with against a local endpoint (wiring/common.ts), as it admits its own.
-    const { default: account } = (await import('s3rver/lib/models/account.js' as string)) as { default: { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } } };
-    account.DUMMY_ACCOUNT.createKeyPair('local', 'local');
-    const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: mkdtempSync(join(tmpdir(), 'duban-stack-s3-')), configureBuckets: [{ name: evidenceBucket }] });
-    const { port } = (await server.run()) as { port: number };
-    s3rver = server;
-    s3Endpoint = `http://127.0.0.1:${port}`;
-    s3 = new S3Client({ region: 'ap-southeast-1', endpoint: s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await s3rver?.close();
-  });
+  const s3 = useS3Emulator([evidenceBucket], 'ap-southeast-1');
 
   /** A 640 × 480 JPEG with no EXIF (no camera thumbnail), kept before photos were processed: its object in the bucket, its item, a report naming it. */
   async function keptPhoto(store: DynamoStore) {
@@ -176,7 +160,7 @@ describe('npx duban --stack <name> evidence process', () => {
     const key = `evidence/MZ-6-3/${id}.jpg`;
     const data = new Uint8Array(640 * 480 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 251));
     const bytes = new Uint8Array(jpeg.encode({ width: 640, height: 480, data }, 90).data);
-    await s3.send(new PutObjectCommand({ Bucket: evidenceBucket, Key: key, Body: bytes, ContentType: 'image/jpeg' }));
+    await s3.client.send(new PutObjectCommand({ Bucket: evidenceBucket, Key: key, Body: bytes, ContentType: 'image/jpeg' }));
     await new DynamoEvidenceLog(new TableClient(dynalite.client, table)).create({
       id, unit: '市城管局', task: 'MZ-6-3', kind: 'report', key, name: '锅炉拆除后.jpg', type: 'image/jpeg', size: bytes.length, state: 'kept', createdAt: '2026-03-02T00:50:00.000Z', keptAt: '2026-03-02T00:51:00.000Z',
     });
@@ -188,7 +172,7 @@ describe('npx duban --stack <name> evidence process', () => {
     const store = new DynamoStore(dynalite.client, table);
     if (!(await store.tasks.get('MZ-6-3'))) expect(await runCli(['--stack', 'DubanStateless', 'import', SAMPLE_LEDGER], terminal().io, env)).toBe(0);
     const { id, key } = await keptPhoto(store);
-    const stackEnv = { ...env, DUBAN_S3_ENDPOINT: s3Endpoint };
+    const stackEnv = { ...env, DUBAN_S3_ENDPOINT: s3.endpoint };
     expect(stackEnv).not.toHaveProperty('DUBAN_EVIDENCE_BUCKET');
 
     const first = terminal();
@@ -196,7 +180,7 @@ describe('npx duban --stack <name> evidence process', () => {
     expect(first.err).toEqual([`已连接部署栈 DubanStateless（区域 ap-southeast-1，数据表 ${table}）`, '按当前时间 2026-03-02 09:00（北京时间）执行', `佐证材料存储桶 ${evidenceBucket}`]);
     expect(first.out).toEqual(['已处理1张照片，此前已处理0张，其余0个文件无需处理']);
     const thumbnailKey = key.replace(/\.jpg$/, '.thumb.jpg');
-    const thumbnail = await s3.send(new GetObjectCommand({ Bucket: evidenceBucket, Key: thumbnailKey }));
+    const thumbnail = await s3.client.send(new GetObjectCommand({ Bucket: evidenceBucket, Key: thumbnailKey }));
     const image = jpeg.decode(await thumbnail.Body!.transformToByteArray(), { useTArray: true });
     expect({ width: image.width, height: image.height }).toEqual({ width: THUMBNAIL_PX, height: 240 });
     expect(await new DynamoEvidenceLog(new TableClient(dynalite.client, table)).get(id)).toMatchObject({ state: 'kept', thumbnailKey, processedAt: '2026-03-02T01:00:00.000Z' });
@@ -212,7 +196,7 @@ describe('npx duban --stack <name> evidence process', () => {
     const before = await new DynamoEvidenceLog(new TableClient(dynalite.client, table)).get('ev_5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a');
     const t = terminal();
     // A bucket named in the shell is not taken for the stack's.
-    expect(await runCli(['--stack', 'DubanBeforeEvidence', 'evidence', 'process', 'MZ-6-3'], t.io, { ...env, DUBAN_S3_ENDPOINT: s3Endpoint, DUBAN_EVIDENCE_BUCKET: evidenceBucket })).toBe(1);
+    expect(await runCli(['--stack', 'DubanBeforeEvidence', 'evidence', 'process', 'MZ-6-3'], t.io, { ...env, DUBAN_S3_ENDPOINT: s3.endpoint, DUBAN_EVIDENCE_BUCKET: evidenceBucket })).toBe(1);
     expect(t.err.at(-1)).toBe('错误：部署栈“DubanBeforeEvidence”没有输出 EvidenceBucket（佐证材料的存储桶），无法处理照片：请指定督办的无状态栈（默认 DubanStateless），或用当前版本重新部署后再运行');
     expect(t.out).toEqual([]);
     expect(t.err.join('\n')).not.toMatch(/^\s+at |^\w*Error:/m);
