@@ -93,9 +93,12 @@ describe('a duty’s page in the console', () => {
     expect(page).toContain(`已删除文件“版面.jpg”，删除理由已记入“${PAPER}”的变更记录。`);
     expect(page).not.toContain('版面.jpg 拍摄于');
     expect(page).toContain('报纸PDF版.pdf');
+    expect(page).toContain('另有1个文件已被整改办删除，理由见下方变更记录。');
     expect(page).toMatch(/变更记录 时间 事项 操作人 2018-07-10 10:00 删除佐证材料：版面.jpg：照片含无关人员面部 唐文博 2018-07-04 10:00 台账导入 office/);
     expect((await bench.request(`/evidence/${ids[0]}`, { cookie: office.cookie })).status).toBe(404);
-    expect(squash(await (await bench.request('/duties', { cookie: office.cookie })).text())).not.toContain('版面.jpg');
+    const list = squash(await (await bench.request('/duties', { cookie: office.cookie })).text());
+    expect(list).not.toContain('版面.jpg');
+    expect(list).toContain('报纸PDF版.pdf 删除 删除理由（记入该事项的变更记录） 删除此文件 2018年7月10日第3版 另有1个文件已被整改办删除，理由见该事项的“逐期记录与变更”。');
 
     // Deleting it again says it is gone.
     const again = await bench.request(deletePath(PAPER, ids[0]!), { method: 'POST', cookie: office.cookie, body: bench.form({ _csrf: office.csrf, reason: '再删' }) });
@@ -133,6 +136,12 @@ describe('a duty’s page in the console', () => {
     const wrong = await bench.request(`${historyPath(PAPER)}?period=2018-07`, { cookie: office.cookie });
     expect(wrong.status).toBe(400);
     expect(squash(await wrong.text())).toContain(`“${PAPER}”按每周记录，“周期”应写作如 2018-W28，不是“2018-07”`);
+    const noSuchWeek = await bench.request(`${historyPath(PAPER)}?period=2018-W60`, { cookie: office.cookie });
+    expect(noSuchWeek.status).toBe(400);
+    expect(squash(await noSuchWeek.text())).toContain(`“${PAPER}”按每周记录，“周期”应写作如 2018-W28，不是“2018-W60”`);
+    const quarterly = await bench.request(`${historyPath(WATER)}?period=2018-Q5`, { cookie: office.cookie });
+    expect(quarterly.status).toBe(400);
+    expect(squash(await quarterly.text())).toContain(`“${WATER}”按每季度记录，“周期”应写作如 2018-Q3，不是“2018-Q5”`);
     const unknown = await bench.request(historyPath('不存在的事项'), { cookie: office.cookie });
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain('没有名为“不存在的事项”的常态化工作');

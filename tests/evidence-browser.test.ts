@@ -209,6 +209,7 @@ describe('佐证材料 on a phone, then in the office’s review', () => {
       const week = page.locator('section.period', { hasText: '2018年第28周' });
       expect(squash((await week.locator('.unit-status').textContent())!)).toBe(`${PRESS}：已完成`);
       expect((await week.locator('figure.evidence figcaption .name').allTextContents()).map(squash)).toEqual(['报纸PDF版.pdf']);
+      expect(await week.locator('p.removed').textContent()).toBe('另有1个文件已被整改办删除，理由见下方变更记录。');
       expect((await page.locator('table.history tbody tr').first().locator('td').allTextContents()).map(squash)).toEqual(['2018-07-10 10:00', '删除佐证材料：版面.jpg：照片含无关人员面部', office.name]);
       expect((await fetch(`${base}/evidence/${ids[0]}`, { headers: { cookie } })).status).toBe(404);
     } finally {

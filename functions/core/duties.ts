@@ -375,6 +375,16 @@ export interface DutyHistory {
   later?: string;
 }
 
+/** Whether `text` names a real period of this kind (2018-W28 for a weekly duty, not 2018-W60 or 2018-07). */
+function isPeriodOf(kind: DutyPeriod, text: string): boolean {
+  try {
+    const { start } = dutyPeriodRange(text);
+    return isLocalDate(start) && dutyPeriodOf(kind, start) === text;
+  } catch {
+    return false;
+  }
+}
+
 const nextDutyPeriod = (period: string) => dutyPeriodOf(periodKind(period), addDays(dutyPeriodRange(period).end, 1));
 
 /**
@@ -389,7 +399,7 @@ export async function dutyHistory(name: string, principal: Principal, at: Date, 
   const cadence = cadenceOf(duty);
   const today = localDateOf(at);
   const current = dutyPeriodOf(cadence.period, today);
-  if (upTo !== undefined && (periodKind(upTo) !== cadence.period || dutyPeriodOf(cadence.period, dutyPeriodRange(upTo).start) !== upTo)) {
+  if (upTo !== undefined && !isPeriodOf(cadence.period, upTo)) {
     throw new ValidationError(`“${name}”按${PERIOD_NAMES[cadence.period]}记录，“周期”应写作如 ${current}，不是“${upTo}”`, 'period');
   }
   const last = upTo === undefined || upTo > current ? current : upTo;
