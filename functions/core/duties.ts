@@ -11,6 +11,8 @@
  *   at all (a Golden Week) asks nothing, as it asks no weekly report.
  * - A missed period is chased on the first workday after it ends (missedDutyChases, run by the
  *   daily deadline-reminder job), once per unit and period.
+ * - A duty's history (dutyHistory) shows it a window of periods at a time: each unit's status, the
+ *   occurrences, the missed periods and the duty's changes (the office's deletions with reasons).
  * Reading is strict, like 整改时限: what cannot be read for certain is refused, never guessed.
  */
 import { createHash } from 'node:crypto';
