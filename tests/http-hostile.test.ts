@@ -2,7 +2,10 @@
  * Hostile addresses and numbers: whatever a caller puts in a path, a query or a numeric field,
  * the app answers 4xx in Chinese naming what is wrong, never a 5xx and never a stack trace.
  */
+import { serve } from '@hono/node-server';
 import fc from 'fast-check';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appBench } from './support/app.ts';
 import { useDynalite } from './support/store.ts';
@@ -98,6 +101,37 @@ describe('the inputs that used to answer 500', () => {
     await expectClear(await request('POST', `/api/tasks/${long}/progress`, unit, '{"summary":"x"}'), 400, '任务编号不能超过40个字符', 'code');
     await expectClear(await request('GET', `/tasks/${long}`), 401, /登录督办系统/);
     await expectClear(await request('PATCH', `/api/interviews/${'x'.repeat(2000)}`, office, '{"outcome":"x"}'), 400, '路径参数“约谈记录编号”（id）不能超过300个字符', 'id');
+  });
+
+  it('refuses a body over 64 KB over a real socket, its length declared or sent in chunks, and takes a report sent in chunks', async () => {
+    const server = serve({ fetch: bench.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((ok) => server.once('listening', () => ok()));
+    const port = (server.address() as AddressInfo).port;
+    // chunked: no Content-Length, the body written in two pieces.
+    const send = (body: string, chunked: boolean) =>
+      new Promise<{ status: number; text: string }>((ok, fail) => {
+        const sent = httpRequest({ host: '127.0.0.1', port, path: `/api/tasks/${encodeURIComponent(own)}/progress`, method: 'POST', headers: { Authorization: `Bearer ${unit}`, 'Content-Type': 'application/json', ...(chunked ? {} : { 'Content-Length': Buffer.byteLength(body) }) } });
+        sent.on('response', (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => ok({ status: response.statusCode!, text }));
+        });
+        sent.on('error', fail);
+        if (chunked) sent.write(body.slice(0, 10));
+        sent.end(chunked ? body.slice(10) : body);
+      });
+    try {
+      const large = JSON.stringify({ summary: '现场核查'.repeat(6000) });
+      for (const chunked of [false, true]) {
+        const refused = await send(large, chunked);
+        expect(refused.status, `chunked ${chunked}`).toBe(413);
+        expect(JSON.parse(refused.text).error).toMatchObject({ message: '请求体不能超过 64 KB', field: 'body' });
+      }
+      const taken = await send(JSON.stringify({ summary: '分两段发送的进展：已完成现场核查', percent: 40 }), true);
+      expect(taken.status, taken.text).toBe(201);
+      expect(JSON.parse(taken.text).report).toMatchObject({ code: own, summary: '分两段发送的进展：已完成现场核查', percent: 40 });
+    } finally {
+      server.close();
+    }
   });
 });
 

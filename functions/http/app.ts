@@ -4,7 +4,6 @@
  * parse with zod, call one use case, map the result; errors are mapped in errors.ts.
  */
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { randomUUID } from 'node:crypto';
 import type { CadenceConfig } from '../core/cadence/config.ts';
 import { lightNames } from '../core/cadence/lights.ts';
@@ -41,6 +40,7 @@ import { publicRoutes } from './public.ts';
 import { formCycle, readCycleEntries, storeCycleEntries } from './report-cycle.ts';
 import { attachContext, evidenceCsp, evidenceRoutes, keptDutyEvidence, keptEvidence } from './evidence.ts';
 import { isEvidenceId } from '../core/evidence.ts';
+import { declaredBodyLimit } from './body-limit.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       ? c.json({ error: { code: 'NOT_FOUND', message: '请求的地址不存在' } }, 404)
       : c.html(renderPage('message', '页面不存在', { heading: '页面不存在', text: '请检查链接是否完整。' }), 404),
   );
-  const limit = bodyLimit({
+  const limit = declaredBodyLimit({
     maxSize: MAX_BODY,
     onError: (c) => c.json({ error: { code: 'VALIDATION', message: `请求体不能超过 ${MAX_BODY / 1024} KB`, field: 'body' } }, 413),
   });

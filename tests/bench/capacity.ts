@@ -9,6 +9,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { dynamoClientOptions } from '../../functions/wiring/common.ts';
 import { itemBytes } from '../../functions/store/table-client.ts';
 import { tableIndexes } from '../../functions/store/table.ts';
 
@@ -77,10 +78,10 @@ export function countInto(client: DynamoDBClient, counts: () => Counts): void {
   );
 }
 
-/** A client on `endpoint` that counts what it sends; `take()` returns the counts since the last take. */
+/** A client on `endpoint`, built as the app builds its clients, that counts what it sends; `take()` returns the counts since the last take. */
 export function capacityCountingClient(endpoint: string): { client: DynamoDBClient; take: () => Counts } {
   let counts = zeroCounts();
-  const client = new DynamoDBClient({ region: 'cn-north-1', endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10 });
+  const client = new DynamoDBClient({ region: 'cn-north-1', endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10, ...dynamoClientOptions });
   countInto(client, () => counts);
   return {
     client,

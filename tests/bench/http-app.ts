@@ -4,7 +4,7 @@
  * the capacity dynalite reports for them; the parent asks for the counts over IPC.
  *
  *   env BENCH_DYNAMODB, BENCH_TABLE, BENCH_SECRET, BENCH_CLOCK (ISO instant), BENCH_REPORTS (a folder)
- *   → sends { listening: port }; answers { counts: true } with the counts since the last answer.
+ *   → sends { listening: port }; answers { counts: true } with the counts and the CPU it spent (cpuMs) since the last answer.
  */
 import '../../functions/local/quiet-sdk.ts';
 import { serve } from '@hono/node-server';
@@ -38,8 +38,12 @@ const app = createApp({
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
   process.send!({ listening: (server.address() as AddressInfo).port });
 });
+let cpu = process.cpuUsage();
 process.on('message', (message: { counts?: boolean }) => {
-  if (message.counts) process.send!({ counts: take() });
+  if (!message.counts) return;
+  const used = process.cpuUsage(cpu);
+  cpu = process.cpuUsage();
+  process.send!({ counts: { ...take(), cpuMs: (used.user + used.system) / 1000 } });
 });
 process.on('disconnect', () => {
   server.close();

@@ -22,9 +22,10 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { defaultCalendar } from '../../functions/core/calendar-data.ts';
@@ -41,6 +42,7 @@ import { DynamoStore } from '../../functions/store/dynamo-store.ts';
 import { FolderArchive } from '../../functions/store/folder-archive.ts';
 import { lastWeeksItems } from '../../functions/store/last-weeks.ts';
 import { appLinks, jobDeps, readConfig, type Deps } from '../../functions/wiring.ts';
+import { dynamoClientOptions } from '../../functions/wiring/common.ts';
 import { provinceLedger, seeded } from './province-ledger.ts';
 import { child, freePort, root } from './processes.ts';
 import { countInto, zeroCounts, type Counts } from './capacity.ts';
@@ -76,7 +78,7 @@ const log = (line: string) => process.stderr.write(`${new Date().toISOString().s
 let counts: Counts = zeroCounts();
 
 function countingClient(endpoint: string): DynamoDBClient {
-  const client = new DynamoDBClient({ region: 'cn-north-1', endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10 });
+  const client = new DynamoDBClient({ region: 'cn-north-1', endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10, ...dynamoClientOptions });
   countInto(client, () => counts);
   return client;
 }
@@ -237,10 +239,29 @@ const jobsInWeek: { job: JobName; at: Date }[] = [
 // ---------------------------------------------------------------- the HTTP app and the load generator, each its own process
 
 /** Forks a TypeScript child with an IPC channel; resolves with it and the first message it sends. */
-async function forkChild<T>(script: string, env: Record<string, string> = {}): Promise<{ proc: ChildProcess; first: T }> {
+/**
+ * Runs `script` bundled and minified as a Lambda's code is (infra/duban-function.ts), with plain
+ * node: what runs on AWS is a bundle, and under tsx every call the SDK makes to require() goes
+ * through tsx's loader.
+ */
+async function forkChild<T>(script: string, work: string, env: Record<string, string> = {}): Promise<{ proc: ChildProcess; first: T }> {
+  const outfile = join(work, `${basename(script, '.ts')}.mjs`);
+  await build({
+    entryPoints: [join(root, script)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: !process.env.BENCH_PROFILE_DIR, // a profile is read with the names
+    mainFields: ['module', 'main'],
+    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    alias: { 'source-map': join(root, 'functions/wiring/no-source-map.ts') },
+    logLevel: 'error',
+  });
   // BENCH_PROFILE_DIR=<folder>: each child writes a CPU profile there (node --cpu-prof) when it exits.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const proc = fork(join(root, script), [], { execArgv: ['--import', 'tsx', ...profile], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(outfile, [], { execArgv: profile, env: { ...process.env, DUBAN_TEMPLATE_DIR: join(root, 'templates'), ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const first = await new Promise<T>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`${script} did not start`)), 60_000);
     proc.once('message', (m) => {
@@ -282,38 +303,57 @@ const perRequest = (c: Counts, n: number) => ({
  * bare PutItem calls from the same load generator on the same dynalite. First each target once
  * (cold: the app reads the token, the unit and the task), then `total` more (warm: they are kept).
  */
-async function measureHttp(endpoint: string, table: string, targets: { code: string; token: string }[], total: number, concurrency: number, work: string) {
-  const app = await forkChild<{ listening: number }>('tests/bench/http-app.ts', {
+async function measureHttp(endpoint: string, storePid: number, table: string, targets: { code: string; token: string }[], total: number, concurrency: number, work: string) {
+  const app = await forkChild<{ listening: number }>('tests/bench/http-app.ts', work, {
     BENCH_DYNAMODB: endpoint,
     BENCH_TABLE: table,
     BENCH_SECRET: SECRET,
     BENCH_CLOCK: instantAt('2018-07-24', '11:00').toISOString(),
     BENCH_REPORTS: join(work, 'http'),
   });
-  const loader = await forkChild<{ ready: boolean }>('tests/bench/load.ts');
+  const loader = await forkChild<{ ready: boolean }>('tests/bench/load.ts', work);
   try {
     const base = `http://127.0.0.1:${app.first.listening}`;
-    const run = (job: LoadJob) => ask<LoadResult>(loader.proc, job, 'result');
-    await ask<Counts>(app.proc, { counts: true }, 'counts');
+    type AppCounts = Counts & { cpuMs: number };
+    // Each run with the CPU its three processes spent on it, per request.
+    const run = async (job: LoadJob) => {
+      const storeCpu = processCpuMs(storePid);
+      await ask<AppCounts>(app.proc, { counts: true }, 'counts');
+      const result = await ask<LoadResult>(loader.proc, job, 'result');
+      const counts = await ask<AppCounts>(app.proc, { counts: true }, 'counts');
+      const perRequest = (ms: number | undefined) => (ms === undefined ? null : Number((ms / job.total).toFixed(3)));
+      const storeMs = storeCpu === undefined ? undefined : processCpuMs(storePid)! - storeCpu;
+      const cpuMsPerRequest = { loadGenerator: result.cpuMsPerRequest, app: job.kind === 'put' ? 0 : perRequest(counts.cpuMs), store: perRequest(storeMs) };
+      return { result: { ...result, cpuMsPerRequest }, counts };
+    };
     const cold = await run({ kind: 'submissions', base, targets, total: targets.length, concurrency, from: 0 });
-    const coldCounts = await ask<Counts>(app.proc, { counts: true }, 'counts');
     const warm = await run({ kind: 'submissions', base, targets, total, concurrency, from: targets.length });
-    const warmCounts = await ask<Counts>(app.proc, { counts: true }, 'counts');
     await run({ kind: 'put', endpoint, table, total: Math.min(total, 500), concurrency, from: 0 }); // the same warm-up for the baseline
     const bare = await run({ kind: 'put', endpoint, table, total, concurrency, from: total });
     const result = {
-      processes: 'app (tests/bench/http-app.ts), dynalite, load generator (tests/bench/load.ts): three processes; the SES emulator idles',
-      submissions: { ...warm, dynamodbPerSubmission: perRequest(warmCounts, total), note: 'token, unit and task kept in memory (after the cold run below)' },
-      submissionsCold: { ...cold, dynamodbPerSubmission: perRequest(coldCounts, targets.length), note: `each of ${targets.length} tasks once, on a fresh app process: the token, the unit and the task read` },
-      barePutItem: { ...bare, note: `PutItem of a small item with no index keys, same dynalite, from the same load generator (after ${Math.min(total, 500)} to warm up)` },
+      processes: 'app (tests/bench/http-app.ts), dynalite, load generator (tests/bench/load.ts): three processes; the SES emulator idles. cpuMsPerRequest: CPU (user + system) each process spent on the run ÷ requests',
+      submissions: { ...warm.result, dynamodbPerSubmission: perRequest(warm.counts, total), note: 'token, unit and task kept in memory (after the cold run below)' },
+      submissionsCold: { ...cold.result, dynamodbPerSubmission: perRequest(cold.counts, targets.length), note: `each of ${targets.length} tasks once, on a fresh app process: the token, the unit and the task read` },
+      barePutItem: { ...bare.result, note: `PutItem of a small item with no index keys, same dynalite, from the same load generator (after ${Math.min(total, 500)} to warm up)` },
     };
-    log(`HTTP cold: ${cold.perSecond}/s p50 ${cold.p50Ms} ms p99 ${cold.p99Ms} ms; DynamoDB per submission ${JSON.stringify(result.submissionsCold.dynamodbPerSubmission)}`);
-    log(`HTTP warm: ${warm.perSecond}/s p50 ${warm.p50Ms} ms p99 ${warm.p99Ms} ms; DynamoDB per submission ${JSON.stringify(result.submissions.dynamodbPerSubmission)}`);
-    log(`bare PutItem: ${bare.perSecond}/s p50 ${bare.p50Ms} ms p99 ${bare.p99Ms} ms`);
+    const line = (r: Omit<LoadResult, 'cpuMsPerRequest'> & { cpuMsPerRequest: object }) => `${r.perSecond}/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms; CPU ms per request ${JSON.stringify(r.cpuMsPerRequest)}`;
+    log(`HTTP cold: ${line(result.submissionsCold)}; DynamoDB per submission ${JSON.stringify(result.submissionsCold.dynamodbPerSubmission)}`);
+    log(`HTTP warm: ${line(result.submissions)}; DynamoDB per submission ${JSON.stringify(result.submissions.dynamodbPerSubmission)}`);
+    log(`bare PutItem: ${line(result.barePutItem)}`);
     return result;
   } finally {
     loader.proc.disconnect();
     app.proc.disconnect();
+  }
+}
+
+/** CPU (user + system) a process has spent, in ms, from /proc; undefined where there is no /proc. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks of 1/100 s
+  } catch {
+    return undefined;
   }
 }
 
@@ -407,7 +447,7 @@ async function main() {
     const sample = tasks.slice(0, 400);
     const tokens = new Map<string, string>();
     for (const t of sample) if (!tokens.has(t.lead)) tokens.set(t.lead, await issueToken(store, { kind: 'unit', unit: t.lead }, instantAt('2018-07-24', '09:00')));
-    http = await measureHttp(dynamoEndpoint, table, sample.map((t) => ({ code: t.code, token: tokens.get(t.lead)! })), Number(args.requests), Number(args.concurrency), work);
+    http = await measureHttp(dynamoEndpoint, dynalite.pid!, table, sample.map((t) => ({ code: t.code, token: tokens.get(t.lead)! })), Number(args.requests), Number(args.concurrency), work);
   } finally {
     client.destroy();
     sesClient.destroy();
