@@ -37,9 +37,10 @@ function indexUnits(raw: Record<string, any> | undefined): number {
   return tableIndexes.filter((index) => item[index.partition] !== undefined && item[index.sort] !== undefined).length * units;
 }
 
-export function countInto(client: DynamoDBClient, counts: () => Counts): void {
+export function countInto(client: DynamoDBClient, counts: () => Counts, counting: () => boolean = () => true): void {
   client.middlewareStack.add(
     (next, context) => async (input) => {
+      if (!counting()) return next(input);
       const name = String(context.commandName).replace(/Command$/, '');
       const request = input.input as Record<string, any>;
       if (CAPACITY.has(name)) request.ReturnConsumedCapacity = 'TOTAL';
@@ -78,13 +79,19 @@ export function countInto(client: DynamoDBClient, counts: () => Counts): void {
   );
 }
 
-/** A client on `endpoint`, built as the app builds its clients, that counts what it sends; `take()` returns the counts since the last take. */
-export function capacityCountingClient(endpoint: string): { client: DynamoDBClient; take: () => Counts } {
+/**
+ * A client on `endpoint`, built as the app builds its clients, that counts what it sends; `take()`
+ * returns the counts since the last take. `count(false)` stops counting (and asking dynalite for
+ * the capacity), so that a timed run costs what the app costs.
+ */
+export function capacityCountingClient(endpoint: string): { client: DynamoDBClient; take: () => Counts; count: (on: boolean) => void } {
   let counts = zeroCounts();
+  let counting = true;
   const client = new DynamoDBClient({ region: 'cn-north-1', endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10, ...dynamoClientOptions });
-  countInto(client, () => counts);
+  countInto(client, () => counts, () => counting);
   return {
     client,
+    count: (on) => (counting = on),
     take: () => {
       const taken = counts;
       counts = zeroCounts();

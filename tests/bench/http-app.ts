@@ -4,7 +4,8 @@
  * the capacity dynalite reports for them; the parent asks for the counts over IPC.
  *
  *   env BENCH_DYNAMODB, BENCH_TABLE, BENCH_SECRET, BENCH_CLOCK (ISO instant), BENCH_REPORTS (a folder)
- *   → sends { listening: port }; answers { counts: true } with the counts and the CPU it spent (cpuMs) since the last answer.
+ *   → sends { listening: port }; answers { counts: true } with the counts and the CPU it spent (cpuMs) since the last answer;
+ *     { counting: false } stops counting at the client (and asking for capacity), for timed runs.
  */
 import '../../functions/local/quiet-sdk.ts';
 import { serve } from '@hono/node-server';
@@ -23,7 +24,7 @@ const env = (name: string) => {
   return value;
 };
 
-const { client, take } = capacityCountingClient(env('BENCH_DYNAMODB'));
+const { client, take, count } = capacityCountingClient(env('BENCH_DYNAMODB'));
 const store = new DynamoStore(client, env('BENCH_TABLE'));
 const at = new Date(env('BENCH_CLOCK'));
 const calendar = defaultCalendar();
@@ -39,7 +40,12 @@ const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
   process.send!({ listening: (server.address() as AddressInfo).port });
 });
 let cpu = process.cpuUsage();
-process.on('message', (message: { counts?: boolean }) => {
+process.on('message', (message: { counts?: boolean; counting?: boolean }) => {
+  if (message.counting !== undefined) {
+    count(message.counting);
+    process.send!({ counting: message.counting });
+    return;
+  }
   if (!message.counts) return;
   const used = process.cpuUsage(cpu);
   cpu = process.cpuUsage();

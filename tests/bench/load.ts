@@ -7,16 +7,19 @@
  * - `{ kind: 'submissions', base, targets: [{ code, token }], total, concurrency, from }`: report
  *   submissions over HTTP (node:http, kept-alive sockets), request i on target i mod targets, Idempotency-Key `bench-<from + i>`;
  * - `{ kind: 'put', endpoint, table, total, concurrency, from }`: a bare PutItem of a small item
- *   on the same store, with a client of its own.
+ *   on the same store, with a client of its own built as the app builds its clients;
+ * - `{ kind: 'conditional-put', … }`: the same client writing an item of a stored report's shape and
+ *   index keys with the condition that makes a report's write its idempotency check.
  */
 import '../../functions/local/quiet-sdk.ts';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { Agent, request as httpRequest } from 'node:http';
+import { dynamoClientOptions } from '../../functions/wiring/common.ts';
 
 export type LoadJob =
   | { kind: 'submissions'; base: string; targets: { code: string; token: string }[]; total: number; concurrency: number; from: number }
-  | { kind: 'put'; endpoint: string; table: string; total: number; concurrency: number; from: number };
+  | { kind: 'put' | 'conditional-put'; endpoint: string; table: string; total: number; concurrency: number; from: number };
 
 export interface LoadResult {
   requests: number;
@@ -83,11 +86,17 @@ async function run(job: LoadJob): Promise<LoadResult> {
       agent.destroy();
     }
   }
-  const client = new DynamoDBClient({ region: 'cn-north-1', endpoint: job.endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10 });
+  // Built as the app builds its clients (functions/wiring/common.ts).
+  const client = new DynamoDBClient({ region: 'cn-north-1', endpoint: job.endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10, ...dynamoClientOptions });
+  const item = (n: number) =>
+    job.kind === 'put'
+      ? { pk: `BENCH#${n}`, sk: 'A', summary: `压测 ${n}`, at: new Date(0).toISOString() }
+      : // the shape of a stored report: its task's partition, the period's index keys, the same fields
+        { pk: `BENCH#TASK#${n % 400}`, sk: `REPORT#2018-W30#${n}`, gsi1pk: 'BENCH#REPORTS#2018-W30', gsi1sk: `2018-W30#${new Date(0).toISOString()}#${n}`, id: String(n).padStart(32, '0'), code: `BENCH-${n % 400}`, unit: '压测单位', period: '2018-W30', summary: `压测报送 ${n}：完成现场核查`, percent: 50, evidence: [], by: '压测单位', at: new Date(0).toISOString() };
   try {
     return await load(job.total, job.concurrency, async (i) => {
       const n = job.from + i;
-      await client.send(new PutItemCommand({ TableName: job.table, Item: marshall({ pk: `BENCH#${n}`, sk: 'A', summary: `压测 ${n}`, at: new Date(0).toISOString() }) }));
+      await client.send(new PutItemCommand({ TableName: job.table, Item: marshall(item(n)), ...(job.kind === 'conditional-put' ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}) }));
     });
   } finally {
     client.destroy();

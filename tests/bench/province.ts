@@ -13,7 +13,7 @@
  * It writes the results with `ratios` (the issue-18 measures), `bundlesKb` and
  * `costPerProvinceMonthUsd` (cost.ts: the capacity consumed at list prices, assumptions beside it).
  *
- *   npm run bench -- [--tasks 10000] [--units 1000] [--weeks 4,52] [--requests 2000] [--concurrency 16]
+ *   npm run bench -- [--tasks 10000] [--units 1000] [--weeks 4,52] [--requests 4000] [--concurrency 16]
  *                    [--http-only] [--no-bundles] [--out data/bench/results.json]
  */
 import '../../functions/local/quiet-sdk.ts';
@@ -56,7 +56,7 @@ const { values: args } = parseArgs({
     tasks: { type: 'string', default: '10000' },
     units: { type: 'string', default: '1000' },
     weeks: { type: 'string', default: '4,52' },
-    requests: { type: 'string', default: '2000' },
+    requests: { type: 'string', default: '4000' },
     concurrency: { type: 'string', default: '16' },
     'http-only': { type: 'boolean', default: false },
     'no-bundles': { type: 'boolean', default: false },
@@ -299,10 +299,14 @@ const perRequest = (c: Counts, n: number) => ({
 });
 
 /**
- * Report submissions from the load generator to the app (each its own process) on `table`, then
+ * Report submissions from the load generator to the app (each its own process) on `table`, and
  * bare PutItem calls from the same load generator on the same dynalite. First each target once
- * (cold: the app reads the token, the unit and the task), then `total` more (warm: they are kept).
+ * (cold: the app reads the token, the unit and the task), then `warmUp` of each kind, submissions
+ * counted at the app's client (warm: token, unit and task kept). Then ROUNDS timed rounds of
+ * `total` submissions and `total` bare puts, one after the other, with the app's counting off:
+ * each kind's median round is the result, every round is kept beside it.
  */
+const ROUNDS = 5;
 async function measureHttp(endpoint: string, storePid: number, table: string, targets: { code: string; token: string }[], total: number, concurrency: number, work: string) {
   const app = await forkChild<{ listening: number }>('tests/bench/http-app.ts', work, {
     BENCH_DYNAMODB: endpoint,
@@ -315,31 +319,52 @@ async function measureHttp(endpoint: string, storePid: number, table: string, ta
   try {
     const base = `http://127.0.0.1:${app.first.listening}`;
     type AppCounts = Counts & { cpuMs: number };
+    let sent = 0; // every request its own Idempotency-Key and item key
     // Each run with the CPU its three processes spent on it, per request.
-    const run = async (job: LoadJob) => {
+    const run = async (kind: LoadJob['kind'], count: number) => {
+      const job: LoadJob = kind === 'submissions' ? { kind, base, targets, total: count, concurrency, from: sent } : { kind, endpoint, table, total: count, concurrency, from: sent };
+      sent += count;
       const storeCpu = processCpuMs(storePid);
       await ask<AppCounts>(app.proc, { counts: true }, 'counts');
       const result = await ask<LoadResult>(loader.proc, job, 'result');
       const counts = await ask<AppCounts>(app.proc, { counts: true }, 'counts');
-      const perRequest = (ms: number | undefined) => (ms === undefined ? null : Number((ms / job.total).toFixed(3)));
+      const perRequest = (ms: number | undefined) => (ms === undefined ? null : Number((ms / count).toFixed(3)));
       const storeMs = storeCpu === undefined ? undefined : processCpuMs(storePid)! - storeCpu;
-      const cpuMsPerRequest = { loadGenerator: result.cpuMsPerRequest, app: job.kind === 'put' ? 0 : perRequest(counts.cpuMs), store: perRequest(storeMs) };
+      const cpuMsPerRequest = { loadGenerator: result.cpuMsPerRequest, app: kind === 'submissions' ? perRequest(counts.cpuMs) : 0, store: perRequest(storeMs) };
       return { result: { ...result, cpuMsPerRequest }, counts };
     };
-    const cold = await run({ kind: 'submissions', base, targets, total: targets.length, concurrency, from: 0 });
-    const warm = await run({ kind: 'submissions', base, targets, total, concurrency, from: targets.length });
-    await run({ kind: 'put', endpoint, table, total: Math.min(total, 500), concurrency, from: 0 }); // the same warm-up for the baseline
-    const bare = await run({ kind: 'put', endpoint, table, total, concurrency, from: total });
+    const warmUp = Math.min(total, 2000);
+    const cold = await run('submissions', targets.length);
+    const warm = await run('submissions', warmUp);
+    await run('put', warmUp);
+    await run('conditional-put', warmUp);
+    await ask(app.proc, { counting: false }, 'counting');
+    type Timed = Awaited<ReturnType<typeof run>>['result'];
+    const rounds: { submissions: Timed; bare: Timed; conditional: Timed; ratio: number; p99Ratio: number }[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const submissions = (await run('submissions', total)).result;
+      const bare = (await run('put', total)).result;
+      const conditional = (await run('conditional-put', total)).result;
+      rounds.push({ submissions, bare, conditional, ratio: Number((submissions.perSecond / bare.perSecond).toFixed(2)), p99Ratio: Number((submissions.p99Ms / bare.p99Ms).toFixed(2)) });
+    }
+    // The result: each kind's median round. Rounds vary by a third here (the store's compactions and
+    // the scheduler's placing of three processes on two cores fall on either kind).
+    const medianOf = (runs: Timed[]) => [...runs].sort((x, y) => x.perSecond - y.perSecond)[Math.floor(runs.length / 2)]!;
+    const median = { submissions: medianOf(rounds.map((r) => r.submissions)), bare: medianOf(rounds.map((r) => r.bare)), conditional: medianOf(rounds.map((r) => r.conditional)) };
     const result = {
-      processes: 'app (tests/bench/http-app.ts), dynalite, load generator (tests/bench/load.ts): three processes; the SES emulator idles. cpuMsPerRequest: CPU (user + system) each process spent on the run ÷ requests',
-      submissions: { ...warm.result, dynamodbPerSubmission: perRequest(warm.counts, total), note: 'token, unit and task kept in memory (after the cold run below)' },
+      processes: 'app (tests/bench/http-app.ts), dynalite, load generator (tests/bench/load.ts): three processes, the app and the load generator bundled as a Lambda is; the SES emulator idles. cpuMsPerRequest: CPU (user + system) each process spent on the run ÷ requests',
+      submissions: { ...median.submissions, dynamodbPerSubmission: perRequest(warm.counts, warmUp), note: `token, unit and task kept in memory; the median of ${ROUNDS} rounds, after ${warmUp} to warm up (DynamoDB calls counted on those)` },
       submissionsCold: { ...cold.result, dynamodbPerSubmission: perRequest(cold.counts, targets.length), note: `each of ${targets.length} tasks once, on a fresh app process: the token, the unit and the task read` },
-      barePutItem: { ...bare.result, note: `PutItem of a small item with no index keys, same dynalite, from the same load generator (after ${Math.min(total, 500)} to warm up)` },
+      barePutItem: { ...median.bare, note: `PutItem of a small item with no index keys, same dynalite, from the same load generator, each round right after its submissions; the median of ${ROUNDS} rounds (after ${warmUp} to warm up)` },
+      conditionalPutItem: { ...median.conditional, note: `PutItem of an item of a stored report's shape and index keys, with the condition a report's write has (attribute_not_exists(pk)), same dynalite and load generator, each round after the bare puts; the median of ${ROUNDS} rounds. dynalite spends about 0.3 ms more CPU parsing a condition than DynamoDB's callers ever see` },
+      rounds: rounds.map((r) => ({ submissionsPerSecond: r.submissions.perSecond, submissionP99Ms: r.submissions.p99Ms, barePerSecond: r.bare.perSecond, bareP99Ms: r.bare.p99Ms, conditionalPerSecond: r.conditional.perSecond, conditionalP99Ms: r.conditional.p99Ms, ratio: r.ratio, p99Ratio: r.p99Ratio })),
     };
     const line = (r: Omit<LoadResult, 'cpuMsPerRequest'> & { cpuMsPerRequest: object }) => `${r.perSecond}/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms; CPU ms per request ${JSON.stringify(r.cpuMsPerRequest)}`;
     log(`HTTP cold: ${line(result.submissionsCold)}; DynamoDB per submission ${JSON.stringify(result.submissionsCold.dynamodbPerSubmission)}`);
     log(`HTTP warm: ${line(result.submissions)}; DynamoDB per submission ${JSON.stringify(result.submissions.dynamodbPerSubmission)}`);
     log(`bare PutItem: ${line(result.barePutItem)}`);
+    log(`conditional PutItem of a report's shape: ${line(result.conditionalPutItem)}`);
+    log(`rounds (submissions ÷ bare, p99 ÷ bare): ${rounds.map((r) => `${r.ratio} ${r.p99Ratio}`).join('; ')}`);
     return result;
   } finally {
     loader.proc.disconnect();

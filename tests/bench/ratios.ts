@@ -28,6 +28,7 @@ interface HttpResults {
   submissions: { perSecond: number; p50Ms: number; p99Ms: number };
   submissionsCold: { perSecond: number; p50Ms: number; p99Ms: number };
   barePutItem: { perSecond: number; p50Ms: number; p99Ms: number };
+  conditionalPutItem: { perSecond: number; p50Ms: number; p99Ms: number };
 }
 
 const JOBS = ['escalation', 'weekly-dispatch', 'deadline-reminders', 'chase', 'weekly-circular', 'monthly-account'];
@@ -61,9 +62,12 @@ export function issueRatios(input: { steps: RatioStep[]; http: Partial<HttpResul
   const sub = http.submissions;
   const cold = http.submissionsCold;
   const bare = http.barePutItem;
+  const conditional = http.conditionalPutItem;
   return {
     submissionVsBarePut: sub && bare ? round(sub.perSecond / bare.perSecond) : null,
     submissionP99VsBarePut: sub && bare ? round(sub.p99Ms / bare.p99Ms) : null,
+    submissionVsConditionalPut: sub && conditional ? round(sub.perSecond / conditional.perSecond) : null,
+    submissionP99VsConditionalPut: sub && conditional ? round(sub.p99Ms / conditional.p99Ms) : null,
     submissionFirstCallVsBarePut: cold && bare ? round(cold.perSecond / bare.perSecond) : null,
     submissionFirstCallP99VsBarePut: cold && bare ? round(cold.p99Ms / bare.p99Ms) : null,
     itemsReadPerOpenItem: jobsReads,
@@ -73,14 +77,16 @@ export function issueRatios(input: { steps: RatioStep[]; http: Partial<HttpResul
     method: measured
       ? {
           source: 'tests/bench/store-ratios.ts, around the bench’s own job runs',
-          submissionVsBarePut: 'warm submissions per second (token, unit and task kept) ÷ bare PutItem per second; app, dynalite and the load generator as three processes',
+          submissionVsBarePut: 'warm submissions per second (token, unit and task kept) ÷ bare PutItem per second, each the median of its rounds; app, dynalite and the load generator as three processes, the app and the load generator bundled',
+          submissionVsConditionalPut: 'the same ÷ a conditional PutItem of a stored report’s shape (what a submission writes), from the load generator',
           itemsReadPerOpenItem: 'items read by the job ÷ (open tasks + active units), per history',
           dynamoCallsPerNotice: 'requests on the outbox’s items ÷ notices, over every job of the week, per history',
           writeUnitsPerNotice: 'write units of those requests as the store reports them ÷ notices, per history',
         }
       : {
           source: 'the bench steps (tests/bench/store-ratios.ts not present)',
-          submissionVsBarePut: 'warm submissions per second (token, unit and task kept) ÷ bare PutItem per second; app, dynalite and the load generator as three processes',
+          submissionVsBarePut: 'warm submissions per second (token, unit and task kept) ÷ bare PutItem per second, each the median of its rounds; app, dynalite and the load generator as three processes, the app and the load generator bundled',
+          submissionVsConditionalPut: 'the same ÷ a conditional PutItem of a stored report’s shape (what a submission writes), from the load generator',
           itemsReadPerOpenItem: `items read by the job (counted at the client) ÷ (open tasks ${openTasks} + units ${units})`,
           dynamoCallsPerNotice: 'DynamoDB calls of the job other than Query ÷ messages sent',
           writeUnitsPerNotice: 'write units of the job (dynalite’s table units plus index writes counted from item sizes) ÷ messages sent',
