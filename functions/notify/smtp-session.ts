@@ -146,37 +146,33 @@ class Conversation {
 }
 
 function secureSocket(options: ConnectionOptions, timeoutMs: number): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect(options);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new SmtpError('TLS handshake with the SMTP server timed out', 'ETIMEDOUT'));
-    }, timeoutMs);
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new SmtpError(`TLS with the SMTP server failed: ${error.message}`, 'ETLS'));
-    });
+  return connected(tlsConnect(options), 'secureConnect', timeoutMs, {
+    timedOut: 'TLS handshake with the SMTP server timed out',
+    failed: (error) => new SmtpError(`TLS with the SMTP server failed: ${error.message}`, 'ETLS'),
   });
 }
 
 function plainSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return connected(netConnect({ host, port }), 'connect', timeoutMs, {
+    timedOut: 'SMTP server did not accept the connection in time',
+    failed: (error) => new SmtpError(`SMTP server unreachable: ${error.message}`, 'ECONNECTION'),
+  });
+}
+
+/** Resolves with `socket` once it emits `ready`; destroys it and rejects when `timeoutMs` passes first. */
+function connected<S extends Socket>(socket: S, ready: 'connect' | 'secureConnect', timeoutMs: number, say: { timedOut: string; failed: (error: Error) => SmtpError }): Promise<S> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new SmtpError('SMTP server did not accept the connection in time', 'ETIMEDOUT'));
+      reject(new SmtpError(say.timedOut, 'ETIMEDOUT'));
     }, timeoutMs);
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       clearTimeout(timer);
       resolve(socket);
     });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
+    socket.once('error', (error: Error) => {
       clearTimeout(timer);
-      reject(new SmtpError(`SMTP server unreachable: ${error.message}`, 'ECONNECTION'));
+      reject(say.failed(error));
     });
   });
 }
