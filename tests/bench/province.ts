@@ -42,7 +42,6 @@ import { DynamoStore } from '../../functions/store/dynamo-store.ts';
 import { FolderArchive } from '../../functions/store/folder-archive.ts';
 import { lastWeeksItems } from '../../functions/store/last-weeks.ts';
 import { appLinks, jobDeps, readConfig, type Deps } from '../../functions/wiring.ts';
-import { dynamoClientOptions } from '../../functions/wiring/common.ts';
 import { provinceLedger, seeded } from './province-ledger.ts';
 import { child, freePort, root } from './processes.ts';
 import { countInto, zeroCounts, type Counts } from './capacity.ts';
@@ -78,7 +77,9 @@ const log = (line: string) => process.stderr.write(`${new Date().toISOString().s
 let counts: Counts = zeroCounts();
 
 function countingClient(endpoint: string): DynamoDBClient {
-  const client = new DynamoDBClient({ region: 'cn-north-1', endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10, ...dynamoClientOptions });
+  // Not built with the app's dynamoClientOptions: store-ratios.ts adds and removes its counters
+  // around each job, which a client that caches its middleware chain would never call.
+  const client = new DynamoDBClient({ region: 'cn-north-1', endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10 });
   countInto(client, () => counts);
   return client;
 }
@@ -261,7 +262,9 @@ async function forkChild<T>(script: string, work: string, env: Record<string, st
   });
   // BENCH_PROFILE_DIR=<folder>: each child writes a CPU profile there (node --cpu-prof) when it exits.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const proc = fork(outfile, [], { execArgv: profile, env: { ...process.env, DUBAN_TEMPLATE_DIR: join(root, 'templates'), ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_NODE_ARGS: more node flags for the children (e.g. --trace-gc).
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc = fork(outfile, [], { execArgv: [...profile, ...extra], env: { ...process.env, DUBAN_TEMPLATE_DIR: join(root, 'templates'), ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const first = await new Promise<T>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`${script} did not start`)), 60_000);
     proc.once('message', (m) => {

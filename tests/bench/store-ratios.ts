@@ -100,6 +100,8 @@ const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']
  * consumed) until `detach`. Counts are cumulative; `take` returns them and starts again at zero.
  */
 export function countStore(client: DynamoDBClient) {
+  // A client that caches its middleware chain (the app's, functions/wiring/common.ts) would never call a counter added now.
+  if (client.config.cacheMiddleware) throw new Error('countStore needs a client without cacheMiddleware');
   let counts = zeroCounts();
   const name = `storeRatios-${randomUUID()}`;
   client.middlewareStack.add(
