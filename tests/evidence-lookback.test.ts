@@ -50,6 +50,7 @@ describe('回头看 with a photo from the phone form', () => {
       body: new URLSearchParams([...query, ['kind', 'week'], ['key', 'lb-1'], [`lookback-holds:${ONE_LEAD}`, 'yes'], [`lookback-summary:${ONE_LEAD}`, '填埋场未见反弹'], [`lookback-file:${ONE_LEAD}`, upload.id]]),
     });
     expect(answered.status).toBe(201);
+    expect((await answered.text()).replace(/<[^>]+>/g, '')).toContain('成效保持。填埋场未见反弹，佐证材料1个文件已保存');
     const [answer] = (await store.tasks.get(ONE_LEAD))!.closeOut!.lookbacks![0]!.answers;
     expect(answer).toMatchObject({ unit: '市城管局', holds: true, summary: '填埋场未见反弹', evidence: [upload.id] });
     expect(await evidence.deps.log.get(upload.id)).toMatchObject({ state: 'kept', kind: 'lookback', takenAt: '2019-01-03T07:20:00.000Z', place: { lat: 31.3402, lon: 104.2011 } });

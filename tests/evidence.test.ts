@@ -190,9 +190,11 @@ describe('佐证材料 uploads', () => {
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain(`文件“他人.jpg”是为任务 ${OTHER} 的进展报送上传的，不能用于${A}的任务 ${ONE_LEAD} 的进展报送`);
     expect(await w.store.progressOf(ONE_LEAD)).toEqual([]);
-    const saved = await post([[`summary:${ONE_LEAD}`, '本周拆除锅炉'], [`evidence-file:${ONE_LEAD}`, mine.id]]);
+    const saved = await post([[`summary:${ONE_LEAD}`, '本周拆除锅炉'], [`evidence-file:${ONE_LEAD}`, mine.id], [`evidence:${ONE_LEAD}`, 'https://example.org/公告']]);
     expect(saved.status).toBe(201);
-    expect((await w.store.progressOf(ONE_LEAD)).map((r) => r.evidence)).toEqual([[mine.id]]);
+    // The 报送成功 page counts the files kept, not the link typed beside them.
+    expect((await saved.text()).replace(/<[^>]+>/g, '')).toMatch(new RegExp(`${ONE_LEAD} [^：]*：本周拆除锅炉，佐证材料1个文件已保存`));
+    expect((await w.store.progressOf(ONE_LEAD)).map((r) => r.evidence)).toEqual([[mine.id, 'https://example.org/公告']]);
     expect(w.stored('evidence')).toHaveLength(1);
   });
 

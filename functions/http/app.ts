@@ -24,7 +24,7 @@ import { unitAccessRoutes } from './units.ts';
 import { escalationRoutes } from './escalations.ts';
 import { indicatorRoutes } from './indicators.ts';
 import { scoreRoutes } from './scores.ts';
-import { dutyRoutes, occurrenceDone } from './duties.ts';
+import { dutyRoutes, filesKept, occurrenceDone } from './duties.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
 import { calendarRoutes } from './calendar.ts';
@@ -228,7 +228,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     for (const entry of entries) {
       const { report } = await submitProgress(entry.code, entry.body, principal, deps.clock(), `${key}:${entry.code}`, deps.store);
       const task = await deps.store.tasks.get(entry.code);
-      saved.push({ ...report, title: task?.title ?? '' });
+      saved.push({ ...report, title: task?.title ?? '', files: filesKept(report.evidence) });
     }
     const { occurrences, lookbacks } = await storeCycleEntries(cycle, unit, deps.clock(), key, deps.store);
     const first = saved[0];

@@ -19,8 +19,11 @@ import { keptDutyEvidence, type EvidenceAppDeps } from './evidence.ts';
 import { jsonBody, pathParam, pathParamOf } from './params.ts';
 import { isoDate, parse, taskCode, text } from './schemas.ts';
 
+/** How many of a submission's evidence entries are uploaded files kept with it (the rest are links or notes). */
+export const filesKept = (evidence: readonly string[] | undefined) => (evidence ?? []).filter(isEvidenceId).length;
+
 /** An occurrence as the 报送成功 page lists it, with how many uploaded files were kept with it. */
-export const occurrenceDone = (o: DutyOccurrence) => ({ ...o, files: o.evidence.filter(isEvidenceId).length });
+export const occurrenceDone = (o: DutyOccurrence) => ({ ...o, files: filesKept(o.evidence) });
 
 const strict = { error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys!.join('、')}` : '请求体应为 JSON 对象') };
 

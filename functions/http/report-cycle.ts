@@ -19,7 +19,7 @@ import type { Task } from '../core/ledger.ts';
 import { answerLookback, currentLookback } from '../core/lookback.ts';
 import type { Principal, Store, Versioned } from '../core/ports.ts';
 import { localDateOf } from '../core/time.ts';
-import { occurrenceBody } from './duties.ts';
+import { filesKept, occurrenceBody } from './duties.ts';
 import { lookbackBody, parse } from './schemas.ts';
 
 /** Every closed task with a 回头看 still to ask or answer (a sparse index: never the closed history). */
@@ -172,7 +172,7 @@ export async function storeCycleEntries(entries: { occurrences: OccurrenceEntry[
   for (const entry of entries.lookbacks) {
     if (!(await alreadyAnswered(entry, unit, store))) await answerLookback(entry.code, entry.body, principal, at, store);
     const task = await store.tasks.get(entry.code);
-    lookbacks.push({ code: entry.code, title: task?.title ?? '', holds: entry.body.holds, summary: entry.body.summary });
+    lookbacks.push({ code: entry.code, title: task?.title ?? '', holds: entry.body.holds, summary: entry.body.summary, files: filesKept(entry.body.evidence) });
   }
   return { occurrences, lookbacks };
 }
