@@ -180,7 +180,7 @@ export class WorkdayCalendar {
    * once per year), not day by day: the lights ask it for every open task, deadlines a year off.
    */
   workdaysBetween(a: LocalDate, b: LocalDate): number {
-    if (b < a) return 0 - this.workdaysBetween(b, a);
+    if (b < a) return -this.workdaysBetween(b, a) || 0; // 0, not -0, when no workday lies between
     this.yearOf(a);
     const [ya, yb] = [Number(a.slice(0, 4)), Number(b.slice(0, 4))];
     let count = -this.workdaysThrough(a);
@@ -190,17 +190,16 @@ export class WorkdayCalendar {
 
   /** Workdays from 1 January of d's year through d. */
   private workdaysThrough(d: LocalDate): number {
+    this.yearOf(d);
     const year = Number(d.slice(0, 4));
     let totals = this.runningTotals.get(year);
     if (!totals) {
-      this.yearOf(d);
       const days = daysBetween(`${year}-01-01`, `${year}-12-31`) + 1;
       totals = new Uint16Array(days);
       let count = 0;
       for (let i = 0, day = `${year}-01-01`; i < days; i++, day = addDays(day, 1)) totals[i] = count += this.isWorkday(day) ? 1 : 0;
       this.runningTotals.set(year, totals);
     }
-    if (!isLocalDate(d)) this.yearOf(d);
     return totals[daysBetween(`${year}-01-01`, d)]!;
   }
   private readonly runningTotals = new Map<number, Uint16Array>();

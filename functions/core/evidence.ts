@@ -58,6 +58,9 @@ export const limitsText =
 export const EVIDENCE_ID = /^ev_[0-9a-f]{32}$/;
 export const isEvidenceId = (s: string) => EVIDENCE_ID.test(s);
 
+/** How many of a submission's evidence entries are uploaded files (the rest are links or notes). */
+export const uploadedFileCount = (evidence: readonly string[] | undefined) => (evidence ?? []).filter(isEvidenceId).length;
+
 export interface Place {
   lat: number;
   lon: number;

@@ -24,7 +24,7 @@ import { unitAccessRoutes } from './units.ts';
 import { escalationRoutes } from './escalations.ts';
 import { indicatorRoutes } from './indicators.ts';
 import { scoreRoutes } from './scores.ts';
-import { dutyRoutes, filesKept, occurrenceDone } from './duties.ts';
+import { dutyRoutes, occurrenceDone } from './duties.ts';
 import { recordReading } from '../core/indicators.ts';
 import { followUpInterview } from '../core/interviews.ts';
 import { calendarRoutes } from './calendar.ts';
@@ -37,9 +37,9 @@ import { ledgerRoutes } from './console/ledger.ts';
 import { consoleOfficeRoutes } from './console/office.ts';
 import { closeOutRoutes } from './closeout.ts';
 import { publicRoutes } from './public.ts';
-import { formCycle, readCycleEntries, storeCycleEntries } from './report-cycle.ts';
+import { formCycle, readCycleEntries, storeCycleEntries, uploaded } from './report-cycle.ts';
 import { attachContext, evidenceCsp, evidenceRoutes, keptDutyEvidence, keptEvidence } from './evidence.ts';
-import { isEvidenceId } from '../core/evidence.ts';
+import { uploadedFileCount } from '../core/evidence.ts';
 import { declaredBodyLimit } from './body-limit.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -183,7 +183,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       const summary = text(`summary:${code}`).trim();
       const percentText = text(`percent:${code}`).trim();
       const evidenceText = text(`evidence:${code}`).trim();
-      const files = [form[`evidence-file:${code}`]].flat().filter((v): v is string => typeof v === 'string' && isEvidenceId(v));
+      const files = uploaded(form, `evidence-file:${code}`);
       if (!summary && !percentText && !evidenceText && !files.length) continue;
       try {
         const body = parse(progressBody, {
@@ -228,7 +228,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     for (const entry of entries) {
       const { report } = await submitProgress(entry.code, entry.body, principal, deps.clock(), `${key}:${entry.code}`, deps.store);
       const task = await deps.store.tasks.get(entry.code);
-      saved.push({ ...report, title: task?.title ?? '', files: filesKept(report.evidence) });
+      saved.push({ ...report, title: task?.title ?? '', files: uploadedFileCount(report.evidence) });
     }
     const { occurrences, lookbacks } = await storeCycleEntries(cycle, unit, deps.clock(), key, deps.store);
     const first = saved[0];

@@ -13,17 +13,14 @@ import * as z from 'zod';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { checkOccurrence, listDuties, recordDutyOccurrence } from '../core/duties.ts';
 import { requestExtension, reviewExtension } from '../core/extension.ts';
-import { isEvidenceId } from '../core/evidence.ts';
+import { uploadedFileCount } from '../core/evidence.ts';
 import type { DutyOccurrence, Principal, Store } from '../core/ports.ts';
 import { keptDutyEvidence, type EvidenceAppDeps } from './evidence.ts';
 import { jsonBody, pathParam, pathParamOf } from './params.ts';
 import { isoDate, parse, taskCode, text } from './schemas.ts';
 
-/** How many of a submission's evidence entries are uploaded files kept with it (the rest are links or notes). */
-export const filesKept = (evidence: readonly string[] | undefined) => (evidence ?? []).filter(isEvidenceId).length;
-
 /** An occurrence as the 报送成功 page lists it, with how many uploaded files were kept with it. */
-export const occurrenceDone = (o: DutyOccurrence) => ({ ...o, files: filesKept(o.evidence) });
+export const occurrenceDone = (o: DutyOccurrence) => ({ ...o, files: uploadedFileCount(o.evidence) });
 
 const strict = { error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `不认识的字段：${issue.keys!.join('、')}` : '请求体应为 JSON 对象') };
 

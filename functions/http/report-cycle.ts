@@ -14,12 +14,12 @@ import * as z from 'zod';
 import type { WorkdayCalendar } from '../core/calendar.ts';
 import { cadenceOf, dutyPeriodLabel, dutyPeriodOf, listDuties, recordDutyOccurrence } from '../core/duties.ts';
 import { ValidationError } from '../core/errors.ts';
-import { isEvidenceId } from '../core/evidence.ts';
+import { isEvidenceId, uploadedFileCount } from '../core/evidence.ts';
 import type { Task } from '../core/ledger.ts';
 import { answerLookback, currentLookback } from '../core/lookback.ts';
 import type { Principal, Store, Versioned } from '../core/ports.ts';
 import { localDateOf } from '../core/time.ts';
-import { filesKept, occurrenceBody } from './duties.ts';
+import { occurrenceBody } from './duties.ts';
 import { lookbackBody, parse } from './schemas.ts';
 
 /** Every closed task with a 回头看 still to ask or answer (a sparse index: never the closed history). */
@@ -93,7 +93,8 @@ export type LookbackEntry = { code: string; body: z.infer<typeof lookbackBody> }
 
 const links = (text: string) => text.split(/\s+/).filter(Boolean);
 /** The ids of the files a sub-form's upload block added (one field per file). */
-const uploaded = (form: FormValues, name: string) => [form[name]].flat().filter((v): v is string => typeof v === 'string' && isEvidenceId(v));
+/** The ids of the files a form's upload control `name` kept. */
+export const uploaded = (form: FormValues, name: string) => [form[name]].flat().filter((v): v is string => typeof v === 'string' && isEvidenceId(v));
 
 /**
  * The filled duty and 回头看 sub-forms, each checked as the use case would check it. A sub-form
@@ -172,7 +173,7 @@ export async function storeCycleEntries(entries: { occurrences: OccurrenceEntry[
   for (const entry of entries.lookbacks) {
     if (!(await alreadyAnswered(entry, unit, store))) await answerLookback(entry.code, entry.body, principal, at, store);
     const task = await store.tasks.get(entry.code);
-    lookbacks.push({ code: entry.code, title: task?.title ?? '', holds: entry.body.holds, summary: entry.body.summary, files: filesKept(entry.body.evidence) });
+    lookbacks.push({ code: entry.code, title: task?.title ?? '', holds: entry.body.holds, summary: entry.body.summary, files: uploadedFileCount(entry.body.evidence) });
   }
   return { occurrences, lookbacks };
 }

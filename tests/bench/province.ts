@@ -331,9 +331,9 @@ async function measureHttp(endpoint: string, storePid: number, table: string, ta
       await ask<AppCounts>(app.proc, { counts: true }, 'counts');
       const result = await ask<LoadResult>(loader.proc, job, 'result');
       const counts = await ask<AppCounts>(app.proc, { counts: true }, 'counts');
-      const perRequest = (ms: number | undefined) => (ms === undefined ? null : Number((ms / count).toFixed(3)));
+      const msEach = (ms: number | undefined) => (ms === undefined ? null : Number((ms / count).toFixed(3)));
       const storeMs = storeCpu === undefined ? undefined : processCpuMs(storePid)! - storeCpu;
-      const cpuMsPerRequest = { loadGenerator: result.cpuMsPerRequest, app: kind === 'submissions' ? perRequest(counts.cpuMs) : 0, store: perRequest(storeMs) };
+      const cpuMsPerRequest = { loadGenerator: result.cpuMsPerRequest, app: kind === 'submissions' ? msEach(counts.cpuMs) : 0, store: msEach(storeMs) };
       return { result: { ...result, cpuMsPerRequest }, counts };
     };
     const warmUp = Math.min(total, 2000);

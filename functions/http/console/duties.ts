@@ -14,7 +14,7 @@ import type { Context, Hono } from 'hono';
 import { DubanError, NotFoundError } from '../../core/errors.ts';
 import { dutyHistory, dutyPeriodLabel, dutyPeriodRange, listDuties, recordDutyOccurrence } from '../../core/duties.ts';
 import { deleteEvidence, evidenceFor } from '../../core/evidence-files.ts';
-import { isEvidenceId } from '../../core/evidence.ts';
+import { uploadedFileCount } from '../../core/evidence.ts';
 import type { AuditEvent, DutyOccurrence } from '../../core/ports.ts';
 import { localDateOf } from '../../core/time.ts';
 import type { AppDeps } from '../deps.ts';
@@ -146,7 +146,7 @@ function occurrenceViews(deps: AppDeps, occurrences: readonly DutyOccurrence[]) 
     occurrences.map(async (o) => {
       const { files, links } = await consoleEvidence(deps, o.evidence, new Date(`${dutyPeriodRange(o.period).start}T00:00:00+08:00`));
       // Files the office deleted since: the occurrence still names them; the duty's changes say why.
-      const removed = o.evidence.filter(isEvidenceId).length - files.length;
+      const removed = uploadedFileCount(o.evidence) - files.length;
       return { id: o.id, duty: o.duty, unit: o.unit, date: o.date, periodLabel: dutyPeriodLabel(o.period), detail: o.detail, minutes: o.minutes, by: o.by, at: shanghai(o.at), files, links, removed };
     }),
   );
